@@ -1,0 +1,39 @@
+/** The metric registry, in table order. A baseline precedes the metrics measured against it. */
+import type { MetricDef } from '../metric.js';
+import { cryptoFloor } from './crypto-floor.js';
+import { cliStart, nodeStart } from './cli-start.js';
+import { keepassxcOpenSearch } from './keepassxc.js';
+import {
+  clientSyncRss,
+  delta100,
+  firstSync,
+  fullResync,
+  kdfFloor,
+  noChangeClient,
+  noChangeServer,
+  offlineSearchP95,
+  offlineUnlock,
+} from './sync.js';
+import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
+import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
+
+export const METRICS: MetricDef[] = [
+  cryptoFloor,
+  firstSync,
+  clientSyncRss,
+  fullResync,
+  noChangeServer,
+  noChangeClient,
+  delta100,
+  kdfFloor,
+  offlineUnlock,
+  offlineSearchP95,
+  keepassxcOpenSearch,
+  cliOfflineSearch,
+  cliOfflineList,
+  nodeStart,
+  cliStart,
+  httpFloor,
+  serverLoadSqlite,
+  serverLoadPg,
+];

@@ -1,0 +1,204 @@
+/**
+ * A client worker: one process that plays the client side (SDK, offline files) for the sync
+ * benchmarks, so that client and server never share an event loop and the client's memory can be
+ * measured alone. Reads one JSON command per line on stdin, answers one JSON line on stdout.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { deriveMasterKeys, zero } from '@safehold/crypto';
+import { SafeholdError } from '@safehold/protocol';
+import { SyncResponse } from '@safehold/protocol/api';
+import { Home, editRecord, kdfFromWire, listRecords, login, searchRecords, type ClientContext, type RecordView } from '@safehold/sdk';
+import { MissingApi, offlineApi, type OfflineApi } from './offline-api.js';
+import type { WorkerCmd, WorkerReply } from './protocol.js';
+import { nowMs } from '../stats.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+let main: ClientContext | null = null;
+let editor: ClientContext | null = null;
+let editorIds: string[] | null = null;
+let views: RecordView[] | null = null;
+let api: OfflineApi | null = null;
+let password = '';
+
+async function offline(): Promise<OfflineApi> {
+  api ??= await offlineApi(root);
+  return api;
+}
+
+function need<T>(v: T | null, what: string): T {
+  if (v === null) throw new Error(`worker: ${what} first`);
+  return v;
+}
+
+/** Resets the kernel's RSS high-water mark (Linux >= 4.0); false when not possible. */
+function resetPeak(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function vmHwmMb(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
+  switch (cmd.op) {
+    case 'login': {
+      password = cmd.password;
+      fs.mkdirSync(cmd.home, { recursive: true });
+      const ctx = await login({ home: new Home(cmd.home), server: cmd.server, user: cmd.user, db: cmd.db, password: async () => cmd.password });
+      if (cmd.as === 'main') main = ctx;
+      else editor = ctx;
+      return { ok: true };
+    }
+    case 'sync': {
+      const ctx = need(main, 'login');
+      const o = await offline();
+      const samples: number[] = [];
+      let peakRssMb: number | undefined;
+      let peakMethod: string | undefined;
+      let info: WorkerReply['info'];
+      for (let i = 0; i < cmd.reps; i++) {
+        let sampled = 0;
+        let timer: NodeJS.Timeout | null = null;
+        const kernel = cmd.peak && resetPeak();
+        if (cmd.peak && !kernel) timer = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 5);
+        const t0 = nowMs();
+        const r = await o.syncOffline(ctx, { create: true });
+        samples.push(nowMs() - t0);
+        if (timer) clearInterval(timer);
+        if (cmd.peak) {
+          const hwm = kernel ? vmHwmMb() : null;
+          peakRssMb = hwm ?? Math.max(sampled, process.memoryUsage.rss()) / 1024 / 1024;
+          peakMethod = hwm !== null ? 'vmhwm' : 'sampled';
+        }
+        if (!r) throw new Error('syncOffline returned null for a manual sync');
+        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total };
+      }
+      return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '' } : {}), ...(info ? { info } : {}) };
+    }
+    case 'fullResync': {
+      // A second device of the same user, so the main device's server-side state is untouched.
+      const ctx = need(editor, 'login as editor');
+      const db = ctx.account.db ?? '';
+      const samples: number[] = [];
+      let records = 0;
+      for (let i = 0; i < cmd.reps; i++) {
+        records = 0;
+        let cursor = '0';
+        const t0 = nowMs();
+        for (;;) {
+          const page = await ctx.api.request('GET', `/db/${encodeURIComponent(db)}/offline/changes`, {
+            query: { cursor, limit: cmd.limit },
+            schema: SyncResponse,
+          });
+          if (page.kind !== 'changes') throw new Error('full resync got a wipe order');
+          records += page.records.length;
+          cursor = page.cursor;
+          if (!page.hasMore) break;
+        }
+        samples.push(nowMs() - t0);
+      }
+      return { ok: true, samples, info: { records } };
+    }
+    case 'edit': {
+      const ctx = need(editor, 'login as editor');
+      if (!editorIds) editorIds = (await listRecords(ctx)).map((v) => v.id).sort();
+      const start = (cmd.round * cmd.count) % Math.max(1, editorIds.length);
+      const ids = [...editorIds, ...editorIds].slice(start, start + Math.min(cmd.count, editorIds.length));
+      for (const id of ids) await editRecord(ctx, id, { notes: `bench edit round ${cmd.round}` });
+      return { ok: true, info: { edited: ids.length } };
+    }
+    case 'unlock': {
+      const o = await offline();
+      const home = new Home(cmd.home);
+      const samples: number[] = [];
+      for (let i = 0; i < cmd.reps; i++) {
+        const t0 = nowMs();
+        const session = await o.unlockOffline({
+          home,
+          server: cmd.server,
+          user: cmd.user,
+          db: cmd.db,
+          device: home.device().id,
+          password: cmd.password,
+          clock: () => Date.now(),
+        });
+        if (!session) throw new Error('no offline database to unlock');
+        views = await o.listOffline(session);
+        samples.push(nowMs() - t0);
+        session.close();
+      }
+      return { ok: true, samples, info: { records: views?.length ?? 0 } };
+    }
+    case 'search': {
+      const all = need(views, 'unlock');
+      const samples: number[] = [];
+      let hits = 0;
+      for (let r = 0; r < cmd.reps; r++) {
+        for (const q of cmd.queries) {
+          const t0 = nowMs();
+          hits += searchRecords(all, q).length;
+          samples.push(nowMs() - t0);
+        }
+      }
+      return { ok: true, samples, info: { hits } };
+    }
+    case 'kdf': {
+      const ctx = need(main, 'login');
+      const kdf = kdfFromWire(ctx.accountFile.kdf);
+      const samples: number[] = [];
+      for (let i = 0; i < cmd.reps; i++) {
+        const t0 = nowMs();
+        const k = await deriveMasterKeys(password, kdf);
+        samples.push(nowMs() - t0);
+        zero(k.authKey, k.kek);
+      }
+      return { ok: true, samples };
+    }
+    case 'exit':
+      main?.api.close();
+      editor?.api.close();
+      return { ok: true };
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  let cmd: WorkerCmd;
+  try {
+    cmd = JSON.parse(line) as WorkerCmd;
+  } catch {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: 'bad command line' })}\n`);
+    return;
+  }
+  rl.pause();
+  handle(cmd).then(
+    (reply) => {
+      process.stdout.write(`${JSON.stringify(reply)}\n`);
+      if (cmd.op === 'exit') process.exit(0);
+      rl.resume();
+    },
+    (e: unknown) => {
+      const reply: WorkerReply =
+        e instanceof MissingApi
+          ? { ok: false, unavailable: e.message }
+          : { ok: false, error: e instanceof SafeholdError ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      process.stdout.write(`${JSON.stringify(reply)}\n`);
+      rl.resume();
+    },
+  );
+});
+rl.on('close', () => process.exit(0));

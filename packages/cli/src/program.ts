@@ -1,0 +1,135 @@
+/** The `safehold` command line: global options, the command registry, errors and exit codes (SPEC §3). */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Cli, type CliIo } from './runtime.js';
+import { registrars } from './commands/index.js';
+
+/** Commands that can read from the offline database when the server is unreachable. */
+const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy']);
+/** Commands that never need the server. */
+const LOCAL_ONLY = new Set(['lock', 'use', 'unlock', 'offline']);
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** Builds the program (exported for tests and help generation). */
+export function buildProgram(cli: Cli): Command {
+  const program = new Command();
+  program
+    .name('safehold')
+    .description('Safehold: end-to-end encrypted team password manager (client)')
+    .version(version(), '-V, --version')
+    .option('--home <dir>', 'client state directory (env SAFEHOLD_HOME)')
+    .option('--server <url>', 'server URL (picks the account)')
+    .option('--user <name>', 'user name (default: the last one logged in)')
+    .option('--db <name>', 'database (default: the only one, or the one set with `safehold use`)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--offline', 'read from the offline database (list, search, show, copy)')
+    .option('--password-stdin', 'read the master password from standard input')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => cli.io.stdout.write(s),
+      writeErr: (s) => cli.io.stderr.write(s),
+      outputError: () => {
+        /* printed by runCli in the SPEC's format */
+      },
+    })
+    .addHelpText(
+      'after',
+      `
+Master password: a hidden prompt on a terminal, or SAFEHOLD_PASSWORD, or --password-stdin.
+\`safehold unlock\` prints a SAFEHOLD_SESSION key for the shell so later commands need no password.
+
+Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 not found, 5 forbidden,
+6 offline database state, 7 server unreachable, 8 conflict.
+
+Examples:
+  $ safehold register --server https://vault.example.com --user alice --invite CODE
+  $ eval "$(safehold unlock)"
+  $ safehold add --name "Billing portal" --username billing --generate --tag finance
+  $ safehold search billing
+  $ safehold copy <ID>`,
+    );
+  for (const register of registrars) register(program, cli);
+  for (const c of allCommands(program)) {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => cli.io.stdout.write(s), writeErr: (s) => cli.io.stderr.write(s), outputError: () => {} });
+  }
+  return program;
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((x) => [x, ...allCommands(x)]);
+}
+
+function commandPath(c: Command): string[] {
+  const names: string[] = [];
+  for (let x: Command | null = c; x && x.parent; x = x.parent) names.unshift(x.name());
+  return names;
+}
+
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db']);
+/** Commands whose own `--user` names a grantee, not the account (SPEC §3.2 `share ID --user U`). */
+const GRANTEE_USER_COMMANDS = new Set(['share', 'unshare']);
+
+/**
+ * Global options are accepted before and after the command, so `share ID --user bob` would otherwise
+ * set the account: after `share`/`unshare`, `--user` is rewritten to their own `--grantee-user`.
+ */
+export function rewriteGranteeUser(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i] ?? '';
+    if (a === '--') return argv;
+    if (!a.startsWith('-')) break;
+    i += GLOBAL_VALUE_OPTIONS.has(a) ? 2 : 1;
+  }
+  if (!GRANTEE_USER_COMMANDS.has(argv[i] ?? '')) return argv;
+  return argv.map((a, j) => {
+    if (j <= i) return a;
+    if (a === '--user') return '--grantee-user';
+    if (a.startsWith('--user=')) return '--grantee-user=' + a.slice('--user='.length);
+    return a;
+  });
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const cli = new Cli(io);
+  const program = buildProgram(cli);
+  let path: string[] = [];
+  program.hook('preAction', (_this, action) => {
+    path = commandPath(action);
+  });
+  const json = argv.includes('--json');
+  const fail = (code: string, message: string, exit: number): number => {
+    if (json) io.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
+    else io.stderr.write(`error: ${message}\n`);
+    return exit;
+  };
+  try {
+    await program.parseAsync(rewriteGranteeUser(argv), { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.executeSubCommandAsync') return 0;
+      return fail('bad_request', e.message.replace(/^error: /, ''), 2);
+    }
+    const { SafeholdError } = await import('@safehold/protocol');
+    if (e instanceof SafeholdError) {
+      let message = e.message;
+      const top = path[0] ?? '';
+      if (e.code === 'unreachable' && !OFFLINE_CAPABLE.has(top) && !LOCAL_ONLY.has(top)) {
+        message += `; \`safehold ${path.join(' ')}\` needs the server (offline mode offers list, search, show and copy)`;
+      }
+      return fail(e.code, message, e.exitCode);
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return fail('internal', message, 1);
+  } finally {
+    await cli.close();
+  }
+}

@@ -1,0 +1,89 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { constantTimeEqual, fromB64, fromUtf8, randomBytes, randomId, randomKey, sha256, toB64, utf8, zero } from './util.js';
+import { CryptoError } from './errors.js';
+
+const isBad = (e: unknown): boolean => e instanceof CryptoError && e.code === 'bad_input';
+
+describe('util', () => {
+  test('randomBytes/randomKey sizes, plain Uint8Array, not constant', () => {
+    assert.equal(randomBytes(0).byteLength, 0);
+    assert.equal(randomBytes(100_000).byteLength, 100_000);
+    const k = randomKey();
+    assert.equal(k.byteLength, 32);
+    assert.equal(Object.getPrototypeOf(k), Uint8Array.prototype);
+    assert.notDeepEqual(k, randomKey());
+    assert.throws(() => randomBytes(-1), isBad);
+    assert.throws(() => randomBytes(1.5), isBad);
+  });
+
+  test('randomId: 22 base64url chars of 16 bytes, unique', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = randomId();
+      assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+      assert.equal(fromB64(id).byteLength, 16);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 1000);
+  });
+
+  test('randomId never begins with "-" (ids are command-line arguments)', () => {
+    // 5000 draws: without the redraw about 78 of them would begin with '-'.
+    for (let i = 0; i < 5000; i++) assert.notEqual(randomId()[0], '-');
+  });
+
+  test('toB64/fromB64 round trip, unpadded url alphabet', () => {
+    for (let n = 0; n <= 40; n++) {
+      const b = randomBytes(n);
+      const s = toB64(b);
+      assert.doesNotMatch(s, /[=+/]/);
+      assert.deepEqual(fromB64(s), b);
+    }
+    assert.equal(toB64(Uint8Array.of(0xfb, 0xff)), '-_8');
+    assert.equal(toB64(randomBytes(64).subarray(10, 13)).length, 4); // subarray views encode only their range
+  });
+
+  test('fromB64 rejects invalid characters, padding, impossible lengths, non-canonical forms', () => {
+    for (const s of ['ab+c', 'ab/c', 'abc=', 'ab c', 'a', 'abcde', 'é', 'AB', 'AAB']) {
+      assert.throws(() => fromB64(s), isBad, s);
+    }
+    assert.deepEqual(fromB64('AA'), Uint8Array.of(0));
+    assert.deepEqual(fromB64(''), new Uint8Array(0));
+  });
+
+  test('sha256 FIPS 180-2 "abc"', () => {
+    assert.equal(Buffer.from(sha256(utf8('abc'))).toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  test('constantTimeEqual', () => {
+    const a = randomBytes(32);
+    assert.equal(constantTimeEqual(a, a.slice()), true);
+    const b = a.slice();
+    b[31] = (b[31] ?? 0) ^ 1;
+    assert.equal(constantTimeEqual(a, b), false);
+    b[31] = (b[31] ?? 0) ^ 1;
+    b[0] = (b[0] ?? 0) ^ 0x80;
+    assert.equal(constantTimeEqual(a, b), false);
+    assert.equal(constantTimeEqual(a, a.subarray(0, 31)), false);
+    assert.equal(constantTimeEqual(new Uint8Array(0), new Uint8Array(0)), true);
+  });
+
+  test('zero wipes every buffer given, skips null/undefined, and only a view\'s range', () => {
+    const a = randomBytes(16).map((x) => x | 1);
+    const b = randomBytes(8).map((x) => x | 1);
+    zero(a, null, b, undefined);
+    assert.ok(a.every((x) => x === 0));
+    assert.ok(b.every((x) => x === 0));
+    const big = new Uint8Array(10).fill(7);
+    zero(big.subarray(2, 5));
+    assert.deepEqual([...big], [7, 7, 0, 0, 0, 7, 7, 7, 7, 7]);
+  });
+
+  test('utf8 / fromUtf8 round trip; invalid UTF-8 is bad_input', () => {
+    const s = 'päss wörd ✓ 🔑';
+    assert.equal(fromUtf8(utf8(s)), s);
+    assert.throws(() => fromUtf8(Uint8Array.of(0xc3)), isBad);
+    assert.throws(() => fromUtf8(Uint8Array.of(0xff, 0xfe)), isBad);
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * The HTTP API of Safehold, version 1: every request and answer body as a zod schema.
+ * The server validates every input with these (unknown fields refused: `.strict()`);
+ * the SDK validates what the server answers. Binary values travel as unpadded base64url (`B64`).
+ *
+ * Endpoints (all under /v1; `Authorization: Bearer <token>` unless marked public):
+ *   GET    /health                                  public  -> Health
+ *   GET    /server-key                              public  -> ServerKey
+ *   POST   /prelogin                                public  PreloginRequest -> PreloginResponse
+ *   POST   /register                                public  RegisterRequest -> Session
+ *   POST   /login                                   public  LoginRequest -> Session
+ *   POST   /logout                                          -> Ok
+ *   GET    /me                                              -> Me
+ *   PUT    /me/password                                     ChangePasswordRequest -> Ok
+ *   GET    /devices/:deviceId/orders                public  -> Orders (signed wipe orders for a device)
+ *   GET    /users/:user/public-key                          -> PublicKey (users sharing a database with the caller)
+ *   GET    /db/:db/records                                  -> RecordList (headers; secrets omitted)
+ *   POST   /db/:db/records                                  CreateRecordRequest -> RecordWire
+ *   GET    /db/:db/records/:id                              -> RecordWire (secret included when allowed)
+ *   PUT    /db/:db/records/:id                              UpdateRecordRequest -> RecordWire
+ *   DELETE /db/:db/records/:id                              -> Ok
+ *   GET    /db/:db/records/:id/history                      -> History
+ *   GET    /db/:db/records/:id/grants                       -> Grants
+ *   PUT    /db/:db/records/:id/grants                       GrantRequest -> Grants
+ *   DELETE /db/:db/records/:id/grants?user=U | ?role=R      -> Grants
+ *   PUT    /db/:db/records/:id/keys                         AdoptKeysRequest -> Ok  (key adoption)
+ *   POST   /db/:db/keys/adopt                               AdoptBatchRequest -> AdoptBatchResponse (batch adoption)
+ *   PUT    /db/:db/records/:id/mask                         MaskRequest -> RecordWire
+ *   PUT    /db/:db/records/:id/seal                         SealRequest -> RecordWire
+ *   DELETE /db/:db/records/:id/seal                         -> RecordWire
+ *   POST   /db/:db/records/:id/releases                     ReleaseRequestBody -> Release
+ *   GET    /db/:db/releases                                 -> ReleaseList (mine as requester or approver)
+ *   POST   /db/:db/releases/:rid/approve                    -> Release
+ *   GET    /db/:db/roles                                    -> RoleList
+ *   POST   /db/:db/roles                                    CreateRoleRequest -> RoleWire
+ *   PUT    /db/:db/roles/:role/members/:user                AddMemberRequest -> RoleWire
+ *   DELETE /db/:db/roles/:role/members/:user                -> RoleWire
+ *   GET    /db/:db/offline                                  -> OfflineInfo
+ *   GET    /db/:db/offline/changes?cursor=C&limit=N         -> SyncResponse
+ */
+import { z } from 'zod';
+import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
+
+export const API_VERSION = 'v1';
+/** Largest request body the server accepts (bytes). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest page of a sync. */
+export const MAX_SYNC_LIMIT = 2000;
+export const DEFAULT_SYNC_LIMIT = 500;
+
+export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
+export const Name = z.string().regex(NAME_PATTERN, 'expected a name: letters, digits, . _ - (at most 64)');
+export const RandomId = z.string().regex(RANDOM_ID_PATTERN, 'expected a 22-character random id');
+export const IsoTime = z.string().datetime({ offset: true });
+
+export const RIGHTS = ['read', 'write', 'delete', 'authorize', 'export'] as const;
+export const Right = z.enum(RIGHTS);
+export type Right = z.infer<typeof Right>;
+
+/** Argon2id parameters carried with every derived key (validated by packages/crypto: m >= 64 MiB, t >= 3). */
+export const KdfParams = z
+  .object({
+    alg: z.literal('argon2id'),
+    memoryKiB: z.number().int().positive(),
+    iterations: z.number().int().positive(),
+    parallelism: z.number().int().positive().max(16),
+    salt: B64,
+  })
+  .strict();
+export type KdfParams = z.infer<typeof KdfParams>;
+
+export const Ok = z.object({ ok: z.literal(true) }).strict();
+export type Ok = z.infer<typeof Ok>;
+export const Health = z.object({ ok: z.literal(true), version: z.string() });
+export type Health = z.infer<typeof Health>;
+/** The server's Ed25519 public key (raw 32 bytes), pinned by clients at registration. */
+export const ServerKey = z.object({ signingPublicKey: B64 }).strict();
+export type ServerKey = z.infer<typeof ServerKey>;
+
+export const DeviceInfo = z.object({ id: RandomId, name: z.string().min(1).max(128) }).strict();
+export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
+export const PreloginRequest = z.object({ user: Name }).strict();
+/** For an unknown user the server answers stable fake parameters, so existence is not leaked. */
+export const PreloginResponse = z.object({ kdf: KdfParams }).strict();
+export type PreloginResponse = z.infer<typeof PreloginResponse>;
+
+export const RegisterRequest = z
+  .object({
+    user: Name,
+    invite: z.string().min(1).max(200),
+    kdf: KdfParams,
+    /** The client-derived auth key (32 bytes); the server stores only a slow hash of it. */
+    authKey: B64,
+    /** The random user key, AEAD-wrapped by the key-encryption key. */
+    userKeyEnc: B64,
+    /** X25519 public key (raw 32 bytes). */
+    publicKey: B64,
+    /** X25519 private key, AEAD-wrapped by the user key. */
+    privateKeyEnc: B64,
+    device: DeviceInfo,
+  })
+  .strict();
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const LoginRequest = z.object({ user: Name, authKey: B64, device: DeviceInfo }).strict();
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const DbInfo = z
+  .object({
+    name: Name,
+    /** Offline mode enabled for this database by an admin (R1). */
+    offline: z.boolean(),
+    /** This user holds the offline right in this database (R2). */
+    offlineRight: z.boolean(),
+    offlineDays: z.number().int().nonnegative(),
+  })
+  .strict();
+export type DbInfo = z.infer<typeof DbInfo>;
+
+export const Session = z
+  .object({
+    token: z.string().min(20),
+    expiresAt: IsoTime,
+    user: Name,
+    admin: z.boolean(),
+    device: RandomId,
+    kdf: KdfParams,
+    userKeyEnc: B64,
+    publicKey: B64,
+    privateKeyEnc: B64,
+    signingPublicKey: B64,
+    databases: z.array(DbInfo),
+  })
+  .strict();
+export type Session = z.infer<typeof Session>;
+
+export const Me = z
+  .object({ user: Name, admin: z.boolean(), device: RandomId, publicKey: B64, databases: z.array(DbInfo) })
+  .strict();
+export type Me = z.infer<typeof Me>;
+
+export const ChangePasswordRequest = z
+  .object({ currentAuthKey: B64, authKey: B64, kdf: KdfParams, userKeyEnc: B64 })
+  .strict();
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
+
+export const PublicKey = z.object({ user: Name, publicKey: B64 }).strict();
+export type PublicKey = z.infer<typeof PublicKey>;
+
+/**
+ * A record's two keys as held by one grantee. Each is either an AEAD envelope under the holder's
+ * user key (adopted) or an HPKE wrap for a user's or role's public key: the first byte of the blob
+ * (crypto envelope version) tells which. `secret` is null when withheld (seal) or not given.
+ */
+export const WrappedKeys = z.object({ header: B64, secret: B64.nullable() }).strict();
+export type WrappedKeys = z.infer<typeof WrappedKeys>;
+
+export const KeyHolder = z.union([
+  z.object({ kind: z.literal('user'), user: Name }).strict(),
+  z.object({ kind: z.literal('role'), role: Name }).strict(),
+]);
+export type KeyHolder = z.infer<typeof KeyHolder>;
+
+export const SealInfo = z
+  .object({ approvers: z.array(Name), required: z.number().int().positive(), windowMinutes: z.number().int().positive() })
+  .strict();
+export type SealInfo = z.infer<typeof SealInfo>;
+
+/** A record as the server sends it to one user. */
+export const RecordWire = z
+  .object({
+    id: RandomId,
+    db: Name,
+    revision: RandomId,
+    creator: Name,
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    updatedBy: Name,
+    masked: z.boolean(),
+    sealed: z.boolean(),
+    seal: SealInfo.nullable(),
+    /** AEAD envelope of the header JSON under the header key. */
+    header: B64,
+    /** AEAD envelope of the secret JSON under the secret key; null when omitted (lists) or withheld (seal). */
+    secret: B64.nullable(),
+    /** The keys as held by the caller (its own row, or a role row it can open); which one is said by `keyHolder`. */
+    keys: WrappedKeys.nullable(),
+    keyHolder: KeyHolder.nullable(),
+    /** The caller's effective rights (direct and through roles). */
+    rights: z.array(Right),
+  })
+  .strict();
+export type RecordWire = z.infer<typeof RecordWire>;
+
+export const RecordList = z.object({ records: z.array(RecordWire) }).strict();
+export type RecordList = z.infer<typeof RecordList>;
+
+export const CreateRecordRequest = z
+  .object({
+    id: RandomId,
+    revision: RandomId,
+    header: B64,
+    secret: B64,
+    /** Both keys wrapped under the creator's user key. */
+    keys: z.object({ header: B64, secret: B64 }).strict(),
+    masked: z.boolean().default(false),
+  })
+  .strict();
+export type CreateRecordRequest = z.input<typeof CreateRecordRequest>;
+
+export const UpdateRecordRequest = z
+  .object({ baseRevision: RandomId, revision: RandomId, header: B64, secret: B64 })
+  .strict();
+export type UpdateRecordRequest = z.infer<typeof UpdateRecordRequest>;
+
+export const HistoryEntry = z
+  .object({ revision: RandomId, updatedAt: IsoTime, updatedBy: Name, header: B64, secret: B64.nullable() })
+  .strict();
+export const History = z.object({ record: RandomId, revisions: z.array(HistoryEntry) }).strict();
+export type History = z.infer<typeof History>;
+
+export const Grant = z.union([
+  z.object({ user: Name, rights: z.array(Right) }).strict(),
+  z.object({ role: Name, rights: z.array(Right) }).strict(),
+]);
+export type Grant = z.infer<typeof Grant>;
+export const Grants = z.object({ record: RandomId, creator: Name, grants: z.array(Grant) }).strict();
+export type Grants = z.infer<typeof Grants>;
+
+/** Sets the grantee's rights to exactly `rights`. `keys` is required unless the grantee already holds keys. */
+export const GrantRequest = z
+  .object({
+    grantee: KeyHolder,
+    rights: z.array(Right).min(1),
+    keys: WrappedKeys.optional(),
+  })
+  .strict();
+export type GrantRequest = z.infer<typeof GrantRequest>;
+
+/** Key adoption: replace the caller's copy with keys wrapped under its own user key. */
+export const AdoptKeysRequest = z.object({ header: B64, secret: B64.nullable() }).strict();
+export type AdoptKeysRequest = z.infer<typeof AdoptKeysRequest>;
+
+/** Largest batch of a key adoption. */
+export const MAX_ADOPT_BATCH = 2000;
+/**
+ * Batch key adoption (first syncs): one entry per record. Records the caller cannot read (any more)
+ * are skipped and named in the answer; a null `secret` keeps the stored secret key. While a record is
+ * sealed for the caller, its stored secret key is kept whatever is sent.
+ */
+export const AdoptBatchRequest = z
+  .object({
+    keys: z
+      .array(z.object({ record: RandomId, header: B64, secret: B64.nullable() }).strict())
+      .min(1)
+      .max(MAX_ADOPT_BATCH),
+  })
+  .strict();
+export type AdoptBatchRequest = z.infer<typeof AdoptBatchRequest>;
+export const AdoptBatchResponse = z.object({ adopted: z.number().int().nonnegative(), skipped: z.array(RandomId) }).strict();
+export type AdoptBatchResponse = z.infer<typeof AdoptBatchResponse>;
+
+export const MaskRequest = z.object({ masked: z.boolean() }).strict();
+
+/**
+ * Sealing rotates the secret key: the client sends the secret part re-encrypted under a fresh key
+ * (as a new revision) and that key wrapped for every current key holder (users by public key, roles by
+ * public key, its own copy under its user key). The server withholds them until a release.
+ */
+/** Most approvers one seal may name (bounds the server's lookups). */
+export const MAX_SEAL_APPROVERS = 100;
+export const SealRequest = z
+  .object({
+    approvers: z.array(Name).min(1).max(MAX_SEAL_APPROVERS),
+    required: z.number().int().positive(),
+    windowMinutes: z.number().int().positive().max(60 * 24 * 30),
+    baseRevision: RandomId,
+    revision: RandomId,
+    header: B64,
+    secret: B64,
+    secretKeys: z.array(z.object({ holder: KeyHolder, secret: B64 }).strict()).min(1).max(MAX_ADOPT_BATCH),
+  })
+  .strict();
+export type SealRequest = z.infer<typeof SealRequest>;
+
+export const ReleaseRequestBody = z.object({ reason: z.string().max(1000).default('') }).strict();
+export const RELEASE_STATUS = ['pending', 'approved', 'expired'] as const;
+export const Release = z
+  .object({
+    id: RandomId,
+    record: RandomId,
+    db: Name,
+    requester: Name,
+    reason: z.string(),
+    approvals: z.number().int().nonnegative(),
+    approvers: z.array(Name),
+    required: z.number().int().positive(),
+    status: z.enum(RELEASE_STATUS),
+    createdAt: IsoTime,
+    expiresAt: IsoTime.nullable(),
+  })
+  .strict();
+export type Release = z.infer<typeof Release>;
+export const ReleaseList = z.object({ releases: z.array(Release) }).strict();
+export type ReleaseList = z.infer<typeof ReleaseList>;
+
+export const RoleWire = z
+  .object({
+    name: Name,
+    db: Name,
+    creator: Name,
+    publicKey: B64,
+    members: z.array(Name),
+    /** The role's private key wrapped (HPKE) for the caller, when the caller is a member. */
+    myKey: B64.nullable(),
+  })
+  .strict();
+export type RoleWire = z.infer<typeof RoleWire>;
+export const RoleList = z.object({ roles: z.array(RoleWire) }).strict();
+export type RoleList = z.infer<typeof RoleList>;
+/** `memberKey`: the role's private key wrapped (HPKE) for the creator. */
+export const CreateRoleRequest = z.object({ name: Name, publicKey: B64, memberKey: B64 }).strict();
+export type CreateRoleRequest = z.infer<typeof CreateRoleRequest>;
+/** `memberKey`: the role's private key wrapped (HPKE) for the new member's public key. */
+export const AddMemberRequest = z.object({ memberKey: B64 }).strict();
+export type AddMemberRequest = z.infer<typeof AddMemberRequest>;
+
+export const OfflineInfo = z
+  .object({ db: Name, enabled: z.boolean(), right: z.boolean(), offlineDays: z.number().int().nonnegative() })
+  .strict();
+export type OfflineInfo = z.infer<typeof OfflineInfo>;
+
+/** A document signed by the server's Ed25519 key: `signature` covers the UTF-8 bytes of `payload`. */
+export const Signed = z.object({ payload: z.string(), signature: B64 }).strict();
+export type Signed = z.infer<typeof Signed>;
+
+/** The payload of a lease (JSON in Signed.payload). Times are ISO strings. */
+export const LeasePayload = z
+  .object({
+    type: z.literal('lease'),
+    server: z.string(),
+    user: Name,
+    device: RandomId,
+    db: Name,
+    offlineDays: z.number().int().nonnegative(),
+    issuedAt: IsoTime,
+    expiresAt: IsoTime,
+  })
+  .strict();
+export type LeasePayload = z.infer<typeof LeasePayload>;
+
+export const WIPE_REASONS = ['offline_disabled', 'right_withdrawn', 'user_removed', 'device_revoked'] as const;
+/** The payload of a wipe order. `db` null means every offline database of this user on the device. */
+export const WipePayload = z
+  .object({
+    type: z.literal('wipe'),
+    server: z.string(),
+    user: Name,
+    device: RandomId,
+    db: Name.nullable(),
+    reason: z.enum(WIPE_REASONS),
+    issuedAt: IsoTime,
+  })
+  .strict();
+export type WipePayload = z.infer<typeof WipePayload>;
+
+export const Orders = z.object({ orders: z.array(Signed) }).strict();
+export type Orders = z.infer<typeof Orders>;
+
+/**
+ * One page of a delta sync. `reset` is true when the client must rebuild from a snapshot (cursor 0 or
+ * older than the kept change log); while paging through a reset the server pins the snapshot in the cursor.
+ * `reset` is true on every page of a reset; the page with `hasMore` false ends it (swap the fresh copy in then).
+ * `removed` lists only ids this device was given before that left the eligible set.
+ * `cursor` is opaque to the client: store it and send it back (docs/adr/0004-sync-protocol.md).
+ */
+export const SyncChanges = z
+  .object({
+    kind: z.literal('changes'),
+    reset: z.boolean(),
+    records: z.array(RecordWire),
+    removed: z.array(RandomId),
+    cursor: z.string().max(200),
+    hasMore: z.boolean(),
+    /** Number of records eligible for this user (for progress bars), when known: on the pages of a reset; null on deltas. */
+    total: z.number().int().nonnegative().nullable(),
+    lease: Signed,
+  })
+  .strict();
+export const SyncWipe = z.object({ kind: z.literal('wipe'), wipe: Signed }).strict();
+export const SyncResponse = z.discriminatedUnion('kind', [SyncChanges, SyncWipe]);
+export type SyncResponse = z.infer<typeof SyncResponse>;
+export type SyncChanges = z.infer<typeof SyncChanges>;

@@ -1,0 +1,186 @@
+/**
+ * The SDK's HTTP client for the Safehold API (node:http/https, so the CLI starts fast).
+ * Maps transport failures and error bodies onto SafeholdError with the codes of SPEC §3.
+ */
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { SafeholdError, isErrorCode } from '@safehold/protocol';
+import type { z } from 'zod';
+
+export interface ApiClientOptions {
+  /** Server base URL, e.g. http://127.0.0.1:8080 (the /v1 prefix is added here). */
+  baseUrl: string;
+  token?: string | null;
+  /** No connection within this time counts as unreachable (SPEC §3). */
+  connectTimeoutMs?: number;
+  /** Whole-request timeout once connected. */
+  requestTimeoutMs?: number;
+  /**
+   * Called once when an authenticated request answers 401 `unauthorized` (token missing or expired):
+   * returns a fresh token (the request is then retried once) or null to give up.
+   */
+  reauth?: () => Promise<string | null>;
+}
+
+export interface RequestOptions<T> {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  schema?: z.ZodType<T>;
+  /** Public endpoints: no Authorization header, no re-authentication. */
+  anonymous?: boolean;
+}
+
+/** HTTP client for /v1 of the Safehold API. */
+export class ApiClient {
+  readonly baseUrl: string;
+  private token: string | null;
+  private readonly connectTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly reauth: (() => Promise<string | null>) | undefined;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly isHttps: boolean;
+
+  constructor(opts: ApiClientOptions) {
+    const u = new URL(opts.baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      throw new SafeholdError('bad_request', `server URL must start with http:// or https://: ${opts.baseUrl}`);
+    }
+    this.baseUrl = normalizeServerUrl(opts.baseUrl);
+    this.token = opts.token ?? null;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 120_000;
+    this.reauth = opts.reauth;
+    this.isHttps = u.protocol === 'https:';
+    // Keep-alive sockets are unref'd by node when idle, so they never hold the process open.
+    this.agent = this.isHttps ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  /** Replaces the bearer token (after a login). */
+  setToken(token: string | null): void {
+    this.token = token;
+  }
+
+  /** The current bearer token, if any. */
+  getToken(): string | null {
+    return this.token;
+  }
+
+  /** Sends one request to /v1`path` and returns the parsed (and, with `schema`, validated) answer. */
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions<T> = {}): Promise<T> {
+    if (!opts.anonymous && this.token === null && this.reauth) {
+      const t = await this.reauth();
+      if (t) this.token = t;
+    }
+    try {
+      return await this.once(method, path, opts);
+    } catch (e) {
+      if (!opts.anonymous && this.reauth && e instanceof SafeholdError && e.code === 'unauthorized') {
+        const t = await this.reauth();
+        if (t) {
+          this.token = t;
+          return await this.once(method, path, opts);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+    const url = new URL(this.baseUrl + '/v1' + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.byteLength);
+    }
+    if (!opts.anonymous && this.token) headers.authorization = `Bearer ${this.token}`;
+    const { status, text } = await this.send(method, url, headers, payload);
+    let json: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (status >= 400) throw errorFromResponse(status, json);
+    if (!opts.schema) return json as T;
+    const parsed = opts.schema.safeParse(json);
+    if (!parsed.success) {
+      throw new SafeholdError('server_error', `the server sent an answer of unexpected shape for ${method} ${path}`);
+    }
+    return parsed.data;
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, payload: Buffer | undefined): Promise<{ status: number; text: string }> {
+    const doRequest = this.isHttps ? httpsRequest : httpRequest;
+    const where = this.baseUrl;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (e: SafeholdError): void => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      const req = doRequest(url, { method, headers, agent: this.agent }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => fail(new SafeholdError('unreachable', `connection to ${where} broke off`)));
+        res.on('end', () => {
+          clearTimeout(connectTimer);
+          const status = res.statusCode ?? 0;
+          if (status === 502 || status === 503 || status === 504) {
+            fail(new SafeholdError('unreachable', `the server at ${where} is unreachable (HTTP ${status})`));
+            return;
+          }
+          if (settled) return;
+          settled = true;
+          resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      const connectTimer = setTimeout(() => {
+        fail(new SafeholdError('unreachable', `no connection to ${where} within ${Math.round(this.connectTimeoutMs / 1000)} s`));
+        req.destroy();
+      }, this.connectTimeoutMs);
+      req.on('socket', (sock) => {
+        // A reused keep-alive socket is already connected.
+        if (!sock.connecting) clearTimeout(connectTimer);
+        else sock.once('connect', () => clearTimeout(connectTimer));
+      });
+      req.setTimeout(this.requestTimeoutMs, () => {
+        fail(new SafeholdError('unreachable', `the server at ${where} did not answer in time`));
+        req.destroy();
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(connectTimer);
+        fail(new SafeholdError('unreachable', `cannot reach the server at ${where}${e.code ? ` (${e.code})` : ''}`));
+      });
+      if (payload) req.end(payload);
+      else req.end();
+    });
+  }
+}
+
+/** Canonical form of a server URL (no trailing slash), used as the account key. */
+export function normalizeServerUrl(s: string): string {
+  const u = new URL(s);
+  return (u.origin + u.pathname).replace(/\/+$/, '');
+}
+
+function errorFromResponse(status: number, json: unknown): SafeholdError {
+  const err = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`;
+  if (err && isErrorCode(err.code)) return new SafeholdError(err.code, message);
+  if (status >= 500) return new SafeholdError('server_error', `the server failed (HTTP ${status}): ${message}`);
+  if (status === 404) return new SafeholdError('not_found', message);
+  if (status === 401) return new SafeholdError('unauthorized', message);
+  if (status === 403) return new SafeholdError('forbidden', message);
+  if (status === 409) return new SafeholdError('conflict', message);
+  return new SafeholdError('bad_request', message);
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateX25519KeyPair, randomId, randomKey, toB64, wrapForRecipient } from '@safehold/crypto';
+import { SafeholdError, roleKeyAad } from '@safehold/protocol';
+import type { RoleWire } from '@safehold/protocol/api';
+import { Keyring } from './keyring.js';
+import { defaultHomeDir } from './home.js';
+
+function keyring(user: string, roles: RoleWire[] = []): Keyring {
+  const pair = generateX25519KeyPair();
+  return new Keyring({ user, userKey: randomKey(), privateKey: pair.privateKey, publicKey: pair.publicKey, loadRoles: async () => roles });
+}
+
+const integrity = (e: unknown) => e instanceof SafeholdError && e.code === 'integrity';
+
+test('own wraps open only for the same record, part and holder', () => {
+  const k = keyring('alice');
+  const id = randomId();
+  const key = randomKey();
+  const header = k.wrapForSelf(id, 'header', key);
+  const secret = k.wrapForSelf(id, 'secret', key);
+  const keys = k.unwrapRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'alice' } });
+  assert.deepEqual(keys.headerKey, key);
+  assert.equal(keys.shared, false);
+  // the header key presented as the secret key, or for another record, or another holder
+  assert.throws(() => k.unwrapRecordKeys({ id, db: 'main', keys: { header: secret, secret }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.unwrapRecordKeys({ id: randomId(), db: 'main', keys: { header, secret: null }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.unwrapRecordKeys({ id, db: 'main', keys: { header, secret: null }, keyHolder: { kind: 'user', user: 'bob' } }), integrity);
+  assert.throws(() => k.unwrapRecordKeys({ id, db: 'main', keys: { header: 'not*b64', secret: null }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+});
+
+test('role keys: opened for members, checked against the role public key', async () => {
+  const me = keyring('carol');
+  const role = generateX25519KeyPair();
+  const good: RoleWire = { name: 'ops', db: 'main', creator: 'alice', publicKey: toB64(role.publicKey), members: ['alice', 'carol'], myKey: toB64(wrapForRecipient(me.publicKey, role.privateKey, roleKeyAad('main', 'ops', 'carol'))) };
+  const k = keyring('carol', [good]);
+  // a keyring with carol's real key pair
+  const carol = new Keyring({ user: 'carol', userKey: randomKey(), privateKey: me.privateKey, publicKey: me.publicKey, loadRoles: async () => [good] });
+  const map = await carol.rolePrivateKeys('main');
+  assert.deepEqual(map.get('ops'), role.privateKey);
+  // a record key wrapped for the role opens through it
+  const id = randomId();
+  const recKey = randomKey();
+  const header = carol.wrapForHolder(id, 'header', recKey, { kind: 'role', role: 'ops' }, role.publicKey);
+  const opened = carol.unwrapRecordKeys({ id, db: 'main', keys: { header, secret: null }, keyHolder: { kind: 'role', role: 'ops' } });
+  assert.deepEqual(opened.headerKey, recKey);
+  assert.equal(opened.shared, true);
+  // not openable by someone outside the role
+  assert.throws(() => k.unwrapRecordKeys({ id, db: 'main', keys: { header, secret: null }, keyHolder: { kind: 'role', role: 'ops' } }), integrity);
+  // a server that swaps the role's public key is caught
+  const other = generateX25519KeyPair();
+  assert.throws(() => carol.openRoleKey('main', { ...good, publicKey: toB64(other.publicKey) }), integrity);
+  // a member key bound to another database does not open
+  assert.throws(() => carol.openRoleKey('other', good), integrity);
+  carol.zero();
+  assert.ok(carol.userKey.every((b) => b === 0));
+});
+
+test('default home follows SAFEHOLD_HOME, then the platform data dir', () => {
+  assert.equal(defaultHomeDir({ SAFEHOLD_HOME: '/x' }, 'linux'), '/x');
+  assert.equal(defaultHomeDir({ XDG_DATA_HOME: '/d' }, 'linux'), '/d/safehold');
+  assert.match(defaultHomeDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32'), /Safehold$/);
+});

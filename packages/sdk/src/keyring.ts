@@ -1,0 +1,167 @@
+/**
+ * The unlocked keys of one user: the symmetric user key, the X25519 key pair, and the private keys
+ * of the roles the user is a member of (loaded per database). Opens and makes record key wraps.
+ */
+import {
+  ENVELOPE_AEAD_V1,
+  ENVELOPE_HPKE_V1,
+  decrypt,
+  encrypt,
+  envelopeVersion,
+  fromB64,
+  toB64,
+  unwrapForRecipient,
+  wrapForRecipient,
+  x25519PublicFromPrivate,
+  constantTimeEqual,
+  zero,
+} from '@safehold/crypto';
+import { SafeholdError, keyWrapAad, roleKeyAad, type RecordPart } from '@safehold/protocol';
+import type { KeyHolder, RecordWire, RoleWire } from '@safehold/protocol/api';
+import { integrityError } from './recordcrypto.js';
+
+/** A record's two keys as opened by this user. */
+export interface RecordKeys {
+  headerKey: Uint8Array;
+  /** Null when the server withheld it (seal) or sent none. */
+  secretKey: Uint8Array | null;
+  /** True when the keys came as an HPKE wrap (shared), so the caller may adopt them. */
+  shared: boolean;
+}
+
+/** The holder string bound into a key wrap's AAD: "user:alice" or "role:ops". */
+export function holderString(h: KeyHolder): string {
+  return h.kind === 'user' ? `user:${h.user}` : `role:${h.role}`;
+}
+
+export interface KeyringOptions {
+  user: string;
+  userKey: Uint8Array;
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  /** Loads the roles of a database (GET /db/:db/roles) to open the caller's role keys. */
+  loadRoles?: (db: string) => Promise<RoleWire[]>;
+}
+
+/** The unlocked key material of one user; `zero()` it on lock. */
+export class Keyring {
+  readonly user: string;
+  readonly userKey: Uint8Array;
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+  private readonly loadRoles: ((db: string) => Promise<RoleWire[]>) | undefined;
+  private readonly roleKeys = new Map<string, Map<string, Uint8Array>>();
+
+  constructor(opts: KeyringOptions) {
+    this.user = opts.user;
+    this.userKey = opts.userKey;
+    this.privateKey = opts.privateKey;
+    this.publicKey = opts.publicKey;
+    this.loadRoles = opts.loadRoles;
+  }
+
+  /** The private keys of the roles this user is a member of in `db` (loaded once, then cached). */
+  async rolePrivateKeys(db: string): Promise<Map<string, Uint8Array>> {
+    const cached = this.roleKeys.get(db);
+    if (cached) return cached;
+    const map = new Map<string, Uint8Array>();
+    if (this.loadRoles) {
+      for (const r of await this.loadRoles(db)) {
+        if (!r.myKey) continue;
+        map.set(r.name, this.openRoleKey(db, r));
+      }
+    }
+    this.roleKeys.set(db, map);
+    return map;
+  }
+
+  /** Opens a role's private key wrapped for this user, checking that it matches the role's public key. */
+  openRoleKey(db: string, role: Pick<RoleWire, 'name' | 'publicKey' | 'myKey'>): Uint8Array {
+    if (!role.myKey) throw new SafeholdError('forbidden', `you are not a member of role ${role.name}`);
+    let priv: Uint8Array;
+    try {
+      priv = unwrapForRecipient(this.privateKey, fromB64(role.myKey), roleKeyAad(db, role.name, this.user));
+    } catch {
+      throw new SafeholdError('integrity', `the key of role ${role.name} failed integrity check: the server sent data that was tampered with or corrupted`);
+    }
+    if (!constantTimeEqual(x25519PublicFromPrivate(priv), fromB64(role.publicKey))) {
+      zero(priv);
+      throw new SafeholdError('integrity', `the key of role ${role.name} does not match its public key: the server sent data that was tampered with`);
+    }
+    return priv;
+  }
+
+  /**
+   * Opens the record keys the server sent for this user (AEAD under the user key, or HPKE for the
+   * user's or a role's public key). For a role holder, call `rolePrivateKeys(db)` first.
+   */
+  unwrapRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>): RecordKeys {
+    if (!wire.keys || !wire.keyHolder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
+    const holder = wire.keyHolder;
+    const headerKey = this.unwrapOne(wire.id, wire.db, 'header', holder, wire.keys.header);
+    let secretKey: Uint8Array | null = null;
+    if (wire.keys.secret !== null) {
+      try {
+        secretKey = this.unwrapOne(wire.id, wire.db, 'secret', holder, wire.keys.secret);
+      } catch (e) {
+        zero(headerKey);
+        throw e;
+      }
+    }
+    let shared = false;
+    try {
+      shared = envelopeVersion(fromB64(wire.keys.header)) === ENVELOPE_HPKE_V1;
+    } catch {
+      shared = false;
+    }
+    return { headerKey, secretKey, shared };
+  }
+
+  private unwrapOne(recordId: string, db: string, part: RecordPart, holder: KeyHolder, b64: string): Uint8Array {
+    const aad = keyWrapAad(recordId, part, holderString(holder));
+    let blob: Uint8Array;
+    try {
+      blob = fromB64(b64);
+    } catch {
+      throw integrityError(recordId);
+    }
+    const version = blob[0];
+    try {
+      if (version === ENVELOPE_AEAD_V1) {
+        if (holder.kind !== 'user' || holder.user !== this.user) throw integrityError(recordId);
+        return decrypt(this.userKey, blob, aad);
+      }
+      if (version === ENVELOPE_HPKE_V1) {
+        if (holder.kind === 'user') {
+          if (holder.user !== this.user) throw integrityError(recordId);
+          return unwrapForRecipient(this.privateKey, blob, aad);
+        }
+        const roleKey = this.roleKeys.get(db)?.get(holder.role);
+        // Not a member of that role (or rolePrivateKeys(db) was not called): nothing here opens it.
+        if (!roleKey) throw integrityError(recordId);
+        return unwrapForRecipient(roleKey, blob, aad);
+      }
+    } catch (e) {
+      if (e instanceof SafeholdError && e.code !== 'integrity') throw e;
+      throw integrityError(recordId);
+    }
+    throw integrityError(recordId);
+  }
+
+  /** Wraps a record key under this user's own user key (creator copy, adoption). */
+  wrapForSelf(recordId: string, part: RecordPart, key: Uint8Array): string {
+    return toB64(encrypt(this.userKey, key, keyWrapAad(recordId, part, `user:${this.user}`)));
+  }
+
+  /** Wraps a record key for another holder's X25519 public key (sharing, sealing). */
+  wrapForHolder(recordId: string, part: RecordPart, key: Uint8Array, holder: KeyHolder, publicKey: Uint8Array): string {
+    return toB64(wrapForRecipient(publicKey, key, keyWrapAad(recordId, part, holderString(holder))));
+  }
+
+  /** Overwrites every key held here (on lock). */
+  zero(): void {
+    zero(this.userKey, this.privateKey);
+    for (const m of this.roleKeys.values()) for (const k of m.values()) zero(k);
+    this.roleKeys.clear();
+  }
+}

@@ -1,0 +1,141 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SafeholdError } from '@safehold/protocol';
+import { setupOffline, makeWire, type TestContext } from './testing/fixture.js';
+import { syncOffline } from './sync.js';
+import { openOfflineSource } from './index.js';
+import { readHeaderCache } from './headercache.js';
+import type { OfflineRecordSource } from './source.js';
+
+const FIXTURE = [
+  { name: 'Kitchen Router Admin', username: 'router-operator', url: 'https://router.kitchen.example', password: 'Zebra-Orbit-4471', notes: 'rack 3, top shelf' },
+  { name: 'Payroll Portal', username: 'payroll.clerk@example.org', url: 'https://payroll.example.org/login', password: 'Quartz!Lantern!88', masked: true },
+  { name: 'Staging Database', username: 'stg_dbuser', url: 'postgres://staging-db.internal', password: 'Marmalade_Sky_302', tags: ['infra'] },
+];
+
+async function open(t: { after: (fn: () => void) => void }, ctx: TestContext): Promise<OfflineRecordSource> {
+  const src = await openOfflineSource(ctx);
+  assert.ok(src);
+  t.after(() => src.close());
+  return src;
+}
+
+describe('offline header cache', () => {
+  test('the second list() reads the cache and gives identical views; a later sync edit and removal show', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const wires = FIXTURE.map((f) => makeWire(u, 'main', f));
+    for (const w of wires) srv.put(w);
+    await syncOffline(ctx, { create: true });
+
+    const src1 = await open(t, ctx);
+    const first = await src1.list();
+    assert.deepEqual(src1.lastList, { cached: 0, decrypted: 3, cacheWritten: true });
+    assert.equal(Object.keys(readHeaderCache(src1.offline)).length, 3);
+    const again = await src1.list();
+    assert.deepEqual(src1.lastList, { cached: 3, decrypted: 0, cacheWritten: false });
+    assert.deepEqual(again, first);
+    src1.close();
+
+    // A fresh unlock reads the cache from the file.
+    const src2 = await open(t, ctx);
+    assert.deepEqual(await src2.list(), first);
+    assert.deepEqual(src2.lastList, { cached: 3, decrypted: 0, cacheWritten: false });
+    src2.close();
+
+    // A sync edits one record and removes another: the edit shows, the removed one is gone, only the edit is decrypted.
+    const [a, b, c] = wires as [typeof wires[0], typeof wires[0], typeof wires[0]];
+    srv.put(makeWire(u, 'main', { name: 'Kitchen Router (renamed)', username: 'new-operator', id: a.id }));
+    srv.remove(b.id);
+    await syncOffline(ctx, { create: false });
+    const src3 = await open(t, ctx);
+    const after = await src3.list();
+    assert.deepEqual(src3.lastList, { cached: 1, decrypted: 1, cacheWritten: true });
+    assert.deepEqual(after.map((v) => [v.id, v.name, v.username]), [
+      [a.id, 'Kitchen Router (renamed)', 'new-operator'],
+      [c.id, 'Staging Database', 'stg_dbuser'],
+    ]);
+    assert.deepEqual(Object.keys(readHeaderCache(src3.offline)).sort(), [a.id, c.id].sort());
+    assert.deepEqual(await src3.list(), after);
+    assert.deepEqual(src3.lastList, { cached: 2, decrypted: 0, cacheWritten: false });
+  });
+
+  test('many new records after a sync (bulk read path) join the cached ones', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    srv.put(makeWire(u, 'main', { name: 'Old one' }));
+    await syncOffline(ctx, { create: true });
+    const src1 = await open(t, ctx);
+    await src1.list();
+    src1.close();
+    for (let i = 0; i < 70; i++) srv.put(makeWire(u, 'main', { name: `New ${String(i).padStart(2, '0')}`, username: `user-${i}` }));
+    await syncOffline(ctx, { create: false });
+    const src2 = await open(t, ctx);
+    const list = await src2.list();
+    assert.deepEqual(src2.lastList, { cached: 1, decrypted: 70, cacheWritten: true });
+    assert.equal(list.length, 71);
+    assert.equal(list.find((v) => v.name === 'New 42')?.username, 'user-42');
+    assert.deepEqual(await src2.list(), list);
+    assert.deepEqual(src2.lastList, { cached: 71, decrypted: 0, cacheWritten: false });
+  });
+
+  test('a tampered or foreign cache blob is ignored and rebuilt, never an error', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const f of FIXTURE) srv.put(makeWire(u, 'main', f));
+    await syncOffline(ctx, { create: true });
+    const src = await open(t, ctx);
+    const first = await src.list();
+    const store = src.offline.store;
+    const good = store.getCache('headers');
+    assert.ok(good);
+    const flipped = Uint8Array.from(good);
+    flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0x01;
+    for (const bad of [flipped, new Uint8Array([1, 2, 3]), new Uint8Array(0)]) {
+      store.setCache('headers', bad);
+      assert.deepEqual(await src.list(), first);
+      assert.deepEqual(src.lastList, { cached: 0, decrypted: 3, cacheWritten: true });
+      assert.deepEqual(await src.list(), first);
+      assert.deepEqual(src.lastList, { cached: 3, decrypted: 0, cacheWritten: false });
+    }
+  });
+
+  test('a header replaced under an unchanged revision is still an integrity error, cache or not', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const wires = FIXTURE.map((f) => makeWire(u, 'main', f));
+    for (const w of wires) srv.put(w);
+    await syncOffline(ctx, { create: true });
+    const src = await open(t, ctx);
+    await src.list();
+    const store = src.offline.store;
+    const victim = store.getRecord(wires[0]?.id ?? '');
+    const other = store.getRecord(wires[2]?.id ?? '');
+    assert.ok(victim && other);
+    const meta = store.meta();
+    assert.ok(meta.lease);
+    store.applyPage({ records: [{ ...victim, header: other.header }], removed: [], cursor: meta.cursor, lease: meta.lease, now: ctx.now.value });
+    await assert.rejects(src.list(), (e: unknown) => e instanceof SafeholdError && e.code === 'integrity' && e.message.includes(victim.id));
+  });
+
+  test('R12 with the cache present: nothing of the fixture in any raw file of the offline directory', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const f of FIXTURE) srv.put(makeWire(u, 'main', f));
+    await syncOffline(ctx, { create: true });
+    const src = await open(t, ctx);
+    await src.list();
+    assert.ok(src.offline.store.getCache('headers'));
+    const dir = join(ctx.home.dir, 'offline');
+    const scan = (when: string): void => {
+      for (const f of readdirSync(dir)) {
+        const raw = readFileSync(join(dir, f));
+        for (const rec of FIXTURE) {
+          for (const v of [rec.name, rec.username, rec.url, rec.password, rec.notes, ...(rec.tags ?? [])]) {
+            if (v !== undefined) assert.equal(raw.includes(v), false, `${v} found in ${f} (${when})`);
+          }
+        }
+      }
+    };
+    scan('open, cache in the WAL');
+    src.close();
+    scan('closed, cache checkpointed');
+  });
+});

@@ -1,0 +1,44 @@
+/** Finding the offline database of (server, db, user, device) on this device (R7, R8). */
+import { existsSync } from 'node:fs';
+import { offlinePaths, readJson, readSidecar, type OfflineIdent, type OfflinePaths, type Sidecar, type Tombstone } from '@safehold/store';
+import type { Home } from '../home.js';
+import { offlineDir, readSettings, type OfflineSettings } from './settings.js';
+
+export interface OfflineTarget {
+  ident: OfflineIdent;
+  paths: OfflinePaths;
+  settings: OfflineSettings;
+}
+
+/** Non-secret status kept beside the file, so `offline list`/`status` work without a password. */
+export interface OfflineStatusFile {
+  lastSync: string | null;
+  expiresAt: string | null;
+  records: number;
+  enabled: boolean;
+  right: boolean;
+  offlineDays: number;
+}
+
+/** Where the offline database of this account, db and device lives (whether or not it exists). */
+export function locate(home: Home, server: string, user: string, db: string, device: string): OfflineTarget {
+  const settings = readSettings(home, server, user);
+  const ident = { server, db, user, device };
+  return { ident, paths: offlinePaths(offlineDir(home, settings), ident), settings };
+}
+
+/** The sidecar when the offline database exists (sidecar and file both present), else null. */
+export function existing(t: OfflineTarget): Sidecar | null {
+  if (!existsSync(t.paths.file)) return null;
+  return readSidecar(t.paths.sidecar);
+}
+
+/** The tombstone of a wiped offline database, if any. */
+export function tombstoneOf(t: OfflineTarget): Tombstone | null {
+  return readJson<Tombstone>(t.paths.tombstone);
+}
+
+/** The status file, if any. */
+export function statusOf(t: OfflineTarget): OfflineStatusFile | null {
+  return readJson<OfflineStatusFile>(t.paths.status);
+}

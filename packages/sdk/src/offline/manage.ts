@@ -1,0 +1,180 @@
+/**
+ * Local management of offline databases: status (SPEC §3.2 `offline status`), the list of every
+ * offline database on this device (`offline list`, R7), settings with moving the files (R8), remove.
+ * All of it works without the server and without the master password.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SafeholdError } from '@safehold/protocol';
+import type { OfflineInfo } from '@safehold/protocol/api';
+import { offlinePaths, readJson, readSidecar, removeIfExists, wipeOffline, type Tombstone } from '@safehold/store';
+import { wipeReasonText } from '@safehold/domain';
+import type { Home } from '../home.js';
+import { locate, statusOf, tombstoneOf, type OfflineStatusFile } from './locate.js';
+import { offlineDir, readSettings, writeSettings, type OfflineSettings } from './settings.js';
+
+export interface AccountScope {
+  home: Home;
+  server: string;
+  user: string;
+  db: string;
+  device: string;
+}
+
+/** SPEC §3.2 `offline status --json` (plus `exists`, `wiped`, `source`). */
+export interface OfflineStatus {
+  db: string;
+  enabled: boolean;
+  right: boolean;
+  offlineDays: number;
+  lastSync: string | null;
+  expiresAt: string | null;
+  path: string;
+  records: number;
+  settings: { afterSave: boolean; afterLogin: boolean; intervalMinutes: number; path: string };
+  exists: boolean;
+  wiped: { reason: string; at: string; why: string } | null;
+  /** Where enabled/right/offlineDays come from: the server now, or the last successful sync. */
+  source: 'server' | 'local';
+}
+
+/** The status of one offline database; `info` is the server's answer when it was reachable. */
+export function offlineStatus(s: AccountScope, info: OfflineInfo | null): OfflineStatus {
+  const t = locate(s.home, s.server, s.user, s.db, s.device);
+  const exists = existsSync(t.paths.file) && readSidecar(t.paths.sidecar) !== null;
+  const st: OfflineStatusFile | null = exists ? statusOf(t) : null;
+  const tomb: Tombstone | null = exists ? null : tombstoneOf(t);
+  return {
+    db: s.db,
+    enabled: info ? info.enabled : (st?.enabled ?? false),
+    right: info ? info.right : (st?.right ?? false),
+    offlineDays: info ? info.offlineDays : (st?.offlineDays ?? 0),
+    lastSync: st?.lastSync ?? null,
+    expiresAt: st?.expiresAt ?? null,
+    path: t.paths.file,
+    records: st?.records ?? 0,
+    settings: {
+      afterSave: t.settings.afterSave,
+      afterLogin: t.settings.afterLogin,
+      intervalMinutes: t.settings.intervalMinutes,
+      path: offlineDir(s.home, t.settings),
+    },
+    exists,
+    wiped: tomb ? { reason: tomb.reason, at: tomb.wipedAt, why: wipeReasonText(tomb.reason) } : null,
+    source: info ? 'server' : 'local',
+  };
+}
+
+/** One entry of `offline list`. */
+export interface OfflineListEntry {
+  server: string;
+  db: string;
+  user: string;
+  path: string;
+  lastSync: string | null;
+  expiresAt: string | null;
+  records: number;
+}
+
+/** Every offline database on this device: the default directory and every account's custom one. */
+export function listOfflineDatabases(home: Home): OfflineListEntry[] {
+  const dirs = new Set<string>([join(home.dir, 'offline')]);
+  for (const a of home.listAccounts()) dirs.add(offlineDir(home, readSettings(home, a.server, a.user)));
+  const device = home.device().id;
+  const out: OfflineListEntry[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names.sort()) {
+      if (!n.endsWith('.key.json')) continue;
+      let sc;
+      try {
+        sc = readSidecar(join(dir, n));
+      } catch {
+        continue;
+      }
+      if (!sc || sc.device !== device) continue;
+      const p = offlinePaths(dir, sc);
+      if (!existsSync(p.file)) continue;
+      const st = readJson<OfflineStatusFile>(p.status);
+      out.push({ server: sc.server, db: sc.db, user: sc.user, path: p.file, lastSync: st?.lastSync ?? null, expiresAt: st?.expiresAt ?? null, records: st?.records ?? 0 });
+    }
+  }
+  return out;
+}
+
+/** Removes (crypto-shreds) the offline database of this account and db. True when one existed. */
+export function removeOfflineDatabase(s: AccountScope): boolean {
+  const t = locate(s.home, s.server, s.user, s.db, s.device);
+  const existed = existsSync(t.paths.file) || existsSync(t.paths.sidecar);
+  wipeOffline(t.paths, null);
+  removeIfExists(t.paths.tombstone);
+  return existed;
+}
+
+export interface SettingsChange {
+  afterSave?: boolean;
+  afterLogin?: boolean;
+  intervalMinutes?: number;
+  /** A directory; '' resets to the default. */
+  path?: string;
+}
+
+/** Applies a settings change; a new path moves this account's offline databases there. */
+export function changeSettings(home: Home, server: string, user: string, device: string, c: SettingsChange): OfflineSettings {
+  const old = readSettings(home, server, user);
+  const next: OfflineSettings = {
+    afterSave: c.afterSave ?? old.afterSave,
+    afterLogin: c.afterLogin ?? old.afterLogin,
+    intervalMinutes: c.intervalMinutes ?? old.intervalMinutes,
+    path: c.path === undefined ? old.path : c.path === '' ? null : resolve(c.path),
+  };
+  const from = offlineDir(home, old);
+  const to = offlineDir(home, next);
+  if (from !== to) {
+    try {
+      mkdirSync(to, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new SafeholdError('bad_request', `cannot use ${to} for offline databases: ${(e as Error).message}`);
+    }
+    moveAccountFiles(from, to, server, user, device);
+  }
+  writeSettings(home, server, user, next);
+  return next;
+}
+
+function moveFile(a: string, b: string): void {
+  if (!existsSync(a)) return;
+  try {
+    renameSync(a, b);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    copyFileSync(a, b);
+    removeIfExists(a);
+  }
+}
+
+/** Moves every offline database of (server, user, device) from one directory to another. */
+function moveAccountFiles(from: string, to: string, server: string, user: string, device: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(from);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.endsWith('.key.json')) continue;
+    const sc = readSidecar(join(from, n));
+    if (!sc || sc.server !== server || sc.user !== user || sc.device !== device) continue;
+    const a = offlinePaths(from, sc);
+    const b = offlinePaths(to, sc);
+    if (existsSync(b.file) || existsSync(b.sidecar)) throw new SafeholdError('conflict', `an offline database for ${sc.db} already exists in ${to}`);
+    // The database file first, the sidecar (which makes it "exist") last.
+    for (const k of ['file', 'build', 'status', 'tombstone'] as const) moveFile(a[k], b[k]);
+    moveFile(a.sidecar, b.sidecar);
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The offline sync engine (R3, R4/R5 as served, R10, E3): pages of the delta sync are applied each in
+ * one local transaction together with their cursor; a `reset` builds a fresh file beside the current
+ * one and swaps it in atomically when complete. Record keys arriving for a public key (shared, role)
+ * are unwrapped here and re-wrapped under the user key, so that offline unlock is symmetric only.
+ */
+import { existsSync } from 'node:fs';
+import { fromB64, randomKey, verify, zero } from '@safehold/crypto';
+import { verifyLease } from '@safehold/domain';
+import { SafeholdError } from '@safehold/protocol';
+import { AdoptBatchResponse, MAX_ADOPT_BATCH, MAX_SYNC_LIMIT, SyncResponse, type AdoptBatchRequest, type LeasePayload, type RecordWire } from '@safehold/protocol/api';
+import {
+  OfflineStore,
+  SIDECAR_FORMAT,
+  readSidecar,
+  removeIfExists,
+  unwrapFileKey,
+  wrapFileKey,
+  writeJson,
+  writeSidecar,
+  type Sidecar,
+  type StoredRecord,
+} from '@safehold/store';
+import type { ClientContext } from '../context.js';
+import { requireDb } from '../context.js';
+import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
+import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
+
+/** SPEC §3.2 `offline sync --json`. */
+export interface OfflineSyncResult {
+  db: string;
+  added: number;
+  updated: number;
+  removed: number;
+  total: number;
+  durationMs: number;
+  cursor: string;
+}
+
+export interface OfflineSyncOptions {
+  /** True for the manual sync, which may create the offline database (R3); triggers pass false. */
+  create: boolean;
+  /** Page size asked of the server. */
+  limit?: number;
+}
+
+/** Progress task name of the SDK events (R10). */
+export const SYNC_TASK = 'offline-sync';
+
+type AdoptItem = AdoptBatchRequest['keys'][number];
+
+/**
+ * Synchronises the offline database of the context's account, db and device. Returns null when there
+ * is none and `create` is false (an automatic trigger never creates one).
+ */
+export async function syncOffline(ctx: ClientContext, opts: OfflineSyncOptions): Promise<OfflineSyncResult | null> {
+  const db = requireDb(ctx);
+  const target = locate(ctx.home, ctx.account.server, ctx.account.user, db, ctx.device.id);
+  const sidecar = readSidecar(target.paths.sidecar);
+  const mainExists = sidecar !== null && existsSync(target.paths.file);
+  if (!mainExists && !opts.create) return null;
+  if (sidecar && sidecar.signingPublicKey !== ctx.accountFile.signingPublicKey) {
+    throw new SafeholdError('integrity', 'the server key pinned in the offline database differs from the one pinned for this account: refused');
+  }
+  const pinned = sidecar?.signingPublicKey ?? ctx.accountFile.signingPublicKey;
+  const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : randomKey();
+  const run = new SyncRun(ctx, target, db, pinned, fileKey, sidecar, opts.limit ?? MAX_SYNC_LIMIT);
+  try {
+    return await run.execute(mainExists);
+  } finally {
+    run.close();
+    zero(fileKey);
+  }
+}
+
+class SyncRun {
+  private main: OfflineStore | null = null;
+  private build: OfflineStore | null = null;
+  private adoptOff = false;
+  private rolesLoaded = false;
+  private readonly start: number;
+  private counts = { added: 0, updated: 0, removed: 0 };
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly target: OfflineTarget,
+    private readonly db: string,
+    private readonly pinned: string,
+    private readonly fileKey: Uint8Array,
+    private sidecar: Sidecar | null,
+    private readonly limit: number,
+  ) {
+    this.start = ctx.clock();
+  }
+
+  close(): void {
+    this.main?.close();
+    this.build?.close();
+    this.main = null;
+    this.build = null;
+  }
+
+  async execute(mainExists: boolean): Promise<OfflineSyncResult> {
+    const { paths } = this.target;
+    if (mainExists) this.main = OfflineStore.open(paths.file, this.fileKey);
+    // Resume an interrupted rebuild (or an interrupted first sync) from its own cursor.
+    if (this.sidecar && existsSync(paths.build)) {
+      try {
+        this.build = OfflineStore.open(paths.build, this.fileKey);
+      } catch {
+        this.build = null;
+        for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
+      }
+    }
+    let cursor = (this.build ?? this.main)?.meta().cursor ?? '0';
+    let done = 0;
+    let lease: LeasePayload | null = null;
+    for (;;) {
+      const page = await this.fetchPage(cursor);
+      lease = this.checkLease(page.lease);
+      const { records, removed } = await this.prepare(page.records, page.removed);
+      const now = this.ctx.clock();
+      if (!this.build && (page.reset || !this.main)) {
+        this.ensureSidecar();
+        this.build = OfflineStore.build(paths.build, this.fileKey, { now });
+      }
+      const into = this.build ?? this.main;
+      if (!into) throw new SafeholdError('internal', 'offline sync has no file to write to');
+      const r = into.applyPage({ records: records.map((x) => x.stored), removed, cursor: page.cursor, lease: page.lease, now });
+      if (!this.build) {
+        this.counts.added += r.added;
+        this.counts.updated += r.updated;
+        this.counts.removed += r.removed;
+      }
+      await this.adopt(records.flatMap((x) => (x.adopt ? [x.adopt] : [])));
+      done += page.records.length;
+      this.ctx.events.progress(SYNC_TASK, done, page.total ?? null);
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    if (this.build) this.swapIn();
+    const main = this.main as OfflineStore | null;
+    if (!main) throw new SafeholdError('internal', 'offline sync ended without a file');
+    const total = main.count();
+    this.afterSuccess(lease, total);
+    return { db: this.db, ...this.counts, total, durationMs: Math.max(0, this.ctx.clock() - this.start), cursor };
+  }
+
+  /** One page; a wipe answer or a refusal of this device leads to the wipe path. */
+  private async fetchPage(cursor: string) {
+    let res: SyncResponse;
+    try {
+      res = await this.ctx.api.request('GET', `/db/${encodeURIComponent(this.db)}/offline/changes`, {
+        query: { cursor, limit: this.limit },
+        schema: SyncResponse,
+      });
+    } catch (e) {
+      if (isRefusal(e) && this.sidecar && existsSync(this.target.paths.file)) {
+        this.close();
+        const order = await fetchAndApplyOrders(this.ctx, this.target, this.pinned);
+        if (order) throw wipedError(order);
+      }
+      throw e;
+    }
+    if (res.kind === 'wipe') {
+      this.close();
+      const order = applyWipeOrder(this.ctx, this.target, this.pinned, res.wipe);
+      if (order) throw wipedError(order);
+      throw new SafeholdError('server_error', 'the server sent a wipe order that is not signed by the pinned server key: ignored');
+    }
+    return res;
+  }
+
+  private checkLease(signed: { payload: string; signature: string }): LeasePayload {
+    const { server, user, device } = this.target.ident;
+    const c = verifyLease(signed, fromB64(this.pinned), verify, { user, device, db: this.db });
+    if (!c.ok) {
+      throw new SafeholdError('integrity', `the sync answer's lease is not validly signed by the pinned server key for ${user} (${c.why}): nothing applied`, { server });
+    }
+    return c.lease;
+  }
+
+  /** Opens each record's keys and re-wraps them under the user key; sealed or keyless records are removed. */
+  private async prepare(wires: RecordWire[], removedIds: string[]): Promise<{ records: Array<{ stored: StoredRecord; adopt: AdoptItem | null }>; removed: string[] }> {
+    const removed = [...removedIds];
+    const out: Array<{ stored: StoredRecord; adopt: AdoptItem | null }> = [];
+    const kr = this.ctx.keyring;
+    for (const w of wires) {
+      if (w.sealed || !w.keys || !w.keyHolder || w.db !== this.db) {
+        // R5: a sealed record never enters the file, whatever the server sent.
+        removed.push(w.id);
+        continue;
+      }
+      if (w.keyHolder.kind === 'role' && !this.rolesLoaded) {
+        await kr.rolePrivateKeys(this.db);
+        this.rolesLoaded = true;
+      }
+      const keys = kr.unwrapRecordKeys(w);
+      try {
+        const header = keys.shared ? kr.wrapForSelf(w.id, 'header', keys.headerKey) : w.keys.header;
+        const secret = keys.secretKey ? (keys.shared ? kr.wrapForSelf(w.id, 'secret', keys.secretKey) : w.keys.secret) : null;
+        out.push({
+          stored: {
+            id: w.id,
+            db: w.db,
+            revision: w.revision,
+            creator: w.creator,
+            createdAt: w.createdAt,
+            updatedAt: w.updatedAt,
+            updatedBy: w.updatedBy,
+            masked: w.masked,
+            sealed: false,
+            rights: [...w.rights],
+            header: fromB64(w.header),
+            secret: w.secret === null ? null : fromB64(w.secret),
+            headerKey: fromB64(header),
+            secretKey: secret === null ? null : fromB64(secret),
+          },
+          adopt: keys.shared ? { record: w.id, header, secret } : null,
+        });
+      } finally {
+        zero(keys.headerKey, keys.secretKey);
+      }
+    }
+    return { records: out, removed };
+  }
+
+  /** Key adoption on the server (SPEC §4), best effort, in batches. */
+  private async adopt(items: AdoptItem[]): Promise<void> {
+    if (this.adoptOff || items.length === 0) return;
+    try {
+      for (let i = 0; i < items.length; i += MAX_ADOPT_BATCH) {
+        const body: AdoptBatchRequest = { keys: items.slice(i, i + MAX_ADOPT_BATCH) };
+        await this.ctx.api.request('POST', `/db/${encodeURIComponent(this.db)}/keys/adopt`, { body, schema: AdoptBatchResponse });
+      }
+    } catch {
+      // Adoption only saves the server-side asymmetric work of later syncs; the offline copy is already symmetric.
+      this.adoptOff = true;
+    }
+  }
+
+  /** Writes the sidecar (before the first byte of a new file is committed). */
+  private ensureSidecar(): void {
+    if (this.sidecar) return;
+    const a = this.ctx.accountFile;
+    const sc: Sidecar = {
+      format: SIDECAR_FORMAT,
+      ...this.target.ident,
+      kdf: a.kdf,
+      userKeyEnc: a.userKeyEnc,
+      signingPublicKey: a.signingPublicKey,
+      fileKeyEnc: wrapFileKey(this.ctx.keyring.userKey, this.fileKey, this.target.ident, a.signingPublicKey),
+      createdAt: new Date(this.ctx.clock()).toISOString(),
+    };
+    writeSidecar(this.target.paths.sidecar, sc);
+    this.sidecar = sc;
+  }
+
+  /** Swaps a complete rebuild in atomically and counts the difference to the old file. */
+  private swapIn(): void {
+    const build = this.build as OfflineStore;
+    const { paths } = this.target;
+    const newRevs = build.revisions();
+    if (this.main) {
+      const oldRevs = this.main.revisions();
+      for (const [id, rev] of newRevs) {
+        const old = oldRevs.get(id);
+        if (old === undefined) this.counts.added++;
+        else if (old !== rev) this.counts.updated++;
+      }
+      for (const id of oldRevs.keys()) if (!newRevs.has(id)) this.counts.removed++;
+      build.setLatestTime(Math.max(build.meta().latestTime, this.main.meta().latestTime));
+      this.main.close();
+      this.main = null;
+    } else {
+      this.counts.added += newRevs.size;
+    }
+    build.commitTo(paths.file);
+    this.build = null;
+    this.main = OfflineStore.open(paths.file, this.fileKey);
+  }
+
+  /** Status for `offline list`/`status` (no secrets), a refreshed sidecar, no tombstone. */
+  private afterSuccess(lease: LeasePayload | null, total: number): void {
+    const { paths } = this.target;
+    const status: OfflineStatusFile = {
+      lastSync: new Date(this.ctx.clock()).toISOString(),
+      expiresAt: lease?.expiresAt ?? null,
+      records: total,
+      enabled: true,
+      right: true,
+      offlineDays: lease?.offlineDays ?? 0,
+    };
+    writeJson(paths.status, status);
+    const a = this.ctx.accountFile;
+    // After a password change the sidecar follows the account, so the new password opens the file.
+    if (this.sidecar && (this.sidecar.userKeyEnc !== a.userKeyEnc || JSON.stringify(this.sidecar.kdf) !== JSON.stringify(a.kdf))) {
+      this.sidecar = { ...this.sidecar, kdf: a.kdf, userKeyEnc: a.userKeyEnc };
+      writeSidecar(paths.sidecar, this.sidecar);
+    }
+    removeIfExists(paths.tombstone);
+  }
+}
+
+/** Reads the current sidecar (for callers that only need to know whether a database exists). */
+export function hasOfflineDatabase(target: OfflineTarget): boolean {
+  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
+}

@@ -1,0 +1,196 @@
+/**
+ * Test helper (not product code): a tiny HTTP server speaking the offline sync endpoints with a real
+ * Ed25519 key, a change counter and a held set like the real server, plus fault injection.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateSigningKeyPair, sign, toB64, utf8 } from '@safehold/crypto';
+import type { RecordWire, Signed, SyncResponse, WipePayload } from '@safehold/protocol/api';
+
+export interface FakeOptions {
+  user: string;
+  db: string;
+  offlineDays?: number;
+}
+
+interface Entry {
+  wire: RecordWire;
+  seq: number;
+}
+
+/** The fake server's state; tests mutate it between syncs. */
+export class FakeSyncServer {
+  readonly signing = generateSigningKeyPair();
+  url = '';
+  seq = 0;
+  private readonly recs = new Map<string, Entry>();
+  private readonly gone = new Map<string, number>();
+  /** Every request: method, path and query. */
+  readonly log: Array<{ method: string; path: string; cursor: string | null; body: unknown }> = [];
+  offlineDays: number;
+  /** Server's clock (ms) for leases. */
+  now = Date.UTC(2026, 10, 23, 12, 0, 0);
+  /** Set to answer every sync with a signed wipe order. */
+  wipe: { reason: WipePayload['reason']; db?: string | null; badSignature?: boolean } | null = null;
+  /** Answer sync with this error status/code (e.g. 401 device_revoked). */
+  refuse: { status: number; code: string } | null = null;
+  /** Signed orders served by GET /devices/:id/orders. */
+  orders: Signed[] = [];
+  /** Destroy the connection of the n-th changes request (1-based), once. */
+  killRequest: number | null = null;
+  /** Sign leases with another key (forgery). */
+  forgeLease = false;
+  /** Serve a reset to a delta cursor (as for a cursor older than the change log). */
+  forceReset = false;
+  /** Known deltas are answered with at most this many items per page. */
+  private changesRequests = 0;
+  private server: Server | null = null;
+  device = '';
+
+  constructor(private readonly o: FakeOptions) {
+    this.offlineDays = o.offlineDays ?? 7;
+  }
+
+  put(w: RecordWire): void {
+    this.seq++;
+    this.recs.set(w.id, { wire: w, seq: this.seq });
+    this.gone.delete(w.id);
+  }
+
+  remove(id: string): void {
+    this.seq++;
+    this.recs.delete(id);
+    this.gone.set(id, this.seq);
+  }
+
+  signed(payload: unknown, key = this.signing.privateKey): Signed {
+    const p = JSON.stringify(payload);
+    return { payload: p, signature: toB64(sign(key, utf8(p))) };
+  }
+
+  wipeOrder(reason: WipePayload['reason'], db: string | null = this.o.db, device = this.device): Signed {
+    const w: WipePayload = { type: 'wipe', server: this.url, user: this.o.user, device, db, reason, issuedAt: new Date(this.now).toISOString() };
+    return this.signed(w);
+  }
+
+  private lease(device: string): Signed {
+    const payload = {
+      type: 'lease',
+      server: this.url,
+      user: this.o.user,
+      device,
+      db: this.o.db,
+      offlineDays: this.offlineDays,
+      issuedAt: new Date(this.now).toISOString(),
+      expiresAt: new Date(this.now + this.offlineDays * 86_400_000).toISOString(),
+    };
+    return this.signed(payload, this.forgeLease ? generateSigningKeyPair().privateKey : this.signing.privateKey);
+  }
+
+  private page(cursor: string, limit: number, device: string): SyncResponse {
+    if (this.wipe) {
+      const w: WipePayload = {
+        type: 'wipe',
+        server: this.url,
+        user: this.o.user,
+        device,
+        db: this.wipe.db === undefined ? this.o.db : this.wipe.db,
+        reason: this.wipe.reason,
+        issuedAt: new Date(this.now).toISOString(),
+      };
+      const s = this.signed(w);
+      return { kind: 'wipe', wipe: this.wipe.badSignature ? { ...s, signature: toB64(new Uint8Array(64)) } : s };
+    }
+    const lease = this.lease(device);
+    const total = this.recs.size;
+    if (cursor === '0' || cursor.startsWith('r.') || this.forceReset) {
+      // Snapshot paging, ordered by id; every page of it says reset.
+      const [, snapS, afterS] = cursor.startsWith('r.') ? cursor.split('.') : ['r', String(this.seq), ''];
+      const snap = Number(snapS);
+      const ids = [...this.recs.keys()].sort().filter((id) => id > (afterS ?? ''));
+      const take = ids.slice(0, limit);
+      const hasMore = ids.length > take.length;
+      const last = take[take.length - 1] ?? afterS ?? '';
+      return {
+        kind: 'changes',
+        reset: true,
+        records: take.map((id) => (this.recs.get(id) as Entry).wire),
+        removed: [],
+        cursor: hasMore ? `r.${snap}.${last}` : `d.${snap}`,
+        hasMore,
+        total,
+        lease,
+      };
+    }
+    const since = Number(cursor.slice(2));
+    const events: Array<{ seq: number; id: string; kind: 'send' | 'remove' }> = [];
+    for (const [id, e] of this.recs) if (e.seq > since) events.push({ seq: e.seq, id, kind: 'send' });
+    for (const [id, s] of this.gone) if (s > since) events.push({ seq: s, id, kind: 'remove' });
+    events.sort((a, b) => a.seq - b.seq);
+    const take = events.slice(0, limit);
+    const hasMore = events.length > take.length;
+    const lastSeq = hasMore ? (take[take.length - 1] as { seq: number }).seq : this.seq;
+    return {
+      kind: 'changes',
+      reset: false,
+      records: take.filter((e) => e.kind === 'send').map((e) => (this.recs.get(e.id) as Entry).wire),
+      removed: take.filter((e) => e.kind === 'remove').map((e) => e.id),
+      cursor: `d.${lastSeq}`,
+      hasMore,
+      total,
+      lease,
+    };
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const cursor = u.searchParams.get('cursor');
+    this.log.push({ method: req.method ?? '', path: u.pathname, cursor, body: body ? (JSON.parse(body) as unknown) : null });
+    const send = (status: number, v: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(v));
+    };
+    const orders = /^\/v1\/devices\/([^/]+)\/orders$/.exec(u.pathname);
+    if (orders) return send(200, { orders: this.orders });
+    if (u.pathname === `/v1/db/${this.o.db}/offline/changes`) {
+      this.changesRequests++;
+      if (this.killRequest === this.changesRequests) {
+        this.killRequest = null;
+        req.socket.destroy();
+        return;
+      }
+      if (this.refuse) return send(this.refuse.status, { error: { code: this.refuse.code, message: `refused: ${this.refuse.code}` } });
+      const device = this.device;
+      return send(200, this.page(cursor ?? '0', Number(u.searchParams.get('limit') ?? '500'), device));
+    }
+    if (u.pathname === `/v1/db/${this.o.db}/keys/adopt` && req.method === 'POST') return send(200, { adopted: 0, skipped: [] });
+    if (u.pathname === `/v1/db/${this.o.db}/offline`) return send(200, { db: this.o.db, enabled: true, right: true, offlineDays: this.offlineDays });
+    send(404, { error: { code: 'not_found', message: 'not found' } });
+  }
+
+  /** Starts on 127.0.0.1, port 0; stopped after the test. */
+  async start(t: { after: (fn: () => Promise<void> | void) => void }): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    });
+    await new Promise<void>((r) => (this.server as Server).listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    t.after(() => this.stop());
+  }
+
+  /** Stops the server (tests of the unreachable case). */
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** Number of sync requests answered so far. */
+  get syncRequests(): number {
+    return this.log.filter((l) => l.path.endsWith('/offline/changes')).length;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Wipe orders (E2): a signed order from a sync answer, or from GET /devices/:id/orders when the server
+ * refuses this device, is verified against the pinned server key and then crypto-shreds the offline
+ * database(s) it names. An unsigned or wrongly signed order is ignored (with a warning).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromB64, verify } from '@safehold/crypto';
+import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
+import { SafeholdError } from '@safehold/protocol';
+import { Orders, type Signed, type WipePayload } from '@safehold/protocol/api';
+import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
+import type { ClientContext } from '../context.js';
+import type { OfflineTarget } from './locate.js';
+
+/** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
+export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string, signed: Signed): WipePayload | null {
+  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verify, target.ident);
+  if (!check.ok) {
+    ctx.events.warning(`ignored a wipe order that is not validly signed by the pinned server key (${check.why})`);
+    return null;
+  }
+  const order = check.order;
+  const now = new Date(ctx.clock()).toISOString();
+  const victims = order.db === null ? sameAccountTargets(target) : [{ paths: target.paths, db: target.ident.db }];
+  for (const v of victims) {
+    wipeOffline(v.paths, { ...target.ident, db: v.db, reason: order.reason, wipedAt: now, issuedAt: order.issuedAt });
+  }
+  ctx.events.notice(`offline database wiped: ${wipeReasonText(order.reason)}`);
+  return order;
+}
+
+/** Every offline database of the same server, user and device in the target's directory. */
+function sameAccountTargets(target: OfflineTarget): Array<{ paths: OfflinePaths; db: string }> {
+  const out = [{ paths: target.paths, db: target.ident.db }];
+  let names: string[] = [];
+  try {
+    names = readdirSync(target.paths.dir);
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    if (!n.endsWith('.key.json')) continue;
+    let sc;
+    try {
+      sc = readSidecar(join(target.paths.dir, n));
+    } catch {
+      continue;
+    }
+    if (!sc) continue;
+    const { server, user, device } = target.ident;
+    if (sc.server === server && sc.user === user && sc.device === device && sc.db !== target.ident.db) {
+      out.push({ paths: offlinePaths(target.paths.dir, { server, user, device, db: sc.db }), db: sc.db });
+    }
+  }
+  return out;
+}
+
+/** The error a command sees after a wipe. */
+export function wipedError(order: WipePayload): SafeholdError {
+  return new SafeholdError('offline_wiped', `the offline database was wiped: ${wipeReasonText(order.reason)}`, { reason: order.reason });
+}
+
+/** Codes with which the server refuses this device or user: time to ask for orders. */
+export function isRefusal(e: unknown): boolean {
+  return (
+    e instanceof SafeholdError &&
+    ['unauthorized', 'device_revoked', 'not_found', 'forbidden', 'offline_not_enabled', 'offline_no_right'].includes(e.code)
+  );
+}
+
+/** Fetches the device's signed orders (public endpoint) and applies the first genuine one. */
+export async function fetchAndApplyOrders(ctx: Pick<ClientContext, 'api' | 'device' | 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
+  let orders: Orders;
+  try {
+    orders = await ctx.api.request('GET', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, { schema: Orders, anonymous: true });
+  } catch {
+    return null;
+  }
+  for (const o of orders.orders) {
+    const applied = applyWipeOrder(ctx, target, pinnedKeyB64, o);
+    if (applied) return applied;
+  }
+  return null;
+}

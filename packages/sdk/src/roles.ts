@@ -1,0 +1,75 @@
+/** Roles from the client: the role's key pair is made here; its private key is wrapped for each member. */
+import { generateX25519KeyPair, fromB64, toB64, wrapForRecipient, zero } from '@safehold/crypto';
+import { SafeholdError, isName, roleKeyAad } from '@safehold/protocol';
+import { RoleWire } from '@safehold/protocol/api';
+import type { ClientContext } from './context.js';
+import { requireDb } from './context.js';
+import { fingerprint, pinnedPublicKey } from './pinning.js';
+import { dbPath, } from './vault.js';
+import { fetchRoles } from './sharing.js';
+
+/** A role as `safehold role list` prints it. */
+export interface RoleView {
+  name: string;
+  creator: string;
+  members: string[];
+  fingerprint: string;
+  member: boolean;
+}
+
+function roleView(r: RoleWire, me: string): RoleView {
+  return { name: r.name, creator: r.creator, members: [...r.members], fingerprint: fingerprint(fromB64(r.publicKey)), member: r.members.includes(me) };
+}
+
+function checkName(kind: string, name: string): void {
+  if (!isName(name)) throw new SafeholdError('bad_request', `invalid ${kind} name "${name.slice(0, 64)}": letters, digits, . _ - (at most 64)`);
+}
+
+/** Creates a role: a fresh X25519 pair, the private key wrapped (HPKE) for the creator's own public key. */
+export async function createRole(ctx: ClientContext, name: string): Promise<RoleView> {
+  checkName('role', name);
+  const db = requireDb(ctx);
+  const pair = generateX25519KeyPair();
+  try {
+    const memberKey = toB64(wrapForRecipient(ctx.keyring.publicKey, pair.privateKey, roleKeyAad(db, name, ctx.account.user)));
+    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: RoleWire, body: { name, publicKey: toB64(pair.publicKey), memberKey } });
+    return roleView(r, ctx.account.user);
+  } finally {
+    zero(pair.privateKey);
+  }
+}
+
+/** Adds a member: opens the role's private key and wraps it for the member's pinned public key. */
+export async function addRoleMember(ctx: ClientContext, role: string, user: string): Promise<RoleView> {
+  checkName('role', role);
+  checkName('user', user);
+  const db = requireDb(ctx);
+  const r = (await fetchRoles(ctx)).find((x) => x.name === role);
+  if (!r) throw new SafeholdError('not_found', `role ${role} not found`);
+  if (r.creator !== ctx.account.user) throw new SafeholdError('forbidden', `only the creator of role ${role} (${r.creator}) manages its members`);
+  const priv = ctx.keyring.openRoleKey(db, r);
+  try {
+    const pub = await pinnedPublicKey(ctx, user);
+    const memberKey = toB64(wrapForRecipient(pub, priv, roleKeyAad(db, role, user)));
+    const out = await ctx.api.request('PUT', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), {
+      schema: RoleWire,
+      body: { memberKey },
+    });
+    return roleView(out, ctx.account.user);
+  } finally {
+    zero(priv);
+  }
+}
+
+/** Removes a member from a role (the role's creator only). */
+export async function removeRoleMember(ctx: ClientContext, role: string, user: string): Promise<RoleView> {
+  checkName('role', role);
+  checkName('user', user);
+  const out = await ctx.api.request('DELETE', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), { schema: RoleWire });
+  return roleView(out, ctx.account.user);
+}
+
+/** The roles of the database. */
+export async function listRoles(ctx: ClientContext): Promise<RoleView[]> {
+  return (await fetchRoles(ctx)).map((r) => roleView(r, ctx.account.user));
+}

@@ -1,0 +1,133 @@
+/** Seals (double-check locks) and their releases. */
+import { randomId, randomKey, zero } from '@safehold/crypto';
+import { SafeholdError, isName, isRandomId } from '@safehold/protocol';
+import { Grants, Release, ReleaseList, RecordWire, type KeyHolder } from '@safehold/protocol/api';
+import type { ClientContext } from './context.js';
+import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
+import { fetchRoles, holderPublicKey } from './sharing.js';
+import { checkRecordId, dbPath, getRecord } from './vault.js';
+
+/** A release request as SPEC §3.2 prints it. */
+export interface ReleaseView {
+  id: string;
+  record: string;
+  requester: string;
+  reason: string;
+  approvals: number;
+  required: number;
+  status: 'pending' | 'approved' | 'expired';
+  expiresAt: string | null;
+  approvers: string[];
+  createdAt: string;
+}
+
+function releaseView(r: Release): ReleaseView {
+  return {
+    id: r.id,
+    record: r.record,
+    requester: r.requester,
+    reason: r.reason,
+    approvals: r.approvals,
+    required: r.required,
+    status: r.status,
+    expiresAt: r.expiresAt,
+    approvers: r.approvers,
+    createdAt: r.createdAt,
+  };
+}
+
+export interface SealOptions {
+  approvers: string[];
+  /** Approvals needed (default 1). */
+  required?: number;
+  /** How long an approved release lasts (default 60 minutes). */
+  windowMinutes?: number;
+}
+
+/**
+ * Seals a record: rotates its secret key (new revision, secret re-encrypted under a fresh key),
+ * wraps the new key for every current holder, and has the server withhold it until a release.
+ */
+export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptions): Promise<RecordView> {
+  const approvers = [...new Set(opts.approvers.map((a) => a.trim()).filter((a) => a.length > 0))];
+  if (approvers.length === 0) throw new SafeholdError('bad_request', 'a seal needs at least one approver (--approvers U1,U2)');
+  for (const a of approvers) if (!isName(a)) throw new SafeholdError('bad_request', `invalid approver name "${a.slice(0, 64)}"`);
+  const required = opts.required ?? 1;
+  if (!Number.isInteger(required) || required < 1 || required > approvers.length) {
+    throw new SafeholdError('bad_request', `--required must be between 1 and the number of approvers (${approvers.length})`);
+  }
+  const windowMinutes = opts.windowMinutes ?? 60;
+  if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new SafeholdError('bad_request', '--window must be a positive number of minutes');
+  const cur = await getRecord(ctx, id, { use: true });
+  const newKey = randomKey();
+  try {
+    if (!cur.view.rights.includes('authorize')) throw new SafeholdError('forbidden', `you may not seal record ${id} (no authorize right)`);
+    if (cur.secret === null) {
+      if (cur.view.sealed) throw new SafeholdError('sealed', `record ${id} is already sealed`);
+      throw new SafeholdError('forbidden', `the secret of record ${id} is not available to you`);
+    }
+    const grants = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: Grants });
+    const holders: KeyHolder[] = [{ kind: 'user', user: cur.wire.creator }];
+    for (const g of grants.grants) {
+      const h: KeyHolder = 'user' in g ? { kind: 'user', user: g.user } : { kind: 'role', role: g.role };
+      if (!holders.some((x) => JSON.stringify(x) === JSON.stringify(h))) holders.push(h);
+    }
+    if (!holders.some((h) => h.kind === 'user' && h.user === ctx.account.user)) holders.push({ kind: 'user', user: ctx.account.user });
+    const roles = holders.some((h) => h.kind === 'role') ? await fetchRoles(ctx) : [];
+    const secretKeys: Array<{ holder: KeyHolder; secret: string }> = [];
+    for (const holder of holders) {
+      const secret =
+        holder.kind === 'user' && holder.user === ctx.account.user
+          ? ctx.keyring.wrapForSelf(id, 'secret', newKey)
+          : ctx.keyring.wrapForHolder(id, 'secret', newKey, holder, await holderPublicKey(ctx, holder, roles));
+      secretKeys.push({ holder, secret });
+    }
+    const revision = randomId();
+    const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/seal`), {
+      schema: RecordWire,
+      body: {
+        approvers,
+        required,
+        windowMinutes,
+        baseRevision: cur.wire.revision,
+        revision,
+        header: encryptPart(cur.keys.headerKey, id, 'header', revision, cur.header),
+        secret: encryptPart(newKey, id, 'secret', revision, cur.secret),
+        secretKeys,
+      },
+    });
+    if (wire.id !== id) throw integrityError(id);
+    return toView(wire, cur.header);
+  } finally {
+    zero(newKey, cur.keys.headerKey, cur.keys.secretKey);
+  }
+}
+
+/** Lifts a record's seal (needs authorize). */
+export async function unsealRecord(ctx: ClientContext, id: string): Promise<RecordView> {
+  checkRecordId(id);
+  await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/seal`), { schema: RecordWire });
+  const r = await getRecord(ctx, id);
+  zero(r.keys.headerKey, r.keys.secretKey);
+  return r.view;
+}
+
+/** Asks for a release of a sealed record's secret. */
+export async function requestRelease(ctx: ClientContext, id: string, reason = ''): Promise<ReleaseView> {
+  checkRecordId(id);
+  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: Release, body: { reason } });
+  return releaseView(r);
+}
+
+/** Approves a release request (a listed approver other than the requester). */
+export async function approveRelease(ctx: ClientContext, releaseId: string): Promise<ReleaseView> {
+  if (!isRandomId(releaseId)) throw new SafeholdError('not_found', `release request ${releaseId.slice(0, 64)} not found`);
+  const r = await ctx.api.request('POST', dbPath(ctx, `/releases/${releaseId}/approve`), { schema: Release });
+  return releaseView(r);
+}
+
+/** Release requests where this user is the requester or an approver. */
+export async function listReleases(ctx: ClientContext): Promise<ReleaseView[]> {
+  const r = await ctx.api.request('GET', dbPath(ctx, '/releases'), { schema: ReleaseList });
+  return r.releases.map(releaseView);
+}

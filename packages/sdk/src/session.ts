@@ -1,0 +1,333 @@
+/**
+ * Sessions: register, login, opening an account from the master password or SAFEHOLD_SESSION,
+ * unlock/lock/logout, passwd and `use DB`. Nothing unlocked is ever written to disk in plain.
+ */
+import {
+  decrypt,
+  deriveMasterKeys,
+  encrypt,
+  fromB64,
+  fromUtf8,
+  generateX25519KeyPair,
+  newKdfParams,
+  randomKey,
+  toB64,
+  utf8,
+  x25519PublicFromPrivate,
+  constantTimeEqual,
+  zero,
+  type KdfParams,
+} from '@safehold/crypto';
+import { SafeholdError, privateKeyAad, userKeyAad } from '@safehold/protocol';
+import { PreloginResponse, RoleList, ServerKey, Session, type KdfParams as WireKdf } from '@safehold/protocol/api';
+import type { AccountRef, ClientContext } from './context.js';
+import { SafeholdEvents } from './events.js';
+import { ApiClient, normalizeServerUrl } from './http.js';
+import type { AccountFile, Home } from './home.js';
+import { Keyring } from './keyring.js';
+import { runOfflineTrigger } from './offline/index.js';
+import { checkThrottle, noteUnlock } from './offline/throttle.js';
+
+/** Asks for a password: the current master password, or a new one (register, passwd). */
+export type PasswordPrompt = (purpose: 'current' | 'new') => Promise<string>;
+
+/** What picks and opens an account. */
+export interface SessionOptions {
+  home: Home;
+  /** --server (any form; normalized here). */
+  server?: string | null;
+  /** --user */
+  user?: string | null;
+  /** --db */
+  db?: string | null;
+  password: PasswordPrompt;
+  /** The SAFEHOLD_SESSION key (base64url), if set. */
+  sessionKey?: string | null;
+  events?: SafeholdEvents;
+  clock?: () => number;
+  connectTimeoutMs?: number;
+}
+
+/** Crypto's KDF params (salt bytes) from the wire form (salt base64url). */
+export function kdfFromWire(w: WireKdf): KdfParams {
+  return { alg: w.alg, memoryKiB: w.memoryKiB, iterations: w.iterations, parallelism: w.parallelism, salt: fromB64(w.salt) };
+}
+/** The wire form of KDF params. */
+export function kdfToWire(k: KdfParams): WireKdf {
+  return { alg: k.alg, memoryKiB: k.memoryKiB, iterations: k.iterations, parallelism: k.parallelism, salt: toB64(k.salt) };
+}
+
+const tokenAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/token/${server}/${user}`);
+/** AAD of the SAFEHOLD_SESSION copy of the keys. */
+export const unlockAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/unlock/${server}/${user}`);
+
+/** Derives the auth key and KEK; invalid or weak parameters are refused as an integrity error. */
+export async function derive(password: string, kdf: KdfParams): Promise<{ authKey: Uint8Array; kek: Uint8Array }> {
+  try {
+    return await deriveMasterKeys(password, kdf);
+  } catch {
+    throw new SafeholdError('integrity', 'the key-derivation parameters are invalid or too weak: refusing them');
+  }
+}
+
+/** Opens the wrapped user key with a KEK; null when it does not open (wrong password). */
+export function openUserKey(kek: Uint8Array, account: Pick<AccountFile, 'user' | 'userKeyEnc'>): Uint8Array | null {
+  try {
+    return decrypt(kek, fromB64(account.userKeyEnc), userKeyAad(account.user));
+  } catch {
+    return null;
+  }
+}
+
+function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, 'user' | 'privateKeyEnc' | 'publicKey'>): Uint8Array {
+  let priv: Uint8Array;
+  try {
+    priv = decrypt(userKey, fromB64(account.privateKeyEnc), privateKeyAad(account.user));
+  } catch {
+    throw new SafeholdError('integrity', 'your private key failed integrity check: the stored copy was tampered with or corrupted');
+  }
+  if (!constantTimeEqual(x25519PublicFromPrivate(priv), fromB64(account.publicKey))) {
+    zero(priv);
+    throw new SafeholdError('integrity', 'your private key does not match your public key: the stored copy was tampered with');
+  }
+  return priv;
+}
+
+function pickDb(account: AccountFile, wanted: string | null | undefined): string | null {
+  if (wanted) return wanted;
+  if (account.db) return account.db;
+  return account.databases.length === 1 ? (account.databases[0]?.name ?? null) : null;
+}
+
+/** Picks the account of --server/--user, else the last one logged in; throws when none fits. */
+export function resolveAccount(home: Home, server?: string | null, user?: string | null): AccountFile {
+  const srv = server ? normalizeServerUrl(server) : null;
+  if (srv && user) {
+    const a = home.readAccount(srv, user);
+    if (!a) throw notLoggedIn(srv, user);
+    return a;
+  }
+  const last = home.readState().lastAccount;
+  let candidates = home.listAccounts();
+  if (srv) candidates = candidates.filter((a) => a.server === srv);
+  if (user) candidates = candidates.filter((a) => a.user === user);
+  if (last && (!srv || last.server === srv) && (!user || last.user === user)) {
+    const a = candidates.find((c) => c.server === last.server && c.user === last.user);
+    if (a) return a;
+  }
+  if (candidates.length === 1 && candidates[0]) return candidates[0];
+  if (candidates.length > 1) {
+    throw new SafeholdError('bad_request', `several accounts match on this device: pick one with --server URL and --user NAME`);
+  }
+  throw notLoggedIn(srv, user ?? null);
+}
+
+function notLoggedIn(server: string | null, user: string | null): SafeholdError {
+  const who = user ? ` as ${user}` : '';
+  const where = server ? ` on ${server}` : '';
+  return new SafeholdError('unauthorized', `not logged in${who}${where} on this device: run \`safehold login --server URL --user NAME\` (or \`safehold register\`)`);
+}
+
+interface Unlocked {
+  account: AccountFile;
+  userKey: Uint8Array;
+  authKey: Uint8Array | null;
+  sessionKey: Uint8Array | null;
+}
+
+/** Builds the context of an unlocked account; the token is reused while valid, re-obtained on demand. */
+function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): ClientContext {
+  const { home } = opts;
+  const account = u.account;
+  const events = opts.events ?? new SafeholdEvents();
+  const clock = opts.clock ?? Date.now;
+  const device = home.device();
+  const privateKey = openPrivateKey(u.userKey, account);
+  const secrets = { authKey: u.authKey, sessionKey: u.sessionKey };
+  const ref: AccountRef = { server: account.server, user: account.user, db: pickDb(account, opts.db) };
+  // eslint-disable-next-line prefer-const -- assigned after the closures that use it are made
+  let ctx: ClientContext;
+  const api = new ApiClient({
+    baseUrl: account.server,
+    token,
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    reauth: async () => {
+      if (!secrets.authKey) return null;
+      const session = await postLogin(api, account.user, secrets.authKey, device);
+      applySession(ctx, session);
+      return session.token;
+    },
+  });
+  const keyring = new Keyring({
+    user: account.user,
+    userKey: u.userKey,
+    privateKey,
+    publicKey: fromB64(account.publicKey),
+    loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: RoleList })).roles,
+  });
+  ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
+  return ctx;
+}
+
+async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
+  return api.request('POST', '/login', { anonymous: true, schema: Session, body: { user, authKey: toB64(authKey), device } });
+}
+
+/** Stores what a fresh session says (databases, token) and checks the pinned server key. */
+function applySession(ctx: ClientContext, s: Session): void {
+  const a = ctx.accountFile;
+  if (s.user !== a.user) throw new SafeholdError('integrity', 'the server answered a login for another user');
+  if (!constantTimeEqual(fromB64(s.signingPublicKey), fromB64(a.signingPublicKey))) {
+    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${a.server}`);
+  }
+  a.databases = s.databases;
+  a.admin = s.admin;
+  ctx.home.writeAccount(a);
+  saveToken(ctx.home, a, ctx.keyring.userKey, s);
+  if (!ctx.account.db) ctx.account.db = pickDb(a, null);
+}
+
+function saveToken(home: Home, a: AccountFile, userKey: Uint8Array, s: Session): void {
+  home.writeToken(a.server, a.user, {
+    tokenEnc: toB64(encrypt(userKey, utf8(s.token), tokenAad(a.server, a.user))),
+    expiresAt: s.expiresAt,
+  });
+}
+
+function loadToken(home: Home, a: AccountFile, userKey: Uint8Array, now: number): string | null {
+  const t = home.readToken(a.server, a.user);
+  if (!t || Date.parse(t.expiresAt) <= now) return null;
+  try {
+    return fromUtf8(decrypt(userKey, fromB64(t.tokenEnc), tokenAad(a.server, a.user)));
+  } catch {
+    return null;
+  }
+}
+
+/** Opens the account picked by the options with SAFEHOLD_SESSION or the master password (no network needed). */
+export async function openSession(opts: SessionOptions): Promise<ClientContext> {
+  const account = resolveAccount(opts.home, opts.server, opts.user);
+  const now = (opts.clock ?? Date.now)();
+  let unlocked: Unlocked | null = null;
+  if (opts.sessionKey) unlocked = openWithSessionKey(opts.home, account, opts.sessionKey);
+  if (!unlocked) {
+    // The local unlock needs no server, so it is what someone holding this home (or its offline copy) would
+    // try passwords against: after repeated failures each attempt waits (exit 6 with the wait), see throttle.ts.
+    checkThrottle(opts.home, account.server, account.user, now);
+    const password = await opts.password('current');
+    const { authKey, kek } = await derive(password, kdfFromWire(account.kdf));
+    const userKey = openUserKey(kek, account);
+    zero(kek);
+    if (!userKey) {
+      zero(authKey);
+      noteUnlock(opts.home, account.server, account.user, false, now);
+      throw new SafeholdError('bad_credentials', 'wrong master password');
+    }
+    noteUnlock(opts.home, account.server, account.user, true, now);
+    unlocked = { account, userKey, authKey, sessionKey: null };
+  }
+  return buildContext(opts, unlocked, loadToken(opts.home, account, unlocked.userKey, now));
+}
+
+function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: string): Unlocked | null {
+  const file = home.readUnlock(account.server, account.user);
+  if (!file) return null;
+  let sessionKey: Uint8Array;
+  let plain: Uint8Array;
+  try {
+    sessionKey = fromB64(sessionKeyB64.trim());
+    plain = decrypt(sessionKey, fromB64(file.enc), unlockAad(account.server, account.user));
+  } catch {
+    throw new SafeholdError('unauthorized', 'SAFEHOLD_SESSION does not unlock this account (stale or for another account): run `safehold unlock` again or unset it');
+  }
+  const userKey = plain.slice(0, 32);
+  const authKey = plain.length >= 64 ? plain.slice(32, 64) : null;
+  zero(plain);
+  return { account, userKey, authKey, sessionKey };
+}
+
+/** Registers with an invite: makes the keys, uploads only what SPEC §4 allows, pins the server key, logs in. */
+export async function register(opts: SessionOptions & { server: string; user: string; invite: string }): Promise<ClientContext> {
+  const server = normalizeServerUrl(opts.server);
+  const user = opts.user;
+  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: ServerKey });
+  const password = await opts.password('new');
+  const kdf = newKdfParams();
+  const { authKey, kek } = await derive(password, kdf);
+  const userKey = randomKey();
+  const pair = generateX25519KeyPair();
+  const device = opts.home.device();
+  const userKeyEnc = toB64(encrypt(kek, userKey, userKeyAad(user)));
+  const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, privateKeyAad(user)));
+  zero(kek, pair.privateKey);
+  const session = await api.request('POST', '/register', {
+    anonymous: true,
+    schema: Session,
+    body: { user, invite: opts.invite, kdf: kdfToWire(kdf), authKey: toB64(authKey), userKeyEnc, publicKey: toB64(pair.publicKey), privateKeyEnc, device },
+  });
+  api.close();
+  if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(signingPublicKey))) {
+    throw new SafeholdError('integrity', 'the server answered with a signing key other than the one it published');
+  }
+  const account: AccountFile = {
+    server,
+    user,
+    db: null,
+    databases: session.databases,
+    admin: session.admin,
+    kdf: kdfToWire(kdf),
+    userKeyEnc,
+    publicKey: toB64(pair.publicKey),
+    privateKeyEnc,
+    signingPublicKey,
+    pinnedKeys: {},
+  };
+  opts.home.writeAccount(account);
+  saveToken(opts.home, account, userKey, session);
+  opts.home.writeState({ lastAccount: { server, user } });
+  return buildContext({ ...opts, server, user }, { account, userKey, authKey, sessionKey: null }, session.token);
+}
+
+/** Logs in (prelogin, derive, login), stores the account on this device, then runs the after-login sync. */
+export async function login(opts: SessionOptions & { server: string; user: string }): Promise<ClientContext> {
+  const server = normalizeServerUrl(opts.server);
+  const user = opts.user;
+  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: PreloginResponse, body: { user } });
+  const password = await opts.password('current');
+  const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
+  const device = opts.home.device();
+  const session = await postLogin(api, user, authKey, device);
+  api.close();
+  const userKey = openUserKey(kek, { user, userKeyEnc: session.userKeyEnc });
+  zero(kek);
+  if (!userKey) throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
+  const known = opts.home.readAccount(server, user);
+  if (known && !constantTimeEqual(fromB64(known.signingPublicKey), fromB64(session.signingPublicKey))) {
+    zero(userKey, authKey);
+    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${server}`);
+  }
+  const account: AccountFile = {
+    server,
+    user,
+    db: known?.db ?? null,
+    databases: session.databases,
+    admin: session.admin,
+    kdf: session.kdf,
+    userKeyEnc: session.userKeyEnc,
+    publicKey: session.publicKey,
+    privateKeyEnc: session.privateKeyEnc,
+    signingPublicKey: known?.signingPublicKey ?? session.signingPublicKey,
+    pinnedKeys: known?.pinnedKeys ?? {},
+  };
+  // Check the key pair before storing anything.
+  zero(openPrivateKey(userKey, account));
+  opts.home.writeAccount(account);
+  saveToken(opts.home, account, userKey, session);
+  opts.home.writeState({ lastAccount: { server, user } });
+  const ctx = buildContext({ ...opts, server, user }, { account, userKey, authKey, sessionKey: null }, session.token);
+  await runOfflineTrigger(ctx, 'after-login');
+  return ctx;
+}
+

@@ -1,0 +1,87 @@
+/** Operations on an open session: unlock/lock (SAFEHOLD_SESSION), logout, passwd, `use DB`. */
+import { encrypt, newKdfParams, randomKey, toB64, constantTimeEqual, zero } from '@safehold/crypto';
+import { SafeholdError, userKeyAad } from '@safehold/protocol';
+import { Ok } from '@safehold/protocol/api';
+import type { ClientContext } from './context.js';
+import type { AccountFile, Home } from './home.js';
+import { derive, kdfFromWire, kdfToWire, openUserKey, unlockAad } from './session.js';
+
+/** Stores the user key (and auth key) under a fresh session key and returns that key for SAFEHOLD_SESSION. */
+export function unlock(ctx: ClientContext): string {
+  const sessionKey = randomKey();
+  const plain = new Uint8Array(64);
+  plain.set(ctx.keyring.userKey, 0);
+  if (ctx.secrets.authKey) plain.set(ctx.secrets.authKey, 32);
+  const a = ctx.accountFile;
+  const enc = encrypt(sessionKey, ctx.secrets.authKey ? plain : plain.subarray(0, 32), unlockAad(a.server, a.user));
+  zero(plain);
+  ctx.home.writeUnlock(a.server, a.user, { enc: toB64(enc) });
+  const out = toB64(sessionKey);
+  zero(sessionKey);
+  return out;
+}
+
+/** Forgets the stored session copy of the keys: SAFEHOLD_SESSION no longer unlocks anything. */
+export function lock(home: Home, account: { server: string; user: string }): void {
+  home.removeUnlock(account.server, account.user);
+}
+
+/** Ends the server session and forgets the token and the session copy of the keys on this device. */
+export async function logout(ctx: ClientContext): Promise<void> {
+  const a = ctx.accountFile;
+  if (ctx.api.getToken()) {
+    try {
+      await ctx.api.request('POST', '/logout', { schema: Ok });
+    } catch (e) {
+      if (!(e instanceof SafeholdError)) throw e;
+      if (e.code === 'unreachable') ctx.events.warning(`${e.message}: the server session ends when it expires; this device forgot it`);
+      else if (e.code !== 'unauthorized' && e.code !== 'device_revoked') throw e;
+    }
+  }
+  ctx.home.removeToken(a.server, a.user);
+  ctx.home.removeUnlock(a.server, a.user);
+}
+
+/** Changes the master password: re-wraps the user key under a new KEK with a new salt; nothing else changes. */
+export async function changePassword(ctx: ClientContext, currentPassword: string | null, newPassword: string): Promise<void> {
+  const a = ctx.accountFile;
+  let currentAuthKey = ctx.secrets.authKey;
+  if (currentPassword !== null) {
+    const { authKey, kek } = await derive(currentPassword, kdfFromWire(a.kdf));
+    const uk = openUserKey(kek, a);
+    zero(kek);
+    if (!uk || !constantTimeEqual(uk, ctx.keyring.userKey)) {
+      zero(authKey, uk);
+      throw new SafeholdError('bad_credentials', 'wrong master password');
+    }
+    zero(uk);
+    currentAuthKey = authKey;
+  }
+  if (!currentAuthKey) throw new SafeholdError('bad_credentials', 'the current master password is needed');
+  if (newPassword.length === 0) throw new SafeholdError('bad_request', 'the new master password is empty');
+  const kdf = newKdfParams();
+  const { authKey, kek } = await derive(newPassword, kdf);
+  const userKeyEnc = toB64(encrypt(kek, ctx.keyring.userKey, userKeyAad(a.user)));
+  zero(kek);
+  await ctx.api.request('PUT', '/me/password', {
+    schema: Ok,
+    body: { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf: kdfToWire(kdf), userKeyEnc },
+  });
+  a.kdf = kdfToWire(kdf);
+  a.userKeyEnc = userKeyEnc;
+  ctx.home.writeAccount(a);
+  if (ctx.secrets.authKey && ctx.secrets.authKey !== currentAuthKey) zero(ctx.secrets.authKey);
+  if (currentAuthKey !== ctx.secrets.authKey) zero(currentAuthKey);
+  ctx.secrets.authKey = authKey;
+  // A stored session copy holds the old auth key: drop it (unlock again for a new SAFEHOLD_SESSION).
+  ctx.home.removeUnlock(a.server, a.user);
+}
+
+/** Picks the database later commands use (`safehold use DB`); needs no unlock. */
+export function useDatabase(home: Home, account: AccountFile, db: string): void {
+  if (account.databases.length > 0 && !account.databases.some((d) => d.name === db)) {
+    throw new SafeholdError('not_found', `database ${db} not found (yours: ${account.databases.map((d) => d.name).join(', ')})`);
+  }
+  account.db = db;
+  home.writeAccount(account);
+}

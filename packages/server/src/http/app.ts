@@ -1,0 +1,63 @@
+/** The HTTP application: fastify with Safehold's error shape, body limit and routes. No state beyond `deps`. */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { MAX_BODY_BYTES } from '@safehold/protocol/api';
+import { SafeholdError } from '@safehold/protocol';
+import type { Storage } from '../storage/open.js';
+import type { Clock } from '../clock.js';
+import type { ServerSigner } from '../services/serverkey.js';
+import type { RateLimits } from '../config.js';
+import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
+import { registerRoutes } from './routes/index.js';
+
+export type { RateLimits };
+
+export interface AppDeps {
+  storage: Storage;
+  clock: Clock;
+  signer: ServerSigner;
+  /** Stable identity of this server (the same for every process on one storage); used in signed leases and orders. */
+  serverId: string;
+  limits: RateLimits;
+}
+
+export interface BuildAppOptions {
+  /** false (default) for silence, true or pino options for logs. */
+  logger?: boolean | object;
+  /** Trust X-Forwarded-For from a reverse proxy for the client address (rate limits, audit). Default false. */
+  trustProxy?: boolean | string | string[];
+}
+
+export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const options: FastifyServerOptions = {
+    logger: (opts.logger ?? false) as FastifyServerOptions['logger'],
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: opts.trustProxy ?? false,
+    clientErrorHandler,
+    // Routes stay case-sensitive and exact (fastify's defaults): ids are base64url.
+  };
+  const app: FastifyInstance = Fastify(options);
+  // JSON bodies only; an empty body (e.g. a POST /logout sent with a JSON content type) is "no body".
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => {
+    const s = typeof body === 'string' ? body : body.toString('utf8');
+    if (s.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(s) as unknown);
+    } catch {
+      done(new SafeholdError('bad_request', 'request body is not valid JSON'), undefined);
+    }
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  // Answers are never cached by intermediaries: they carry ciphertext and session-bound data.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  registerRoutes(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,38 @@
+/** Session check for authenticated routes: `Authorization: Bearer <token>`. */
+import type { FastifyRequest } from 'fastify';
+import { SafeholdError } from '@safehold/protocol';
+import type { AppDeps } from './app.js';
+import { authenticate, type AuthContext } from '../services/accounts.js';
+
+export type { AuthContext };
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/;
+
+/** The bearer token of a request, or unauthorized. */
+export function bearerToken(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? BEARER.exec(h) : null;
+  if (!m || !m[1]) throw new SafeholdError('unauthorized', 'missing or malformed session token; log in');
+  return m[1];
+}
+
+/** The caller of `req`, from its session. Throws unauthorized (no, unknown or expired session) or device_revoked. */
+export async function requireAuth(req: FastifyRequest, deps: AppDeps): Promise<AuthContext> {
+  const { userId, user, deviceId, admin } = await authenticate(deps.storage.db, deps.clock, bearerToken(req));
+  return { userId, user, deviceId, admin };
+}
+
+/**
+ * Like requireAuth, but a session of a revoked device passes with `revoked: true` (for routes that
+ * answer such a device with a signed wipe order instead of a bare 401). Expired sessions still fail.
+ */
+export async function requireAuthOrRevoked(req: FastifyRequest, deps: AppDeps): Promise<AuthContext & { revoked: boolean }> {
+  const { userId, user, deviceId, admin, revoked } = await authenticate(deps.storage.db, deps.clock, bearerToken(req), { allowRevoked: true });
+  return { userId, user, deviceId, admin, revoked };
+}
+
+/** Like requireAuth, also returning the session's token hash (for logout). */
+export async function requireAuthWithToken(req: FastifyRequest, deps: AppDeps): Promise<AuthContext & { tokenHash: string }> {
+  const { userId, user, deviceId, admin, tokenHash } = await authenticate(deps.storage.db, deps.clock, bearerToken(req));
+  return { userId, user, deviceId, admin, tokenHash };
+}

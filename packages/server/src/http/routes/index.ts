@@ -1,0 +1,16 @@
+/** Every route module registers itself here with one line. */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { registerAccountRoutes } from './accounts.js';
+import { registerRecordRoutes } from './records.js';
+import { registerRoleRoutes } from './roles.js';
+import { registerReleaseRoutes } from './releases.js';
+import { registerOfflineRoutes } from './offline.js';
+
+export function registerRoutes(app: FastifyInstance, deps: AppDeps): void {
+  registerAccountRoutes(app, deps);
+  registerRecordRoutes(app, deps);
+  registerRoleRoutes(app, deps);
+  registerReleaseRoutes(app, deps);
+  registerOfflineRoutes(app, deps);
+}

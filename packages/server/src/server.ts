@@ -1,0 +1,71 @@
+/** Starts a listening Safehold server on an opened storage. */
+import type { FastifyInstance } from 'fastify';
+import type { Storage } from './storage/open.js';
+import { systemClock, type Clock } from './clock.js';
+import { resolveLimits, type RateLimits } from './config.js';
+import { buildApp } from './http/app.js';
+import { getOrCreateMeta, loadServerSigner } from './services/serverkey.js';
+import { newId as randomId } from './services/tokens.js';
+import { loggerOptions } from './log.js';
+import { pruneChanges } from './services/sync.js';
+
+/** How often the change log is pruned (entries older than the kept window answer a reset instead). */
+const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
+
+export interface StartServerOptions {
+  storage: Storage;
+  host?: string;
+  port?: number;
+  clock?: Clock;
+  limits?: Partial<RateLimits>;
+  /** true: pino logs to stdout (redacted); false/absent: silent. */
+  logger?: boolean;
+  trustProxy?: boolean | string | string[];
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  /** Stops listening and waits for in-flight requests; does not close the storage. */
+  close(): Promise<void>;
+}
+
+/** The stable identity of this server in signed leases and wipe orders: kept in storage, the same for every process. */
+export async function loadServerId(storage: Storage): Promise<string> {
+  return getOrCreateMeta(storage.db, 'server_id', () => randomId());
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const signer = await loadServerSigner(opts.storage.db);
+  const serverId = await loadServerId(opts.storage);
+  const app = await buildApp(
+    { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },
+    { logger: opts.logger ? loggerOptions() : false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) },
+  );
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ host, port: opts.port ?? 8080 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8080);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // The change log is kept for a bounded window (a cursor older than it gets a reset, DESIGN.md "Sync protocol").
+  // Prune once at start and then daily; a failure is logged and retried at the next round, never fatal.
+  const clock = opts.clock ?? systemClock;
+  const prune = (): void => {
+    pruneChanges(opts.storage.db, clock).catch((e: unknown) => app.log.warn({ err: e }, 'change log pruning failed'));
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    app,
+    close() {
+      clearInterval(pruneTimer);
+      closed ??= app.close();
+      return closed;
+    },
+  };
+}

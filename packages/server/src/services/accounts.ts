@@ -1,0 +1,339 @@
+/**
+ * Accounts: prelogin, registration with an invite, login, sessions, the caller's profile, password
+ * change, public keys and database membership. No HTTP here: routes call these with parsed input.
+ */
+import { createHmac } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { SafeholdError, isName } from '@safehold/protocol';
+import type { ChangePasswordRequest, DbInfo, KdfParams, LoginRequest, Me, PreloginResponse, RegisterRequest, Session } from '@safehold/protocol/api';
+import { fromB64, hashAuthKey, randomBytes, toB64, verifyAuthKey, zero } from '@safehold/crypto';
+import { hashSecret } from './tokens.js';
+import type { Tables } from '../storage/schema.js';
+import type { Clock } from '../clock.js';
+import { LAST_SEEN_COALESCE_MS, SESSION_TTL_MS, type RateLimits } from '../config.js';
+import type { ServerSigner } from './serverkey.js';
+import { getOrCreateMeta } from './serverkey.js';
+import { writeAudit } from './audit.js';
+import { assertNotLimited, claimUserAttempt, clearUserFailures, oneAttemptAtATime, recordFailure } from './ratelimit.js';
+
+export interface AccountsDeps {
+  db: Kysely<Tables>;
+  clock: Clock;
+  signer: ServerSigner;
+  limits: RateLimits;
+}
+
+/** Who is calling, after a session check. */
+export interface AuthContext {
+  userId: string;
+  user: string;
+  deviceId: string;
+  admin: boolean;
+}
+
+export { hashSecret };
+
+// Parameters a new client uses (crypto's newKdfParams): fake answers must look the same.
+const FAKE_KDF = { alg: 'argon2id' as const, memoryKiB: 65536, iterations: 3, parallelism: 1 };
+
+/** KDF parameters for `name`: the stored ones, or stable fake ones (unknown, pending or removed user). */
+export async function prelogin(db: Kysely<Tables>, name: string): Promise<PreloginResponse> {
+  const u = await db.selectFrom('users').select(['kdf', 'removed_at']).where('name', '=', name).executeTakeFirst();
+  if (u && u.kdf && u.removed_at === null) return { kdf: JSON.parse(u.kdf) as KdfParams };
+  const secret = await getOrCreateMeta(db, 'prelogin_secret', () => toB64(randomBytes(32)));
+  const salt = createHmac('sha256', Buffer.from(secret, 'base64url')).update(`prelogin-salt\0${name}`).digest().subarray(0, 16);
+  return { kdf: { ...FAKE_KDF, salt: salt.toString('base64url') } };
+}
+
+function decodeKey(b64: string, field: string, len = 32): Uint8Array {
+  let k: Uint8Array;
+  try {
+    k = fromB64(b64);
+  } catch {
+    throw new SafeholdError('bad_request', `${field}: expected base64url`);
+  }
+  if (k.byteLength !== len) throw new SafeholdError('bad_request', `${field}: expected ${len} bytes`);
+  return k;
+}
+
+/** Registers a user invited by the Server Manager; returns a session for the registering device. */
+export async function register(deps: AccountsDeps, req: RegisterRequest, address: string): Promise<Session> {
+  const authKey = decodeKey(req.authKey, 'authKey');
+  decodeKey(req.publicKey, 'publicKey');
+  const authHash = await hashAuthKey(authKey);
+  zero(authKey);
+  const codeHash = hashSecret(req.invite);
+  const now = deps.clock.now();
+  const token = await deps.db.transaction().execute(async (trx) => {
+    const inv = await trx
+      .selectFrom('invites')
+      .innerJoin('users', 'users.id', 'invites.user_id')
+      .select(['invites.user_id', 'invites.expires_at', 'invites.used_at', 'users.name', 'users.auth_hash', 'users.removed_at'])
+      .where('invites.code_hash', '=', codeHash)
+      .executeTakeFirst();
+    // One answer for unknown, used, expired, someone else's invite: the code is the secret.
+    if (!inv || inv.name !== req.user || inv.used_at !== null || inv.expires_at <= now || inv.auth_hash !== null || inv.removed_at !== null) {
+      throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+    }
+    const used = await trx
+      .updateTable('invites')
+      .set({ used_at: now })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+    await trx
+      .updateTable('users')
+      .set({
+        kdf: JSON.stringify(req.kdf),
+        auth_hash: authHash,
+        user_key_enc: req.userKeyEnc,
+        public_key: req.publicKey,
+        private_key_enc: req.privateKeyEnc,
+      })
+      .where('id', '=', inv.user_id)
+      .execute();
+    // Other pending invites of this user die with the registration.
+    await trx.updateTable('invites').set({ used_at: now }).where('user_id', '=', inv.user_id).where('used_at', 'is', null).execute();
+    await upsertDevice(trx, inv.user_id, req.device, now);
+    const t = await createSession(trx, inv.user_id, req.device.id, now);
+    await writeAudit(trx, deps.clock, { db: null, actor: req.user, action: 'register', target: req.user, detail: { device: req.device.id, address } });
+    return t;
+  });
+  return buildSession(deps, req.user, req.device.id, token);
+}
+
+/** Verifies the auth key and opens a session; failures are rate-limited per user and per address. */
+export async function login(deps: AccountsDeps, req: LoginRequest, address: string): Promise<Session> {
+  const { db, clock, limits } = deps;
+  const u = await oneAttemptAtATime(req.user, async () => {
+    await assertNotLimited(db, clock, limits, req.user, address);
+    await claimUserAttempt(db, clock, limits, req.user);
+    const row = await db
+      .selectFrom('users')
+      .select(['id', 'auth_hash', 'removed_at'])
+      .where('name', '=', req.user)
+      .executeTakeFirst();
+    let authKey: Uint8Array | null = null;
+    try {
+      authKey = fromB64(req.authKey);
+    } catch {
+      authKey = null;
+    }
+    const hash = row && row.removed_at === null ? row.auth_hash : null;
+    // Unknown users cost the same Argon2 work as known ones, so timing does not tell them apart.
+    const ok = await verifyAuthKey(hash ?? (await dummyHash()), authKey ?? new Uint8Array(32));
+    zero(authKey);
+    if (!ok || !hash || !row) {
+      await recordFailure(db, clock, limits, req.user, address, { userClaimed: true });
+      await writeAudit(db, clock, { db: null, actor: req.user, action: 'login_failed', target: req.user, detail: { address, device: req.device.id } });
+      throw new SafeholdError('bad_credentials', 'wrong user name or master password');
+    }
+    // The key is right: its claimed attempt is cleared even if the device turns out to be revoked.
+    await clearUserFailures(db, req.user);
+    return row;
+  });
+  const now = clock.now();
+  const token = await db.transaction().execute(async (trx) => {
+    await upsertDevice(trx, u.id, req.device, now);
+    const t = await createSession(trx, u.id, req.device.id, now);
+    await writeAudit(trx, clock, { db: null, actor: req.user, action: 'login', target: req.user, detail: { address, device: req.device.id } });
+    return t;
+  });
+  return buildSession(deps, req.user, req.device.id, token);
+}
+
+let dummy: Promise<string> | null = null;
+function dummyHash(): Promise<string> {
+  dummy ??= hashAuthKey(randomBytes(32));
+  return dummy;
+}
+
+type Db = Kysely<Tables>;
+
+async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string }, now: number): Promise<void> {
+  const d = await trx
+    .selectFrom('devices')
+    .select(['revoked_at'])
+    .where('id', '=', device.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (d && d.revoked_at !== null) throw new SafeholdError('device_revoked', 'this device has been revoked');
+  // A device id revoked for another account of the same home is revoked for this one too.
+  const other = await trx.selectFrom('devices').select('id').where('id', '=', device.id).where('revoked_at', 'is not', null).executeTakeFirst();
+  if (other) throw new SafeholdError('device_revoked', 'this device has been revoked');
+  if (d) {
+    await trx.updateTable('devices').set({ name: device.name, last_seen_at: now }).where('id', '=', device.id).where('user_id', '=', userId).execute();
+  } else {
+    await trx
+      .insertInto('devices')
+      .values({ id: device.id, user_id: userId, name: device.name, created_at: now, last_seen_at: now, revoked_at: null })
+      .execute();
+  }
+}
+
+async function createSession(trx: Db, userId: string, deviceId: string, now: number): Promise<{ token: string; expiresAt: number }> {
+  const raw = randomBytes(32);
+  const token = toB64(raw);
+  zero(raw);
+  const expiresAt = now + SESSION_TTL_MS;
+  await trx
+    .insertInto('sessions')
+    .values({ token_hash: hashSecret(token), user_id: userId, device_id: deviceId, created_at: now, expires_at: expiresAt, last_seen_at: now })
+    .execute();
+  return { token, expiresAt };
+}
+
+/** The caller's databases with offline flags (R1, R2). */
+export async function listMemberships(db: Db, userId: string): Promise<DbInfo[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('databases', 'databases.id', 'memberships.db_id')
+    .select(['databases.name', 'databases.offline', 'memberships.offline_right', 'memberships.offline_days'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('databases.name')
+    .execute();
+  return rows.map((r) => ({ name: r.name, offline: r.offline === 1, offlineRight: r.offline_right === 1, offlineDays: r.offline_days }));
+}
+
+async function buildSession(deps: AccountsDeps, name: string, deviceId: string, t: { token: string; expiresAt: number }): Promise<Session> {
+  const u = await deps.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+  return {
+    token: t.token,
+    expiresAt: new Date(t.expiresAt).toISOString(),
+    user: u.name,
+    admin: u.admin === 1,
+    device: deviceId,
+    kdf: JSON.parse(u.kdf ?? '{}') as KdfParams,
+    userKeyEnc: u.user_key_enc ?? '',
+    publicKey: u.public_key ?? '',
+    privateKeyEnc: u.private_key_enc ?? '',
+    signingPublicKey: toB64(deps.signer.publicKey),
+    databases: await listMemberships(deps.db, u.id),
+  };
+}
+
+/** Resolves a bearer token to its caller. Expired or unknown -> unauthorized; revoked device -> device_revoked. */
+export async function authenticate(
+  db: Db,
+  clock: Clock,
+  token: string,
+  opts: { allowRevoked?: boolean } = {},
+): Promise<AuthContext & { tokenHash: string; revoked: boolean }> {
+  const tokenHash = hashSecret(token);
+  const now = clock.now();
+  const s = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .innerJoin('devices', (j) => j.onRef('devices.id', '=', 'sessions.device_id').onRef('devices.user_id', '=', 'sessions.user_id'))
+    .select([
+      'sessions.user_id',
+      'sessions.device_id',
+      'sessions.expires_at',
+      'sessions.last_seen_at',
+      'users.name',
+      'users.admin',
+      'users.removed_at',
+      'devices.revoked_at',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!s || s.expires_at <= now || s.removed_at !== null) throw new SafeholdError('unauthorized', 'session expired or invalid; log in again');
+  const revoked = s.revoked_at !== null;
+  if (revoked && !opts.allowRevoked) throw new SafeholdError('device_revoked', 'this device has been revoked');
+  if (!revoked && now - s.last_seen_at >= LAST_SEEN_COALESCE_MS) {
+    // Coalesced: at most one write a minute per session, so busy clients do not turn reads into writes.
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
+    await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', s.device_id).where('user_id', '=', s.user_id).execute();
+  }
+  return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash, revoked };
+}
+
+/** Ends one session. */
+export async function logout(db: Db, clock: Clock, auth: AuthContext, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  await writeAudit(db, clock, { db: null, actor: auth.user, action: 'logout', target: auth.user, detail: { device: auth.deviceId } });
+}
+
+export async function me(db: Db, auth: AuthContext): Promise<Me> {
+  const u = await db.selectFrom('users').select(['public_key', 'admin']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
+  return { user: auth.user, admin: u.admin === 1, device: auth.deviceId, publicKey: u.public_key ?? '', databases: await listMemberships(db, auth.userId) };
+}
+
+/** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
+export async function changePassword(deps: AccountsDeps, auth: AuthContext, req: ChangePasswordRequest, address: string): Promise<void> {
+  const { db, clock, limits } = deps;
+  await oneAttemptAtATime(auth.user, async () => {
+    await assertNotLimited(db, clock, limits, auth.user, address);
+    await claimUserAttempt(db, clock, limits, auth.user);
+    const u = await db.selectFrom('users').select(['auth_hash']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
+    let current: Uint8Array | null = null;
+    try {
+      current = fromB64(req.currentAuthKey);
+    } catch {
+      current = null;
+    }
+    const ok = u.auth_hash !== null && current !== null && (await verifyAuthKey(u.auth_hash, current));
+    zero(current);
+    if (!ok) {
+      await recordFailure(db, clock, limits, auth.user, address, { userClaimed: true });
+      await writeAudit(db, clock, {
+        db: null,
+        actor: auth.user,
+        action: 'login_failed',
+        target: auth.user,
+        detail: { address, device: auth.deviceId, during: 'password_change' },
+      });
+      throw new SafeholdError('bad_credentials', 'current master password is wrong');
+    }
+    await clearUserFailures(db, auth.user);
+  });
+  const next = decodeKey(req.authKey, 'authKey');
+  const hash = await hashAuthKey(next);
+  zero(next);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc })
+      .where('id', '=', auth.userId)
+      .execute();
+    await writeAudit(trx, clock, { db: null, actor: auth.user, action: 'password_changed', target: auth.user, detail: { device: auth.deviceId } });
+  });
+}
+
+/** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
+export async function publicKeyOf(db: Db, auth: AuthContext, name: string): Promise<{ user: string; publicKey: string }> {
+  if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
+  const row = await db
+    .selectFrom('users as u')
+    .innerJoin('memberships as m', 'm.user_id', 'u.id')
+    .innerJoin('memberships as mine', 'mine.db_id', 'm.db_id')
+    .select(['u.name', 'u.public_key'])
+    .where('u.name', '=', name)
+    .where('u.removed_at', 'is', null)
+    .where('mine.user_id', '=', auth.userId)
+    .executeTakeFirst();
+  if (!row || !row.public_key) throw new SafeholdError('not_found', 'no such user');
+  return { user: row.name, publicKey: row.public_key };
+}
+
+export interface Membership {
+  dbId: string;
+  offlineEnabled: boolean;
+  offlineRight: boolean;
+  offlineDays: number;
+}
+
+/** The caller's membership of `dbName`; 404 not_found when the database does not exist or the caller is not a member. */
+export async function requireMember(db: Db, auth: { userId: string }, dbName: string): Promise<Membership> {
+  if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
+  const r = await db
+    .selectFrom('databases')
+    .innerJoin('memberships', 'memberships.db_id', 'databases.id')
+    .select(['databases.id', 'databases.offline', 'memberships.offline_right', 'memberships.offline_days'])
+    .where('databases.name', '=', dbName)
+    .where('memberships.user_id', '=', auth.userId)
+    .executeTakeFirst();
+  if (!r) throw new SafeholdError('not_found', 'no such database');
+  return { dbId: r.id, offlineEnabled: r.offline === 1, offlineRight: r.offline_right === 1, offlineDays: r.offline_days };
+}

@@ -1,0 +1,69 @@
+/**
+ * The per-database change counter (DESIGN "Sync protocol"). Every change that can alter what a user
+ * may hold takes the next value of `databases.seq` inside its own transaction and writes one
+ * `changes` row with it. The UPDATE locks the database's counter row until commit, so writers of one
+ * database commit in seq order and a reader following `seq > cursor` can never skip a change
+ * (a PostgreSQL SEQUENCE could commit out of order). Taking the counter FIRST in a write
+ * transaction also serialises the rule checks that follow (base revision, existence) per database.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { SafeholdError } from '@safehold/protocol';
+import type { ChangeKind, Tables } from '../storage/schema.js';
+import type { Clock } from '../clock.js';
+
+/** A Kysely handle: the storage itself or a transaction on it. */
+export type Db = Kysely<Tables> | Transaction<Tables>;
+
+/** Runs `fn` in a transaction, or directly inside the caller's transaction when `db` already is one. */
+export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute((trx) => fn(trx));
+}
+
+/** Takes the next value of the database's change counter; call it inside the write transaction, first. */
+export async function nextSeq(trx: Db, dbId: string): Promise<number> {
+  const row = await trx
+    .updateTable('databases')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('id', '=', dbId)
+    .returning('seq')
+    .executeTakeFirst();
+  if (!row) throw new SafeholdError('not_found', 'database not found');
+  return Number(row.seq);
+}
+
+/** The database's current counter value: the one lookup a no-change sync needs. */
+export async function currentSeq(db: Db, dbId: string): Promise<number> {
+  const row = await db.selectFrom('databases').select('seq').where('id', '=', dbId).executeTakeFirst();
+  if (!row) throw new SafeholdError('not_found', 'database not found');
+  return Number(row.seq);
+}
+
+export interface ChangeInput {
+  kind: ChangeKind;
+  recordId?: string | null;
+  roleId?: string | null;
+  userId?: string | null;
+}
+
+/**
+ * Writes the change row for `seq` (taken with nextSeq in the same transaction) and, for a
+ * record-level change, stamps the record's change_seq.
+ */
+export async function logChange(trx: Db, clock: Clock, dbId: string, seq: number, c: ChangeInput): Promise<void> {
+  await trx
+    .insertInto('changes')
+    .values({
+      db_id: dbId,
+      seq,
+      kind: c.kind,
+      record_id: c.recordId ?? null,
+      role_id: c.roleId ?? null,
+      user_id: c.userId ?? null,
+      at: clock.now(),
+    })
+    .execute();
+  if (c.recordId) {
+    await trx.updateTable('records').set({ change_seq: seq }).where('id', '=', c.recordId).where('db_id', '=', dbId).execute();
+  }
+}

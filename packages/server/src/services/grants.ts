@@ -1,0 +1,217 @@
+/**
+ * Sharing and key rows. PUT sets a grantee's rights to exactly the given list (keys required when the
+ * grantee holds no key row yet); DELETE removes the grant and that holder's key row. The creator's
+ * rights are fixed. Key adoption replaces the caller's own key row with keys wrapped under its user key.
+ */
+import { SafeholdError } from '@safehold/protocol';
+import type { GrantRequest, Grants, Grant, Right, AdoptKeysRequest } from '@safehold/protocol/api';
+import type { Clock } from '../clock.js';
+import { writeAudit } from './audit.js';
+import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { ALL_RIGHTS, foldRights, formatRights, parseRights, requireRight, rightRows, sortRights, type Actor, type DbScope } from './rights.js';
+import { activeReleases } from './recordwire.js';
+import { sealedFor } from './records.js';
+import { findRole, memberIds, userNames } from './lookup.js';
+
+/** Who a grant is for, by name on the wire. */
+export type HolderRef = { user: string } | { role: string };
+
+/** The record's grants, the creator's own (all rights) first. Needs read. */
+export async function getGrants(db: Db, actor: Actor, scope: DbScope, id: string): Promise<Grants> {
+  const { record } = await requireRight(db, actor, scope.dbId, id, 'read');
+  return grantsOf(db, record.id, record.creator_id);
+}
+
+async function grantsOf(db: Db, recordId: string, creatorId: string): Promise<Grants> {
+  const rows = await db.selectFrom('grants').selectAll().where('record_id', '=', recordId).execute();
+  const userIds = rows.filter((r) => r.holder_kind === 'user').map((r) => r.holder_id);
+  const names = await userNames(db, [creatorId, ...userIds]);
+  const roleIds = rows.filter((r) => r.holder_kind === 'role').map((r) => r.holder_id);
+  const roleNames = new Map<string, string>();
+  if (roleIds.length > 0) {
+    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', roleIds).execute()) roleNames.set(r.id, r.name);
+  }
+  const creator = names.get(creatorId) ?? 'unknown';
+  const users: Grant[] = rows
+    .filter((r) => r.holder_kind === 'user' && r.holder_id !== creatorId && names.has(r.holder_id))
+    .map((r) => ({ user: names.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .sort((a, b) => ('user' in a && 'user' in b ? a.user.localeCompare(b.user) : 0));
+  const roles: Grant[] = rows
+    .filter((r) => r.holder_kind === 'role' && roleNames.has(r.holder_id))
+    .map((r) => ({ role: roleNames.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .sort((a, b) => ('role' in a && 'role' in b ? a.role.localeCompare(b.role) : 0));
+  return { record: recordId, creator, grants: [{ user: creator, rights: [...ALL_RIGHTS] }, ...users, ...roles] };
+}
+
+/** Resolves a holder name inside the database; not_found when unknown (or not a member). */
+async function resolveHolder(db: Db, scope: DbScope, ref: HolderRef): Promise<{ kind: 'user' | 'role'; id: string; label: string }> {
+  if ('user' in ref) {
+    const id = (await memberIds(db, scope.dbId, [ref.user])).get(ref.user);
+    if (!id) throw new SafeholdError('not_found', `user ${ref.user} is not a member of this database`);
+    return { kind: 'user', id, label: `user:${ref.user}` };
+  }
+  const role = await findRole(db, scope.dbId, ref.role);
+  if (!role) throw new SafeholdError('not_found', `role ${ref.role} not found`);
+  return { kind: 'role', id: role.id, label: `role:${ref.role}` };
+}
+
+/** Inserts or replaces key rows; a null secret key never erases a stored one. */
+async function upsertKeys(
+  db: Db,
+  rows: Array<{ record_id: string; holder_kind: 'user' | 'role'; holder_id: string; header_key: string; secret_key: string | null }>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 400) {
+    await db
+      .insertInto('record_keys')
+      .values(rows.slice(i, i + 400))
+      .onConflict((oc) =>
+        oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet((eb) => ({
+          header_key: eb.ref('excluded.header_key'),
+          secret_key: eb.fn.coalesce(eb.ref('excluded.secret_key'), eb.ref('record_keys.secret_key')),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Sets the grantee's rights to exactly `req.rights` (authorize). */
+export async function putGrant(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: GrantRequest): Promise<Grants> {
+  const creatorId = await inTransaction(db, async (trx) => {
+    const seq = await nextSeq(trx, scope.dbId);
+    const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
+    const holder = await resolveHolder(
+      trx,
+      scope,
+      req.grantee.kind === 'user' ? { user: req.grantee.user } : { role: req.grantee.role },
+    );
+    if (holder.kind === 'user' && holder.id === record.creator_id) {
+      throw new SafeholdError('forbidden', "the creator's rights cannot be changed");
+    }
+    const rights: Right[] = sortRights(req.rights);
+    if (!rights.includes('read')) throw new SafeholdError('bad_request', 'a grant must include the read right');
+    const keyRow = await trx
+      .selectFrom('record_keys')
+      .select('holder_id')
+      .where('record_id', '=', id)
+      .where('holder_kind', '=', holder.kind)
+      .where('holder_id', '=', holder.id)
+      .executeTakeFirst();
+    if (!keyRow && !req.keys) {
+      throw new SafeholdError('bad_request', 'keys are required: the grantee holds no key for this record yet');
+    }
+    await trx
+      .insertInto('grants')
+      .values({ record_id: id, holder_kind: holder.kind, holder_id: holder.id, rights: formatRights(rights) })
+      .onConflict((oc) => oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet({ rights: formatRights(rights) }))
+      .execute();
+    if (req.keys) {
+      await upsertKeys(trx, [
+        { record_id: id, holder_kind: holder.kind, holder_id: holder.id, header_key: req.keys.header, secret_key: req.keys.secret },
+      ]);
+    }
+    await logChange(trx, clock, scope.dbId, seq, {
+      kind: 'grant_changed',
+      recordId: id,
+      ...(holder.kind === 'user' ? { userId: holder.id } : { roleId: holder.id }),
+    });
+    await writeAudit(trx, clock, {
+      db: scope.dbName,
+      actor: actor.user,
+      action: 'share',
+      target: id,
+      detail: { grantee: holder.label, rights },
+    });
+    return record.creator_id;
+  });
+  return grantsOf(db, id, creatorId);
+}
+
+/** Removes a grant and that holder's key row (authorize). */
+export async function deleteGrant(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, ref: HolderRef): Promise<Grants> {
+  const creatorId = await inTransaction(db, async (trx) => {
+    const seq = await nextSeq(trx, scope.dbId);
+    const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
+    let holder: { kind: 'user' | 'role'; id: string; label: string };
+    if ('user' in ref) {
+      // A user removed from the database may still hold a grant: look the name up server-wide.
+      const u = await trx.selectFrom('users').select('id').where('name', '=', ref.user).executeTakeFirst();
+      if (!u) throw new SafeholdError('not_found', `user ${ref.user} not found`);
+      holder = { kind: 'user', id: u.id, label: `user:${ref.user}` };
+    } else {
+      holder = await resolveHolder(trx, scope, ref);
+    }
+    if (holder.kind === 'user' && holder.id === record.creator_id) {
+      throw new SafeholdError('forbidden', "the creator's rights cannot be changed");
+    }
+    const deleteHolderRows = (table: 'grants' | 'record_keys') =>
+      trx.deleteFrom(table).where('record_id', '=', id).where('holder_kind', '=', holder.kind).where('holder_id', '=', holder.id).executeTakeFirst();
+    const g = await deleteHolderRows('grants');
+    const k = await deleteHolderRows('record_keys');
+    if (Number(g.numDeletedRows) === 0 && Number(k.numDeletedRows) === 0) {
+      throw new SafeholdError('not_found', `${holder.label} holds no grant on this record`);
+    }
+    await logChange(trx, clock, scope.dbId, seq, {
+      kind: 'grant_changed',
+      recordId: id,
+      ...(holder.kind === 'user' ? { userId: holder.id } : { roleId: holder.id }),
+    });
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'unshare', target: id, detail: { grantee: holder.label } });
+    return record.creator_id;
+  });
+  return grantsOf(db, id, creatorId);
+}
+
+/**
+ * Key adoption: replaces (or inserts) the caller's own user key row. Anyone who can read may adopt.
+ * While the record is sealed for the caller, the stored secret key is kept (it cannot know a better one).
+ */
+export async function adoptKeys(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: AdoptKeysRequest): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const { record } = await requireRight(trx, actor, scope.dbId, id, 'read');
+    const sealed = await sealedFor(trx, clock, actor, scope, record);
+    await upsertKeys(trx, [
+      { record_id: id, holder_kind: 'user', holder_id: actor.userId, header_key: req.header, secret_key: sealed ? null : req.secret },
+    ]);
+  });
+}
+
+export interface AdoptItem {
+  record: string;
+  header: string;
+  secret: string | null;
+}
+
+/**
+ * Batch adoption for first syncs: adopts every listed record the caller can read; records it cannot
+ * read (unshared meanwhile, deleted, unknown) are skipped and named back. One rights query for all.
+ */
+export async function adoptKeysBatch(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  scope: DbScope,
+  items: readonly AdoptItem[],
+): Promise<{ adopted: number; skipped: string[] }> {
+  return inTransaction(db, async (trx) => {
+    const last = new Map<string, AdoptItem>();
+    for (const it of items) last.set(it.record, it);
+    const ids = [...last.keys()];
+    const rights = foldRights(await rightRows(trx, actor.userId, scope.dbId, ids));
+    const ok = ids.filter((id) => rights.get(id)?.has('read'));
+    const sealedRows = ok.length
+      ? await trx.selectFrom('records').select('id').where('id', 'in', ok).where('sealed', '=', 1).execute()
+      : [];
+    const sealedIds = sealedRows.map((r) => r.id);
+    const released = await activeReleases(trx, clock, actor.userId, scope.dbId, sealedIds);
+    const withheld = new Set(sealedIds.filter((id) => !released.has(id)));
+    await upsertKeys(
+      trx,
+      ok.map((id) => {
+        const it = last.get(id) as AdoptItem;
+        return { record_id: id, holder_kind: 'user' as const, holder_id: actor.userId, header_key: it.header, secret_key: withheld.has(id) ? null : it.secret };
+      }),
+    );
+    const okSet = new Set(ok);
+    return { adopted: ok.length, skipped: ids.filter((id) => !okSet.has(id)) };
+  });
+}

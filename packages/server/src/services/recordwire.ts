@@ -1,0 +1,241 @@
+/**
+ * Builds RecordWire answers for one caller: rights, the key row the caller can open, the seal and
+ * whether the secret is withheld. Batched (a fixed number of queries for any number of records), so
+ * lists have no per-record lookups. Seal rule: while sealed, `secret` and `keys.secret` are null for
+ * everyone, creator included, except a requester inside an approved, unexpired release.
+ */
+import type { Right, RecordWire, KeyHolder } from '@safehold/protocol/api';
+import type { Clock } from '../clock.js';
+import type { Db } from './changes.js';
+import { rightRows, foldRights, sortRights, type Actor, type DbScope } from './rights.js';
+import { iso, parseIdList, userNames } from './lookup.js';
+
+export interface LoadOptions {
+  /** Only these records (still filtered by what the caller can read); all readable ones when absent. */
+  ids?: readonly string[];
+  /** Include the secret ciphertext (single-record answers); lists leave it null. */
+  withSecret: boolean;
+  /** Above this many readable records a list scans the database instead of fetching by id (tests lower it). */
+  fullScanAbove?: number;
+}
+
+/** Above this many readable records a list scans the database's records instead of fetching them by id. */
+const FULL_SCAN_ABOVE = 5000;
+const ID_CHUNK = 1000;
+
+/** A record_keys row: one holder's wrapped keys of one record. */
+export interface KeyRow {
+  record_id: string;
+  holder_kind: string;
+  holder_id: string;
+  header_key: string;
+  secret_key: string | null;
+}
+
+/** Record ids (of `dbId`) on which `userId` holds an approved, unexpired release now. */
+export async function activeReleases(
+  db: Db,
+  clock: Clock,
+  userId: string,
+  dbId: string,
+  ids?: readonly string[],
+): Promise<Set<string>> {
+  if (ids && ids.length === 0) return new Set();
+  let q = db
+    .selectFrom('releases')
+    .select('record_id')
+    .where('db_id', '=', dbId)
+    .where('requester_id', '=', userId)
+    .where('cancelled', '=', 0)
+    .where('approved_at', 'is not', null)
+    .where('expires_at', '>', clock.now());
+  if (ids) q = q.where('record_id', 'in', [...ids]);
+  return new Set((await q.execute()).map((r) => r.record_id));
+}
+
+/** The caller's view of the readable records among `opts.ids` (or of the whole database), ordered by id. */
+export async function loadRecordWires(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  scope: DbScope,
+  opts: LoadOptions,
+): Promise<RecordWire[]> {
+  const rows = await rightRows(db, actor.userId, scope.dbId, opts.ids);
+  const rights = foldRights(rows);
+  const readable = new Set([...rights].filter(([, set]) => set.has('read')).map(([id]) => id));
+  if (readable.size === 0) return [];
+  // Roles through which the caller can read each record: their key rows may serve the caller.
+  const roleReaders = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (r.source !== 'role' || !r.rights.includes('read')) continue;
+    let set = roleReaders.get(r.recordId);
+    if (!set) roleReaders.set(r.recordId, (set = new Set()));
+    set.add(r.holderId);
+  }
+  const roleIds = [...new Set([...roleReaders.values()].flatMap((s) => [...s]))];
+
+  const recordQuery = () =>
+    db
+      .selectFrom('records as r')
+      .innerJoin('users as c', 'c.id', 'r.creator_id')
+      .innerJoin('users as u', 'u.id', 'r.updated_by')
+      .select([
+        'r.id',
+        'r.revision',
+        'r.created_at',
+        'r.updated_at',
+        'r.masked',
+        'r.sealed',
+        'r.header',
+        'c.name as creator',
+        'u.name as updated_by',
+      ])
+      .where('r.db_id', '=', scope.dbId)
+      .where('r.deleted_at', 'is', null);
+  type RecRow = Awaited<ReturnType<ReturnType<typeof recordQuery>['execute']>>[number];
+  let recs: RecRow[];
+  if (opts.ids || readable.size <= (opts.fullScanAbove ?? FULL_SCAN_ABOVE)) {
+    // By id, in chunks that stay far below both dialects' bound-parameter limits.
+    const list = [...readable];
+    recs = [];
+    for (let i = 0; i < list.length; i += ID_CHUNK) recs.push(...(await recordQuery().where('r.id', 'in', list.slice(i, i + ID_CHUNK)).execute()));
+    recs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  } else {
+    // Most of the database is readable: one scan beats many id lists.
+    recs = (await recordQuery().orderBy('r.id').execute()).filter((r) => readable.has(r.id));
+  }
+
+  const secrets = new Map<string, string>();
+  if (opts.withSecret) {
+    const s = await db.selectFrom('records').select(['id', 'secret']).where('id', 'in', recs.map((r) => r.id)).execute();
+    for (const row of s) secrets.set(row.id, row.secret);
+  }
+
+  let kq = db
+    .selectFrom('record_keys')
+    .innerJoin('records', 'records.id', 'record_keys.record_id')
+    .select([
+      'record_keys.record_id',
+      'record_keys.holder_kind',
+      'record_keys.holder_id',
+      'record_keys.header_key',
+      'record_keys.secret_key',
+    ])
+    .where('records.db_id', '=', scope.dbId)
+    .where((eb) => {
+      const mine = eb.and([eb('record_keys.holder_kind', '=', 'user'), eb('record_keys.holder_id', '=', actor.userId)]);
+      return roleIds.length === 0
+        ? mine
+        : eb.or([mine, eb.and([eb('record_keys.holder_kind', '=', 'role'), eb('record_keys.holder_id', 'in', roleIds)])]);
+    });
+  if (opts.ids) kq = kq.where('record_keys.record_id', 'in', [...readable]);
+  const keyRows = await kq.execute();
+  const { own: ownKeys, viaRole: roleKeys } = groupKeyRows(keyRows, (recordId, roleId) => roleReaders.get(recordId)?.has(roleId) ?? false);
+  const roleNames = new Map<string, string>();
+  if (roleIds.length > 0) {
+    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', roleIds).execute()) {
+      roleNames.set(r.id, r.name);
+    }
+  }
+
+  const sealedIds = recs.filter((r) => r.sealed === 1).map((r) => r.id);
+  const seals = new Map<string, { approvers: string[]; required: number; windowMinutes: number }>();
+  let released = new Set<string>();
+  if (sealedIds.length > 0) {
+    // Lists read the database's seals in one query rather than an id list of unbounded length.
+    const sealRows = opts.ids
+      ? await db.selectFrom('seals').selectAll().where('record_id', 'in', sealedIds).execute()
+      : await db
+          .selectFrom('seals')
+          .innerJoin('records', 'records.id', 'seals.record_id')
+          .selectAll('seals')
+          .where('records.db_id', '=', scope.dbId)
+          .execute();
+    const approverIds = new Set<string>();
+    const parsed = sealRows.map((s) => {
+      const ids = parseIdList(s.approvers);
+      ids.forEach((id) => approverIds.add(id));
+      return { s, ids };
+    });
+    const names = await userNames(db, [...approverIds]);
+    for (const { s, ids } of parsed) {
+      seals.set(s.record_id, {
+        approvers: ids.map((id) => names.get(id)).filter((n): n is string => n !== undefined),
+        required: Number(s.required),
+        windowMinutes: Number(s.window_minutes),
+      });
+    }
+    released = await activeReleases(db, clock, actor.userId, scope.dbId, opts.ids ? sealedIds : undefined);
+  }
+
+  return recs.map((r) => {
+    const withheld = r.sealed === 1 && !released.has(r.id);
+    return {
+      id: r.id,
+      db: scope.dbName,
+      revision: r.revision,
+      creator: r.creator,
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
+      updatedBy: r.updated_by,
+      masked: r.masked === 1,
+      sealed: r.sealed === 1,
+      seal: r.sealed === 1 ? (seals.get(r.id) ?? null) : null,
+      header: r.header,
+      secret: opts.withSecret && !withheld ? (secrets.get(r.id) ?? null) : null,
+      ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNames, actor.user, withheld),
+      rights: sortRights(rights.get(r.id) ?? new Set<Right>()),
+    };
+  });
+}
+
+/**
+ * Splits the caller's key rows per record: its own row, and the rows of the roles `roleServes` accepts
+ * for that record (the roles it reads, or exports, the record through); other rows are dropped.
+ */
+export function groupKeyRows(
+  rows: readonly KeyRow[],
+  roleServes: (recordId: string, roleId: string) => boolean,
+): { own: Map<string, KeyRow>; viaRole: Map<string, KeyRow[]> } {
+  const own = new Map<string, KeyRow>();
+  const viaRole = new Map<string, KeyRow[]>();
+  for (const k of rows) {
+    if (k.holder_kind === 'user') own.set(k.record_id, k);
+    else if (roleServes(k.record_id, k.holder_id)) {
+      const list = viaRole.get(k.record_id) ?? [];
+      list.push(k);
+      viaRole.set(k.record_id, list);
+    }
+  }
+  return { own, viaRole };
+}
+
+/**
+ * The `keys` and `keyHolder` of a RecordWire: the chosen key row (see chooseKey) and who holds it;
+ * `withholdSecretKey` nulls the wrapped secret key (a seal without a release in force).
+ */
+export function keyFields(
+  own: KeyRow | undefined,
+  roles: KeyRow[],
+  roleNames: ReadonlyMap<string, string>,
+  user: string,
+  withholdSecretKey: boolean,
+): Pick<RecordWire, 'keys' | 'keyHolder'> {
+  const key = chooseKey(own, roles, roleNames);
+  if (!key) return { keys: null, keyHolder: null };
+  const holder: KeyHolder =
+    key.holder_kind === 'user' ? { kind: 'user', user } : { kind: 'role', role: roleNames.get(key.holder_id) ?? '' };
+  return { keys: { header: key.header_key, secret: withholdSecretKey ? null : key.secret_key }, keyHolder: holder };
+}
+
+/**
+ * The caller's own row when it opens the secret (or nothing else does), else a row of a role it
+ * reads through that holds the secret key: after a seal, a user's adopted copy may have lost the
+ * secret key while its role's row carries the new one. Role rows are tried in role-name order.
+ */
+function chooseKey(own: KeyRow | undefined, roles: KeyRow[], roleNames: ReadonlyMap<string, string>): KeyRow | undefined {
+  if (own && own.secret_key !== null) return own;
+  const sorted = [...roles].sort((a, b) => (roleNames.get(a.holder_id) ?? '').localeCompare(roleNames.get(b.holder_id) ?? ''));
+  return sorted.find((k) => k.secret_key !== null) ?? own ?? sorted[0];
+}

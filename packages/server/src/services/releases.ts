@@ -1,0 +1,154 @@
+/**
+ * Release requests of sealed records. Anyone who can read a sealed record may ask; only an approver
+ * listed in the seal, never the requester, approves. When approvals reach `required`, the release is
+ * approved for the seal's window; status is computed with the clock: pending, approved, expired.
+ */
+import { randomId } from '@safehold/crypto';
+import { SafeholdError, isRandomId } from '@safehold/protocol';
+import type { Release } from '@safehold/protocol/api';
+import type { Selectable } from 'kysely';
+import type { ReleasesTable } from '../storage/schema.js';
+import type { Clock } from '../clock.js';
+import { writeAudit } from './audit.js';
+import { inTransaction, type Db } from './changes.js';
+import { requireRight, type Actor, type DbScope } from './rights.js';
+import { iso, parseIdList, userNames } from './lookup.js';
+
+type ReleaseRow = Selectable<ReleasesTable>;
+
+export function releaseStatus(r: { approved_at: number | null; expires_at: number | null }, now: number): Release['status'] {
+  if (r.approved_at === null || r.expires_at === null) return 'pending';
+  return now < Number(r.expires_at) ? 'approved' : 'expired';
+}
+
+/** Wire form of release rows (batched: seals, approval counts and names in three queries). */
+async function toWire(db: Db, clock: Clock, scope: DbScope, rows: readonly ReleaseRow[]): Promise<Release[]> {
+  if (rows.length === 0) return [];
+  const recordIds = [...new Set(rows.map((r) => r.record_id))];
+  const seals = new Map(
+    (await db.selectFrom('seals').selectAll().where('record_id', 'in', recordIds).execute()).map((s) => [s.record_id, s]),
+  );
+  const counts = new Map<string, number>();
+  const approvals = await db
+    .selectFrom('release_approvals')
+    .select(['release_id', 'approver_id'])
+    .where('release_id', 'in', rows.map((r) => r.id))
+    .execute();
+  const approverIds = new Map<string, string[]>();
+  for (const [rid, s] of seals) approverIds.set(rid, parseIdList(s.approvers));
+  for (const a of approvals) counts.set(a.release_id, (counts.get(a.release_id) ?? 0) + 1);
+  const names = await userNames(db, [...rows.map((r) => r.requester_id), ...[...approverIds.values()].flat()]);
+  const now = clock.now();
+  return rows.map((r) => {
+    const seal = seals.get(r.record_id);
+    return {
+      id: r.id,
+      record: r.record_id,
+      db: scope.dbName,
+      requester: names.get(r.requester_id) ?? 'unknown',
+      reason: r.reason,
+      approvals: counts.get(r.id) ?? 0,
+      approvers: (approverIds.get(r.record_id) ?? []).map((id) => names.get(id)).filter((n): n is string => n !== undefined),
+      required: seal ? Number(seal.required) : 1,
+      status: releaseStatus(r, now),
+      createdAt: iso(r.created_at),
+      expiresAt: r.expires_at === null ? null : iso(r.expires_at),
+    };
+  });
+}
+
+/** Asks for a release of a sealed record (needs read). */
+export async function requestRelease(db: Db, clock: Clock, actor: Actor, scope: DbScope, recordId: string, reason: string): Promise<Release> {
+  return inTransaction(db, async (trx) => {
+    const { record } = await requireRight(trx, actor, scope.dbId, recordId, 'read');
+    if (record.sealed !== 1) throw new SafeholdError('bad_request', 'the record is not sealed');
+    const row: ReleaseRow = {
+      id: randomId(),
+      record_id: recordId,
+      db_id: scope.dbId,
+      requester_id: actor.userId,
+      reason,
+      created_at: clock.now(),
+      approved_at: null,
+      expires_at: null,
+      cancelled: 0,
+    };
+    await trx.insertInto('releases').values(row).execute();
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'release_requested', target: recordId, detail: { release: row.id } });
+    const [w] = await toWire(trx, clock, scope, [row]);
+    return w as Release;
+  });
+}
+
+/** Approves a release: only a listed approver, never the requester (forbidden otherwise). */
+export async function approveRelease(db: Db, clock: Clock, actor: Actor, scope: DbScope, releaseId: string): Promise<Release> {
+  const notFound = new SafeholdError('not_found', 'release request not found');
+  if (typeof releaseId !== 'string' || !isRandomId(releaseId)) throw notFound;
+  return inTransaction(db, async (trx) => {
+    // Lock the release row first, so concurrent approvals count each other (read committed).
+    const locked = await trx
+      .updateTable('releases')
+      .set((eb) => ({ cancelled: eb.ref('cancelled') }))
+      .where('id', '=', releaseId)
+      .where('db_id', '=', scope.dbId)
+      .where('cancelled', '=', 0)
+      .executeTakeFirst();
+    if (Number(locked.numUpdatedRows) === 0) throw notFound;
+    const rel = await trx
+      .selectFrom('releases')
+      .innerJoin('records', 'records.id', 'releases.record_id')
+      .selectAll('releases')
+      .where('releases.id', '=', releaseId)
+      .where('records.deleted_at', 'is', null)
+      .executeTakeFirst();
+    const seal = rel && (await trx.selectFrom('seals').selectAll().where('record_id', '=', rel.record_id).executeTakeFirst());
+    if (!rel || !seal) throw notFound;
+    const approvers = parseIdList(seal.approvers);
+    if (rel.requester_id === actor.userId) throw new SafeholdError('forbidden', 'you cannot approve your own release request');
+    if (!approvers.includes(actor.userId)) throw new SafeholdError('forbidden', 'you are not an approver of this seal');
+    const now = clock.now();
+    if (releaseStatus(rel, now) === 'expired') throw new SafeholdError('conflict', 'this release has expired; request a new one');
+    await trx
+      .insertInto('release_approvals')
+      .values({ release_id: releaseId, approver_id: actor.userId, at: now })
+      .onConflict((oc) => oc.columns(['release_id', 'approver_id']).doNothing())
+      .execute();
+    const counted = await trx.selectFrom('release_approvals').select('approver_id').where('release_id', '=', releaseId).execute();
+    const count = counted.filter((a) => approvers.includes(a.approver_id)).length;
+    let row: ReleaseRow = rel;
+    if (rel.approved_at === null && count >= Number(seal.required)) {
+      const expires = now + Number(seal.window_minutes) * 60_000;
+      await trx.updateTable('releases').set({ approved_at: now, expires_at: expires }).where('id', '=', releaseId).execute();
+      row = { ...rel, approved_at: now, expires_at: expires };
+    }
+    await writeAudit(trx, clock, {
+      db: scope.dbName,
+      actor: actor.user,
+      action: 'release_approved',
+      target: rel.record_id,
+      detail: { release: releaseId, approvals: count, required: Number(seal.required) },
+    });
+    const [w] = await toWire(trx, clock, scope, [row]);
+    return w as Release;
+  });
+}
+
+/** The caller's releases in the database: as requester or as a listed approver (cancelled ones left out). */
+export async function listReleases(db: Db, clock: Clock, actor: Actor, scope: DbScope): Promise<Release[]> {
+  const rows = await db
+    .selectFrom('releases')
+    .innerJoin('records', 'records.id', 'releases.record_id')
+    .innerJoin('seals', 'seals.record_id', 'releases.record_id')
+    .selectAll('releases')
+    .select('seals.approvers as seal_approvers')
+    .where('releases.db_id', '=', scope.dbId)
+    .where('releases.cancelled', '=', 0)
+    .where('records.deleted_at', 'is', null)
+    .orderBy('releases.created_at', 'desc')
+    .orderBy('releases.id')
+    .execute();
+  const mine = rows
+    .filter((r) => r.requester_id === actor.userId || parseIdList(r.seal_approvers).includes(actor.userId))
+    .map(({ seal_approvers: _ignored, ...rest }) => rest);
+  return toWire(db, clock, scope, mine);
+}

@@ -1,0 +1,124 @@
+/**
+ * Roles: named groups inside a database with their own key pair. Any member creates one (it becomes
+ * its first member); only the role's creator adds or removes members, each add carrying the role's
+ * private key wrapped for the new member. Membership changes go through the change counter, since
+ * they change what the member may hold.
+ */
+import { randomId } from '@safehold/crypto';
+import { SafeholdError } from '@safehold/protocol';
+import type { CreateRoleRequest, RoleWire } from '@safehold/protocol/api';
+import type { Selectable } from 'kysely';
+import type { RolesTable } from '../storage/schema.js';
+import type { Clock } from '../clock.js';
+import { writeAudit } from './audit.js';
+import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import type { Actor, DbScope } from './rights.js';
+import { findRole, isUniqueViolation, memberIds, userNames } from './lookup.js';
+
+type RoleRow = Selectable<RolesTable>;
+
+async function toWire(db: Db, actor: Actor, scope: DbScope, roles: readonly RoleRow[]): Promise<RoleWire[]> {
+  if (roles.length === 0) return [];
+  const members = await db
+    .selectFrom('role_members')
+    .innerJoin('users', 'users.id', 'role_members.user_id')
+    .select(['role_members.role_id', 'role_members.user_id', 'role_members.member_key', 'users.name'])
+    .where('role_members.role_id', 'in', roles.map((r) => r.id))
+    .execute();
+  const creators = await userNames(db, roles.map((r) => r.creator_id));
+  return roles.map((r) => {
+    const mine = members.filter((m) => m.role_id === r.id);
+    return {
+      name: r.name,
+      db: scope.dbName,
+      creator: creators.get(r.creator_id) ?? 'unknown',
+      publicKey: r.public_key,
+      members: mine.map((m) => m.name).sort(),
+      myKey: mine.find((m) => m.user_id === actor.userId)?.member_key ?? null,
+    };
+  });
+}
+
+async function roleOrNotFound(db: Db, scope: DbScope, name: string): Promise<RoleRow> {
+  const role = await findRole(db, scope.dbId, name);
+  if (!role) throw new SafeholdError('not_found', `role ${name} not found`);
+  return role;
+}
+
+function requireRoleCreator(role: RoleRow, actor: Actor): void {
+  if (role.creator_id !== actor.userId) throw new SafeholdError('forbidden', "only the role's creator manages its members");
+}
+
+/** Every role of the database, with the caller's wrapped role key where it is a member. */
+export async function listRoles(db: Db, actor: Actor, scope: DbScope): Promise<RoleWire[]> {
+  const roles = await db.selectFrom('roles').selectAll().where('db_id', '=', scope.dbId).orderBy('name').execute();
+  return toWire(db, actor, scope, roles);
+}
+
+/** Creates a role (name unique per database, 409 otherwise); the creator is its first member. */
+export async function createRole(db: Db, clock: Clock, actor: Actor, scope: DbScope, req: CreateRoleRequest): Promise<RoleWire> {
+  try {
+    return await inTransaction(db, async (trx) => {
+      if (await findRole(trx, scope.dbId, req.name)) throw new SafeholdError('conflict', `role ${req.name} already exists`);
+      const now = clock.now();
+      const role: RoleRow = { id: randomId(), db_id: scope.dbId, name: req.name, public_key: req.publicKey, creator_id: actor.userId, created_at: now };
+      await trx.insertInto('roles').values(role).execute();
+      await trx.insertInto('role_members').values({ role_id: role.id, user_id: actor.userId, member_key: req.memberKey, created_at: now }).execute();
+      await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_created', target: req.name });
+      const [w] = await toWire(trx, actor, scope, [role]);
+      return w as RoleWire;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new SafeholdError('conflict', `role ${req.name} already exists`);
+    throw e;
+  }
+}
+
+/** Adds a member (role creator only), or replaces its wrapped role key; the user must be a member of the database. */
+export async function addRoleMember(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  scope: DbScope,
+  roleName: string,
+  userName: string,
+  memberKey: string,
+): Promise<RoleWire> {
+  return inTransaction(db, async (trx) => {
+    const role = await roleOrNotFound(trx, scope, roleName);
+    requireRoleCreator(role, actor);
+    const userId = (await memberIds(trx, scope.dbId, [userName])).get(userName);
+    if (!userId) throw new SafeholdError('not_found', `user ${userName} is not a member of this database`);
+    // The counter first: it serialises concurrent adds of one member (no duplicate-key race).
+    const seq = await nextSeq(trx, scope.dbId);
+    await trx
+      .insertInto('role_members')
+      .values({ role_id: role.id, user_id: userId, member_key: memberKey, created_at: clock.now() })
+      .onConflict((oc) => oc.columns(['role_id', 'user_id']).doUpdateSet({ member_key: memberKey }))
+      .execute();
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'role_member_added', roleId: role.id, userId });
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_member_added', target: roleName, detail: { member: userName } });
+    const [w] = await toWire(trx, actor, scope, [role]);
+    return w as RoleWire;
+  });
+}
+
+/** Removes a member (role creator only); the member loses every right it held through the role. */
+export async function removeRoleMember(db: Db, clock: Clock, actor: Actor, scope: DbScope, roleName: string, userName: string): Promise<RoleWire> {
+  return inTransaction(db, async (trx) => {
+    const role = await roleOrNotFound(trx, scope, roleName);
+    requireRoleCreator(role, actor);
+    // A user removed from the database may still be listed in the role: look the name up server-wide.
+    const user = await trx.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    const member =
+      user &&
+      (await trx.selectFrom('role_members').select('user_id').where('role_id', '=', role.id).where('user_id', '=', user.id).executeTakeFirst());
+    if (!user || !member) throw new SafeholdError('not_found', `user ${userName} is not a member of role ${roleName}`);
+    const seq = await nextSeq(trx, scope.dbId);
+    await trx.deleteFrom('role_members').where('role_id', '=', role.id).where('user_id', '=', user.id).execute();
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'role_member_removed', roleId: role.id, userId: user.id });
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_member_removed', target: roleName, detail: { member: userName } });
+    const [w] = await toWire(trx, actor, scope, [role]);
+    return w as RoleWire;
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Seals (authorize). Sealing rotates the secret key: the client sends the secret part re-encrypted
+ * under a fresh key as a new revision, plus that key wrapped for every current key holder; holders
+ * not listed lose their secret key. Sealing again, like any edit of a sealed record, needs an active
+ * release. Lifting a seal cancels its releases.
+ */
+import { SafeholdError } from '@safehold/protocol';
+import type { RecordWire, SealRequest } from '@safehold/protocol/api';
+import type { Clock } from '../clock.js';
+import { writeAudit } from './audit.js';
+import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { requireRight, type Actor, type DbScope } from './rights.js';
+import { saveRevision, sealedFor, wireOf } from './records.js';
+import { findRole, memberIds } from './lookup.js';
+
+/** Seals (or re-seals) a record. */
+export async function sealRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: SealRequest): Promise<RecordWire> {
+  await inTransaction(db, async (trx) => {
+    const seq = await nextSeq(trx, scope.dbId);
+    const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
+    if (await sealedFor(trx, clock, actor, scope, record)) {
+      throw new SafeholdError('sealed', 'the record is sealed: sealing it again needs an approved release');
+    }
+    const approverNames = [...new Set(req.approvers)];
+    const approverIds = await memberIds(trx, scope.dbId, approverNames);
+    const missing = approverNames.find((n) => !approverIds.has(n));
+    if (missing) throw new SafeholdError('not_found', `approver ${missing} is not a member of this database`);
+    if (req.required > approverNames.length) {
+      throw new SafeholdError('bad_request', 'required approvals exceed the number of approvers');
+    }
+    if (record.revision !== req.baseRevision) {
+      throw new SafeholdError('stale_revision', 'the record changed since your copy (stale base revision)', { current: record.revision });
+    }
+
+    // The new secret key per holder; every other key row loses its secret key.
+    const keyRows = await trx.selectFrom('record_keys').select(['holder_kind', 'holder_id']).where('record_id', '=', id).execute();
+    const present = new Set(keyRows.map((k) => `${k.holder_kind}:${k.holder_id}`));
+    const newKeys = new Map<string, { kind: 'user' | 'role'; id: string; secret: string }>();
+    for (const sk of req.secretKeys) {
+      let holderId: string | undefined;
+      if (sk.holder.kind === 'user') {
+        const u = await trx.selectFrom('users').select('id').where('name', '=', sk.holder.user).executeTakeFirst();
+        holderId = u?.id;
+      } else {
+        holderId = (await findRole(trx, scope.dbId, sk.holder.role))?.id;
+      }
+      const label = sk.holder.kind === 'user' ? `user ${sk.holder.user}` : `role ${sk.holder.role}`;
+      if (!holderId || !present.has(`${sk.holder.kind}:${holderId}`)) {
+        throw new SafeholdError('bad_request', `${label} holds no key for this record`);
+      }
+      newKeys.set(`${sk.holder.kind}:${holderId}`, { kind: sk.holder.kind, id: holderId, secret: sk.secret });
+    }
+
+    await saveRevision(trx, clock, actor, id, req, { sealed: 1 });
+    await trx.updateTable('record_keys').set({ secret_key: null }).where('record_id', '=', id).execute();
+    for (const k of newKeys.values()) {
+      await trx
+        .updateTable('record_keys')
+        .set({ secret_key: k.secret })
+        .where('record_id', '=', id)
+        .where('holder_kind', '=', k.kind)
+        .where('holder_id', '=', k.id)
+        .execute();
+    }
+    await trx.deleteFrom('seals').where('record_id', '=', id).execute();
+    await trx
+      .insertInto('seals')
+      .values({
+        record_id: id,
+        approvers: JSON.stringify(approverNames.map((n) => approverIds.get(n) as string)),
+        required: req.required,
+        window_minutes: req.windowMinutes,
+        created_at: clock.now(),
+        created_by: actor.userId,
+      })
+      .execute();
+    await trx.updateTable('releases').set({ cancelled: 1 }).where('record_id', '=', id).where('cancelled', '=', 0).execute();
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'seal_set', recordId: id });
+    await writeAudit(trx, clock, {
+      db: scope.dbName,
+      actor: actor.user,
+      action: 'seal',
+      target: id,
+      detail: { approvers: approverNames, required: req.required, windowMinutes: req.windowMinutes, holders: newKeys.size },
+    });
+  });
+  return wireOf(db, clock, actor, scope, id);
+}
+
+/** Lifts the seal (authorize) and cancels its releases; a no-op on an unsealed record. */
+export async function unsealRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
+  await inTransaction(db, async (trx) => {
+    const seq = await nextSeq(trx, scope.dbId);
+    const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
+    if (record.sealed !== 1) throw new NoChange();
+    await trx.updateTable('records').set({ sealed: 0 }).where('id', '=', id).execute();
+    await trx.deleteFrom('seals').where('record_id', '=', id).execute();
+    await trx.updateTable('releases').set({ cancelled: 1 }).where('record_id', '=', id).where('cancelled', '=', 0).execute();
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'seal_lifted', recordId: id });
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'unseal', target: id });
+  }).catch((e: unknown) => {
+    // Rolled back, so that the counter keeps no gap for a no-op.
+    if (!(e instanceof NoChange)) throw e;
+  });
+  return wireOf(db, clock, actor, scope, id);
+}
+
+/** Thrown to roll a transaction back when nothing needs to change. */
+class NoChange extends Error {
+  constructor() {
+    super('no change');
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The records a sync sends, and the queries that find them. An offline database holds every record on
+ * which the user holds `export` (R4), so unlike the online views (which need `read`), the key row a
+ * record is served with may come from a role granting export only. Sealed records are never eligible
+ * (R5), so their secret part and wrapped secret key never leave the server through a sync.
+ *
+ * Rights are resolved here in batch, by record id (primary-key lookups of `grants`), folded with the
+ * domain's `unionRights` (the same rule as services/rights.ts: creator holds all, else the union of
+ * the direct grant and the grants of the user's roles). The per-user queries of rights.ts walk every
+ * grant of the user, which costs O(records shared with the user) per page: too slow for 100k-record
+ * first syncs. A fixed number of queries per chunk of ids, whatever the page size.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { RecordWire, Right } from '@safehold/protocol/api';
+import { isOfflineEligible, parseRightsList, unionRights } from '@safehold/domain';
+import type { Tables } from '../storage/schema.js';
+import type { Db } from './changes.js';
+import { iso, userNames } from './lookup.js';
+import { groupKeyRows, keyFields, type KeyRow } from './recordwire.js';
+
+/**
+ * Ids per IN (...) list: one chunk holds a whole page (MAX_SYNC_LIMIT), and even the held-set insert
+ * (4 values per id) stays well under SQLite's (32766) and PostgreSQL's (65535) bound-parameter limits.
+ */
+export const ID_CHUNK = 2000;
+
+export function chunks<T>(xs: readonly T[], n = ID_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Who syncs which database: the user, its roles in that database, and the storage dialect (for query plans). */
+export interface SyncScope {
+  userId: string;
+  user: string;
+  dbId: string;
+  dbName: string;
+  /** Ids of the roles of this database the user is a member of. */
+  roles: string[];
+  dialect: 'sqlite' | 'postgres';
+}
+
+/** The roles of `dbId` that `userId` is a member of. */
+export async function memberRoles(db: Db, userId: string, dbId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('role_members as m')
+    .innerJoin('roles as r', 'r.id', 'm.role_id')
+    .select('m.role_id')
+    .where('m.user_id', '=', userId)
+    .where('r.db_id', '=', dbId)
+    .execute();
+  return rows.map((r) => r.role_id);
+}
+
+/** True for a stored rights list that contains export (the stored form is a comma list of known words). */
+const HAS_EXPORT = '%export%';
+
+/**
+ * The SQL pre-filter of a snapshot: live, unsealed records of the database with change_seq <= S that the
+ * user created or holds an export grant on (directly or through a role), checked per record through the
+ * grants primary key. isOfflineEligible stays the final word in buildSyncWires.
+ */
+function snapshotQuery(db: Db, s: SyncScope, snapshotSeq: number) {
+  // SQLite without ANALYZE statistics would drive this from the (db_id, change_seq) index and sort the
+  // whole database for every page; hiding those two columns from the planner makes it walk the primary
+  // key in id order from the page's start and stop after `limit` rows.
+  const dbIdCol = s.dialect === 'sqlite' ? sql<string>`(r.db_id || '')` : sql<string>`r.db_id`;
+  const seqCol = s.dialect === 'sqlite' ? sql<number>`(r.change_seq + 0)` : sql<number>`r.change_seq`;
+  return (db as Kysely<Tables>)
+    .selectFrom('records as r')
+    .where(dbIdCol, '=', s.dbId)
+    .where(seqCol, '<=', snapshotSeq)
+    .where('r.deleted_at', 'is', null)
+    .where('r.sealed', '=', 0)
+    .where((eb) =>
+      eb.or([
+        eb('r.creator_id', '=', s.userId),
+        eb.exists(
+          eb
+            .selectFrom('grants as g')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('g.record_id', '=', 'r.id')
+            .where('g.rights', 'like', HAS_EXPORT)
+            .where((e2) => {
+              const mine = e2.and([e2('g.holder_kind', '=', 'user'), e2('g.holder_id', '=', s.userId)]);
+              return s.roles.length === 0
+                ? mine
+                : e2.or([mine, e2.and([e2('g.holder_kind', '=', 'role'), e2('g.holder_id', 'in', s.roles)])]);
+            }),
+        ),
+      ]),
+    );
+}
+
+/** The record columns a sync answer is built from. */
+const ROW_COLUMNS = [
+  'r.id',
+  'r.db_id',
+  'r.creator_id',
+  'r.updated_by',
+  'r.revision',
+  'r.created_at',
+  'r.updated_at',
+  'r.masked',
+  'r.sealed',
+  'r.deleted_at',
+  'r.header',
+  'r.secret',
+] as const;
+
+export interface SyncRow {
+  id: string;
+  db_id: string;
+  creator_id: string;
+  updated_by: string;
+  revision: string;
+  created_at: number;
+  updated_at: number;
+  masked: number;
+  sealed: number;
+  deleted_at: number | null;
+  header: string;
+  secret: string;
+}
+
+/**
+ * One page of a snapshot: candidate rows in the storage's id order, after `after`, at most `limit`.
+ * The rows are read whole, since the walk visits them anyway, so building the answer re-reads nothing.
+ */
+export async function snapshotPage(db: Db, s: SyncScope, snapshotSeq: number, after: string, limit: number): Promise<SyncRow[]> {
+  let q = snapshotQuery(db, s, snapshotSeq).select([...ROW_COLUMNS]);
+  if (after !== '') q = q.where('r.id', '>', after);
+  return q.orderBy('r.id').limit(limit).execute();
+}
+
+/** How many records the snapshot holds for the user (the progress total of a reset). */
+export async function snapshotCount(db: Db, s: SyncScope, snapshotSeq: number): Promise<number> {
+  const row = await snapshotQuery(db, s, snapshotSeq)
+    .select(sql<number | string>`count(*)`.as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+interface RecordRights {
+  rights: Right[];
+  /** Roles through which the user holds read or export: their key rows may serve the user. */
+  keyRoles: Set<string>;
+}
+
+/** The user's effective rights on each of `recs` (one grants query by record id). */
+async function rightsOf(db: Db, s: SyncScope, recs: ReadonlyArray<{ id: string; creator_id: string }>): Promise<Map<string, RecordRights>> {
+  const out = new Map<string, RecordRights>();
+  if (recs.length === 0) return out;
+  const grants = await db
+    .selectFrom('grants')
+    .select(['record_id', 'holder_kind', 'holder_id', 'rights'])
+    .where(
+      'record_id',
+      'in',
+      recs.map((r) => r.id),
+    )
+    .execute();
+  const roles = new Set(s.roles);
+  const direct = new Map<string, Right[]>();
+  const viaRoles = new Map<string, Array<[string, Right[]]>>();
+  for (const g of grants) {
+    if (g.holder_kind === 'user' && g.holder_id === s.userId) direct.set(g.record_id, parseRightsList(g.rights));
+    else if (g.holder_kind === 'role' && roles.has(g.holder_id)) {
+      const list = viaRoles.get(g.record_id) ?? [];
+      list.push([g.holder_id, parseRightsList(g.rights)]);
+      viaRoles.set(g.record_id, list);
+    }
+  }
+  for (const r of recs) {
+    const rr = viaRoles.get(r.id) ?? [];
+    out.set(r.id, {
+      rights: unionRights({ isCreator: r.creator_id === s.userId, direct: direct.get(r.id) ?? null, viaRoles: rr.map(([, x]) => x) }),
+      keyRoles: new Set(rr.filter(([, x]) => x.includes('read') || x.includes('export')).map(([id]) => id)),
+    });
+  }
+  return out;
+}
+
+/** Current offline eligibility of each id for the user (absent, deleted, sealed or without export: false). */
+export async function eligibility(db: Db, s: SyncScope, ids: readonly string[]): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  for (const part of chunks(ids)) {
+    const recs = await db
+      .selectFrom('records')
+      .select(['id', 'db_id', 'creator_id', 'sealed', 'deleted_at'])
+      .where('id', 'in', part)
+      .execute();
+    const mine = recs.filter((r) => r.db_id === s.dbId);
+    const rights = await rightsOf(db, s, mine);
+    for (const id of part) out.set(id, false);
+    for (const r of mine) {
+      out.set(r.id, isOfflineEligible({ rights: rights.get(r.id)?.rights ?? [], sealed: r.sealed === 1, deleted: r.deleted_at !== null }));
+    }
+  }
+  return out;
+}
+
+/**
+ * The records among `ids` that are offline-eligible for the user now, as the user's RecordWire with the
+ * secret part and the user's key row (its own, else that of a role it holds read or export through), in
+ * the order of `ids`. An id that stopped being eligible since it was chosen is left out (the change that
+ * made it so has a later seq and is handled by the next delta).
+ */
+export async function buildSyncWires(db: Db, s: SyncScope, ids: readonly string[]): Promise<RecordWire[]> {
+  const byId = new Map<string, RecordWire>();
+  for (const part of chunks(ids)) {
+    const rows = await (db as Kysely<Tables>).selectFrom('records as r').select([...ROW_COLUMNS]).where('r.id', 'in', part).execute();
+    for (const w of await wiresOf(db, s, rows)) byId.set(w.id, w);
+  }
+  return ids.map((id) => byId.get(id)).filter((w): w is RecordWire => w !== undefined);
+}
+
+/** Like buildSyncWires, from rows already read (a snapshot page), in their order. */
+export async function wiresOf(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promise<RecordWire[]> {
+  const out: RecordWire[] = [];
+  for (const part of chunks(rows)) out.push(...(await buildChunk(db, s, part)));
+  return out;
+}
+
+async function buildChunk(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promise<RecordWire[]> {
+  const recs = rows.filter((r) => r.db_id === s.dbId);
+  if (recs.length === 0) return [];
+  const rights = await rightsOf(db, s, recs);
+  const eligible = recs.filter((r) =>
+    isOfflineEligible({ rights: rights.get(r.id)?.rights ?? [], sealed: r.sealed === 1, deleted: r.deleted_at !== null }),
+  );
+  if (eligible.length === 0) return [];
+
+  const keyRoleIds = [...new Set(eligible.flatMap((r) => [...(rights.get(r.id)?.keyRoles ?? [])]))];
+  const keyRows: KeyRow[] = await db
+    .selectFrom('record_keys')
+    .select(['record_id', 'holder_kind', 'holder_id', 'header_key', 'secret_key'])
+    .where(
+      'record_id',
+      'in',
+      eligible.map((r) => r.id),
+    )
+    .where((eb) => {
+      const mine = eb.and([eb('holder_kind', '=', 'user'), eb('holder_id', '=', s.userId)]);
+      return keyRoleIds.length === 0 ? mine : eb.or([mine, eb.and([eb('holder_kind', '=', 'role'), eb('holder_id', 'in', keyRoleIds)])]);
+    })
+    .execute();
+  const { own, viaRole } = groupKeyRows(keyRows, (recordId, roleId) => rights.get(recordId)?.keyRoles.has(roleId) ?? false);
+  const names = await userNames(db, eligible.flatMap((r) => [r.creator_id, r.updated_by]));
+  const roleNames = new Map<string, string>();
+  if (keyRoleIds.length > 0) {
+    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', keyRoleIds).execute()) roleNames.set(r.id, r.name);
+  }
+
+  return eligible.map((r): RecordWire => ({
+    id: r.id,
+    db: s.dbName,
+    revision: r.revision,
+    creator: names.get(r.creator_id) ?? '',
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    updatedBy: names.get(r.updated_by) ?? '',
+    masked: r.masked === 1,
+    sealed: false,
+    seal: null,
+    header: r.header,
+    secret: r.secret,
+    // Sealed records are never eligible (R5), so nothing is withheld here.
+    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNames, s.user, false),
+    rights: rights.get(r.id)?.rights ?? [],
+  }));
+}

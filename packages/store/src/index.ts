@@ -1,0 +1,17 @@
+/** @safehold/store: the encrypted offline database file, its sidecar, and crypto-shredding. */
+export { OfflineStore, STORE_FORMAT, type StoredRecord, type RecordMeta, type HeaderRow, type StoreMeta, type PageInput, type PageResult, type SignedDoc } from './store.js';
+export { OfflineStoreError, type StoreErrorReason } from './errors.js';
+export { offlineBase, offlinePaths, type OfflineIdent, type OfflinePaths } from './layout.js';
+export {
+  SIDECAR_FORMAT,
+  type Sidecar,
+  fileKeyAad,
+  wrapFileKey,
+  unwrapFileKey,
+  writeSidecar,
+  readSidecar,
+  readJson,
+  writeJson,
+} from './sidecar.js';
+export { wipeOffline, type Tombstone } from './wipe.js';
+export { atomicWriteFile, durableRename, fsyncDir, readJsonIfExists, removeIfExists, overwriteAndDelete } from './fsutil.js';

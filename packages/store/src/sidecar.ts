@@ -1,0 +1,76 @@
+/**
+ * The sidecar of an offline database: everything needed to open it with the master password alone,
+ * with no server. The file key inside is AEAD-wrapped by the user key, which is itself wrapped by the
+ * key-encryption key derived from the master password (exactly as in the account).
+ */
+import { readFileSync } from 'node:fs';
+import { decrypt, encrypt, fromB64, toB64 } from '@safehold/crypto';
+import { SafeholdError } from '@safehold/protocol';
+import type { KdfParams } from '@safehold/protocol/api';
+import { atomicWriteFile, readJsonIfExists } from './fsutil.js';
+import type { OfflineIdent } from './layout.js';
+
+export const SIDECAR_FORMAT = 'safehold-offline-sidecar/1';
+
+export interface Sidecar extends OfflineIdent {
+  format: typeof SIDECAR_FORMAT;
+  /** Argon2id parameters of the master password (wire form). */
+  kdf: KdfParams;
+  /** The user key wrapped by the key-encryption key (as in the account). */
+  userKeyEnc: string;
+  /** The server's Ed25519 public key pinned at register: leases and wipe orders must verify against it. */
+  signingPublicKey: string;
+  /** The random 32-byte file key, wrapped by the user key. Destroyed first on a wipe. */
+  fileKeyEnc: string;
+  createdAt: string;
+}
+
+/**
+ * Associated data binding a wrapped file key to its offline database and to the pinned server key:
+ * editing the pinned key in the (plain) sidecar makes the file key fail to open.
+ */
+export function fileKeyAad(id: OfflineIdent, signingPublicKey: string): Uint8Array {
+  return new TextEncoder().encode(`safehold/v1/offline/${id.server}/${id.db}/${id.user}/${id.device}/pinned/${signingPublicKey}/file-key`);
+}
+
+/** Wraps the file key under the user key. */
+export function wrapFileKey(userKey: Uint8Array, fileKey: Uint8Array, id: OfflineIdent, signingPublicKey: string): string {
+  return toB64(encrypt(userKey, fileKey, fileKeyAad(id, signingPublicKey), 'offline-file-key'));
+}
+
+/** Unwraps the file key; a wrong user key throws SafeholdError('bad_credentials'). */
+export function unwrapFileKey(userKey: Uint8Array, sidecar: Sidecar): Uint8Array {
+  try {
+    return decrypt(userKey, fromB64(sidecar.fileKeyEnc), fileKeyAad(sidecar, sidecar.signingPublicKey));
+  } catch (e) {
+    throw new SafeholdError('bad_credentials', 'the offline database cannot be opened with this key', undefined, { cause: e });
+  }
+}
+
+/** Writes a sidecar atomically (mode 0600). */
+export function writeSidecar(path: string, s: Sidecar): void {
+  atomicWriteFile(path, `${JSON.stringify(s, null, 2)}\n`);
+}
+
+/** Reads a sidecar; null when absent; a damaged one is offline_corrupt. */
+export function readSidecar(path: string): Sidecar | null {
+  return readJsonIfExists<Sidecar>(
+    path,
+    (cause) => new SafeholdError('offline_corrupt', 'the offline database key file is damaged', undefined, { cause }),
+    (v) => typeof v === 'object' && v !== null && (v as Sidecar).format === SIDECAR_FORMAT && typeof (v as Sidecar).fileKeyEnc === 'string',
+  );
+}
+
+/** Reads a small plain JSON file (status, tombstone, throttle); null when absent or unreadable. */
+export function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a small plain JSON file atomically. Never put a secret in one. */
+export function writeJson(path: string, value: unknown): void {
+  atomicWriteFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,287 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync, readdirSync, copyFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomKey } from '@safehold/crypto';
+import { OfflineStore, type StoredRecord } from './store.js';
+import { OfflineStoreError } from './errors.js';
+import { offlinePaths } from './layout.js';
+import { readSidecar, unwrapFileKey, wrapFileKey, writeSidecar, SIDECAR_FORMAT, type Sidecar } from './sidecar.js';
+import { wipeOffline } from './wipe.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'safehold-store-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+const enc = new TextEncoder();
+function rec(id: string, marker: string, extra: Partial<StoredRecord> = {}): StoredRecord {
+  return {
+    id: id.padEnd(22, '0'),
+    db: 'main',
+    revision: 'rev1'.padEnd(22, '0'),
+    creator: 'alice',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    updatedBy: 'alice',
+    masked: false,
+    sealed: false,
+    rights: ['read', 'export'],
+    header: enc.encode(`HEADER-${marker}`),
+    secret: enc.encode(`SECRET-${marker}`),
+    headerKey: enc.encode(`HKEY-${marker}`),
+    secretKey: enc.encode(`SKEY-${marker}`),
+    ...extra,
+  };
+}
+const lease = { payload: '{"type":"lease"}', signature: 'sig' };
+
+describe('OfflineStore', () => {
+  test('create, apply pages with counts, list, reopen', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'a.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1000 });
+    assert.equal(s.meta().cursor, '0');
+    if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o600, 'owner only');
+    const r1 = s.applyPage({ records: [rec('a', 'one'), rec('b', 'two')], removed: [], cursor: 'c1', lease, now: 2000 });
+    assert.deepEqual(r1, { added: 2, updated: 0, removed: 0 });
+    const r2 = s.applyPage({ records: [rec('a', 'one-b')], removed: ['b'.padEnd(22, '0'), 'zz'.padEnd(22, '0')], cursor: 'c2', lease, now: 3000 });
+    assert.deepEqual(r2, { added: 0, updated: 1, removed: 1 });
+    s.close();
+    const s2 = OfflineStore.open(path, key);
+    t.after(() => s2.close());
+    const m = s2.meta();
+    assert.equal(m.cursor, 'c2');
+    assert.equal(m.records, 1);
+    assert.equal(m.latestTime, 3000);
+    assert.equal(m.lastSync, new Date(3000).toISOString());
+    assert.deepEqual(m.lease, lease);
+    const got = s2.getRecord('a'.padEnd(22, '0'));
+    assert.ok(got);
+    assert.equal(new TextDecoder().decode(got.header), 'HEADER-one-b');
+    assert.deepEqual(got.rights, ['read', 'export']);
+    assert.equal(s2.getRecord('b'.padEnd(22, '0')), null);
+    const heads = s2.listHeaders();
+    assert.equal(heads.length, 1);
+    assert.equal('secret' in (heads[0] ?? {}), false, 'a listing never loads secrets');
+    assert.deepEqual(s2.revisions(), new Map([['a'.padEnd(22, '0'), 'rev1'.padEnd(22, '0')]]));
+  });
+
+  test('the recorded time never moves backwards', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const s = OfflineStore.create(join(dir, 'a.sqlite'), key, { now: 5000 });
+    t.after(() => s.close());
+    s.recordTime(4000);
+    assert.equal(s.meta().latestTime, 5000);
+    s.applyPage({ records: [], removed: [], cursor: 'x', lease, now: 4500 });
+    assert.equal(s.meta().latestTime, 5000);
+    s.recordTime(9000);
+    assert.equal(s.meta().latestTime, 9000);
+  });
+
+  test('opening with a wrong key fails with a typed error; a missing file too', (t) => {
+    const dir = tempDir(t);
+    const path = join(dir, 'a.sqlite');
+    OfflineStore.create(path, randomKey(), { now: 1 }).close();
+    assert.throws(() => OfflineStore.open(path, randomKey()), (e: unknown) => e instanceof OfflineStoreError && e.reason === 'wrong_key' && e.exitCode === 6);
+    assert.throws(() => OfflineStore.open(join(dir, 'none.sqlite'), randomKey()), (e: unknown) => e instanceof OfflineStoreError && e.reason === 'missing');
+    assert.throws(() => OfflineStore.create(path, randomKey(), { now: 1 }), OfflineStoreError);
+  });
+
+  test('cache table: get/set/replace; blob-free listing metadata with the header tag; one header row', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'c.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1000 });
+    assert.equal(s.getCache('headers'), null);
+    s.applyPage({ records: [rec('b', 'two', { sealed: true, rights: ['read'] }), rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2000 });
+    s.setCache('headers', enc.encode('first'));
+    s.setCache('headers', enc.encode('second'));
+    assert.deepEqual(s.getCache('headers'), enc.encode('second'));
+    const meta = s.listMeta();
+    assert.deepEqual(meta.map((m) => [m.id[0], m.revision, m.updatedAt, m.masked, m.sealed, m.rights]), [
+      ['a', 'rev1'.padEnd(22, '0'), '2026-01-01T00:00:00.000Z', false, false, ['read', 'export']],
+      ['b', 'rev1'.padEnd(22, '0'), '2026-01-01T00:00:00.000Z', false, true, ['read']],
+    ]);
+    // The tag is the header's last 16 bytes.
+    assert.deepEqual(meta[0]?.headerTag, enc.encode('HEADER-one').subarray(-16));
+    assert.deepEqual(s.getHeaderRow('a'.padEnd(22, '0')), { id: 'a'.padEnd(22, '0'), revision: 'rev1'.padEnd(22, '0'), header: enc.encode('HEADER-one'), headerKey: enc.encode('HKEY-one') });
+    assert.equal(s.getHeaderRow('zz'.padEnd(22, '0')), null);
+    s.close();
+    const s2 = OfflineStore.open(path, key);
+    t.after(() => s2.close());
+    assert.deepEqual(s2.getCache('headers'), enc.encode('second'));
+  });
+
+  test('a file written before the cache table existed opens, gains the table and keeps its records', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'old.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1000 });
+    s.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2000 });
+    s.close();
+    const raw = new Database(path);
+    raw.pragma(`cipher = 'chacha20'`);
+    raw.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+    raw.exec('DROP TABLE cache');
+    raw.close();
+    const s2 = OfflineStore.open(path, key);
+    t.after(() => s2.close());
+    assert.equal(s2.count(), 1);
+    assert.equal(s2.getCache('headers'), null);
+    s2.setCache('headers', enc.encode('v'));
+    assert.deepEqual(s2.getCache('headers'), enc.encode('v'));
+  });
+
+  test('R12 (file layer): the raw file and its WAL contain none of the stored bytes in clear', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'a.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1 });
+    const markers = ['kitchen-router-admin', 'bob@example.org', 'https://intranet.example', 'Tr0ub4dor&3'];
+    s.applyPage({ records: markers.map((m, i) => rec(`id${i}`, m)), removed: [], cursor: 'c', lease, now: 2 });
+    // Inspect while still open, so that the -wal holds the page too.
+    const files = readdirSync(dir).filter((f) => f.startsWith('a.sqlite'));
+    assert.ok(files.includes('a.sqlite-wal'), 'the WAL is checked as well');
+    for (const f of files) {
+      const raw = readFileSync(join(dir, f));
+      for (const m of [...markers, 'HEADER-', 'SECRET-', 'CREATE TABLE', 'alice']) assert.equal(raw.includes(m), false, `${m} found in ${f}`);
+    }
+    s.close();
+    const raw = readFileSync(path);
+    for (const m of markers) assert.equal(raw.includes(m), false);
+    assert.equal(raw.subarray(0, 15).toString('latin1') === 'SQLite format 3', false, 'not a plain SQLite header');
+  });
+
+  test('a rebuild is swapped in atomically, and a stale WAL of the old file is never replayed onto it', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'a.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1 });
+    s.applyPage({ records: [rec('old', 'old')], removed: [], cursor: 'c-old', lease, now: 2 });
+    // Simulate a crash of the old file: keep a copy of its WAL with a committed page.
+    copyFileSync(`${path}-wal`, join(dir, 'saved-wal'));
+    s.close();
+    copyFileSync(join(dir, 'saved-wal'), `${path}-wal`);
+    const b = OfflineStore.build(join(dir, 'a.rebuild.sqlite'), key, { now: 3 });
+    b.applyPage({ records: [rec('new', 'new')], removed: [], cursor: 'c-new', lease, now: 4 });
+    // Before the swap the old file is intact.
+    const before = OfflineStore.open(path, key);
+    assert.deepEqual(before.ids(), ['old'.padEnd(22, '0')]);
+    before.close();
+    b.commitTo(path);
+    assert.equal(existsSync(join(dir, 'a.rebuild.sqlite')), false);
+    const after = OfflineStore.open(path, key);
+    t.after(() => after.close());
+    assert.deepEqual(after.ids(), ['new'.padEnd(22, '0')]);
+    assert.equal(after.meta().cursor, 'c-new');
+    assert.equal(after.integrityCheck(), 'ok');
+  });
+
+  test('crash consistency: kill -9 mid-apply, reopen: a whole number of pages, cursor matching; resume', async (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'a.sqlite');
+    OfflineStore.create(path, key, { now: 1 }).close();
+    const perPage = 300;
+    const child = fileURLToPath(new URL('./testing/crash-child.js', import.meta.url));
+    const killedAt = await new Promise<number>((resolve, reject) => {
+      const p = spawn(process.execPath, [child, path, Buffer.from(key).toString('hex'), String(perPage)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let seen = 0;
+      let buf = '';
+      p.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        seen += lines.length;
+        // Kill while the child is in the middle of later pages: some page is always being applied.
+        if (seen >= 5 && !p.killed) p.kill('SIGKILL');
+      });
+      p.on('error', reject);
+      p.on('exit', () => resolve(seen));
+    });
+    assert.ok(killedAt >= 5);
+    const s = OfflineStore.open(path, key);
+    t.after(() => s.close());
+    assert.equal(s.integrityCheck(), 'ok');
+    const m = s.meta();
+    const pages = Number(m.cursor);
+    assert.ok(pages >= 5, `at least the acknowledged pages survive (cursor ${m.cursor})`);
+    assert.equal(m.records, pages * perPage, 'records and cursor were committed together');
+    assert.equal(m.lease?.payload, `lease-${pages}`);
+    // Resume: the next page continues from the stored cursor.
+    const next = pages + 1;
+    s.applyPage({ records: [rec(`resume${next}`, 'x')], removed: [], cursor: String(next), lease, now: 10 });
+    assert.equal(s.meta().records, pages * perPage + 1);
+  });
+});
+
+describe('sidecar and wipe', () => {
+  const ident = { server: 'http://127.0.0.1:1', db: 'main', user: 'alice', device: 'd'.repeat(22) };
+  function sidecar(userKey: Uint8Array, fileKey: Uint8Array): Sidecar {
+    return {
+      format: SIDECAR_FORMAT,
+      ...ident,
+      kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' },
+      userKeyEnc: 'AA',
+      signingPublicKey: 'AA',
+      fileKeyEnc: wrapFileKey(userKey, fileKey, ident, 'AA'),
+      createdAt: new Date(0).toISOString(),
+    };
+  }
+
+  test('the file key is wrapped by the user key; a wrong user key is bad_credentials (exit 3)', (t) => {
+    const dir = tempDir(t);
+    const userKey = randomKey();
+    const fileKey = randomKey();
+    const p = offlinePaths(dir, ident);
+    writeSidecar(p.sidecar, sidecar(userKey, fileKey));
+    const sc = readSidecar(p.sidecar);
+    assert.ok(sc);
+    assert.deepEqual(unwrapFileKey(userKey, sc), fileKey);
+    assert.throws(() => unwrapFileKey(randomKey(), sc), (e: unknown) => (e as { exitCode?: number }).exitCode === 3);
+    // Bound to its identity: the same blob under another db name does not open.
+    assert.throws(() => unwrapFileKey(userKey, { ...sc, db: 'other' }));
+    // And to the pinned server key: a sidecar edited to pin another key does not open.
+    assert.throws(() => unwrapFileKey(userKey, { ...sc, signingPublicKey: 'AB' }));
+    assert.equal(readSidecar(join(dir, 'absent.json')), null);
+  });
+
+  test('wipe destroys the wrapped key first, deletes the file, -wal, -shm, leaves a tombstone without secrets', (t) => {
+    const dir = tempDir(t);
+    const userKey = randomKey();
+    const fileKey = randomKey();
+    const p = offlinePaths(dir, ident);
+    const sc = sidecar(userKey, fileKey);
+    writeSidecar(p.sidecar, sc);
+    const s = OfflineStore.create(p.file, fileKey, { now: 1 });
+    s.applyPage({ records: [rec('a', 'a')], removed: [], cursor: 'c', lease, now: 2 });
+    // Leave -wal and -shm behind as after a crash.
+    const walCopy = readFileSync(`${p.file}-wal`);
+    s.close();
+    writeFileSync(`${p.file}-wal`, walCopy);
+    writeFileSync(`${p.file}-shm`, 'x');
+    wipeOffline(p, { ...ident, reason: 'device_revoked', wipedAt: new Date(5).toISOString() });
+    for (const f of [p.sidecar, p.file, `${p.file}-wal`, `${p.file}-shm`]) assert.equal(existsSync(f), false, f);
+    const tomb = readFileSync(p.tombstone, 'utf8');
+    assert.match(tomb, /device_revoked/);
+    assert.equal(tomb.includes(sc.fileKeyEnc), false);
+    assert.deepEqual(readdirSync(dir).sort(), [`${p.base}.wiped.json`]);
+    // Idempotent.
+    wipeOffline(p, null);
+  });
+
+  test('paths differ for each of server, db, user, device (R7)', () => {
+    const a = offlinePaths('/x', ident).file;
+    for (const k of ['server', 'db', 'user', 'device'] as const) {
+      assert.notEqual(offlinePaths('/x', { ...ident, [k]: `${ident[k]}2` }).file, a, k);
+    }
+  });
+});

@@ -1,0 +1,449 @@
+/**
+ * The offline database file: SQLite encrypted as a whole by SQLite3MultipleCiphers (ChaCha20-Poly1305,
+ * keyed with a random 32-byte file key), holding records that are still end-to-end ciphertext with
+ * their keys wrapped under the user key. This class knows nothing of record crypto: it stores blobs.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { durableRename, fsyncDir, fsyncFile, removeIfExists } from './fsutil.js';
+import { OfflineStoreError } from './errors.js';
+
+type Db = Database.Database;
+
+export const STORE_FORMAT = 'safehold-offline/1';
+
+/** A record as the offline file keeps it. `headerKey`/`secretKey` are wrapped under the user key. */
+export interface StoredRecord {
+  id: string;
+  db: string;
+  revision: string;
+  creator: string;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+  masked: boolean;
+  sealed: boolean;
+  rights: string[];
+  header: Uint8Array;
+  secret: Uint8Array | null;
+  headerKey: Uint8Array;
+  secretKey: Uint8Array | null;
+}
+
+/** What a listing needs of a record without reading any blob. `headerTag` is the header envelope's last 16 bytes (its GCM tag). */
+export interface RecordMeta {
+  id: string;
+  revision: string;
+  updatedAt: string;
+  masked: boolean;
+  sealed: boolean;
+  rights: string[];
+  headerTag: Uint8Array;
+}
+
+/** A record's header part and its wrapped key. */
+export interface HeaderRow {
+  id: string;
+  revision: string;
+  header: Uint8Array;
+  headerKey: Uint8Array;
+}
+
+/** A signed document as the server sent it (lease). */
+export interface SignedDoc {
+  payload: string;
+  signature: string;
+}
+
+export interface StoreMeta {
+  format: string;
+  createdAt: string;
+  cursor: string;
+  lease: SignedDoc | null;
+  /** Latest clock reading (ms) recorded at a successful sync or offline unlock (E1: clock moved back). */
+  latestTime: number;
+  lastSync: string | null;
+  records: number;
+}
+
+export interface PageInput {
+  records: StoredRecord[];
+  removed: string[];
+  cursor: string;
+  lease: SignedDoc;
+  /** Clock reading (ms) of this sync. */
+  now: number;
+}
+
+export interface PageResult {
+  added: number;
+  updated: number;
+  removed: number;
+}
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE records (
+  id TEXT PRIMARY KEY,
+  db TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  masked INTEGER NOT NULL,
+  sealed INTEGER NOT NULL,
+  rights TEXT NOT NULL,
+  header BLOB NOT NULL,
+  secret BLOB,
+  header_key BLOB NOT NULL,
+  secret_key BLOB
+) STRICT;
+`;
+
+/*
+ * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
+ * open too, so files written before it existed keep working; values are opaque blobs to this class.
+ */
+const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
+
+interface RecordRow {
+  id: string;
+  db: string;
+  revision: string;
+  creator: string;
+  created_at: string;
+  updated_at: string;
+  updated_by: string;
+  masked: number;
+  sealed: number;
+  rights: string;
+  header: Buffer;
+  secret: Buffer | null;
+  header_key: Buffer;
+  secret_key: Buffer | null;
+}
+
+function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function rowToRecord(r: RecordRow): StoredRecord {
+  return {
+    id: r.id,
+    db: r.db,
+    revision: r.revision,
+    creator: r.creator,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
+    masked: r.masked === 1,
+    sealed: r.sealed === 1,
+    rights: JSON.parse(r.rights) as string[],
+    header: u8(r.header),
+    secret: r.secret ? u8(r.secret) : null,
+    headerKey: u8(r.header_key),
+    secretKey: r.secret_key ? u8(r.secret_key) : null,
+  };
+}
+
+function keyPragma(fileKey: Uint8Array): string {
+  if (!(fileKey instanceof Uint8Array) || fileKey.byteLength !== 32) {
+    throw new OfflineStoreError('wrong_key', 'the offline file key must be 32 bytes');
+  }
+  // The hex form is a raw key: SQLite3MultipleCiphers skips its own KDF. The string lives briefly in
+  // the V8 heap; JavaScript gives no way to zero a string.
+  return `key = "x'${Buffer.from(fileKey).toString('hex')}'"`;
+}
+
+/** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master. */
+function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): Db {
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: mustExist });
+  } catch (e) {
+    throw new OfflineStoreError('missing', 'no offline database file', { cause: e });
+  }
+  try {
+    db.pragma(`cipher = 'chacha20'`);
+    db.pragma(keyPragma(fileKey));
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') throw new OfflineStoreError('wrong_key', 'the offline database cannot be opened with this key', { cause: e });
+    throw new OfflineStoreError('corrupt', 'the offline database is damaged', { cause: e });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  return db;
+}
+
+/** One open offline database file. */
+export class OfflineStore {
+  readonly path: string;
+  private db: Db | null;
+  private headerStmt: Database.Statement | undefined;
+
+  private constructor(path: string, db: Db) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /**
+   * Creates a new offline file at `path` atomically: it is built in a temp file beside it, closed,
+   * fsynced and renamed, so `path` either does not exist or is a complete, keyed, initialised file.
+   * Fails if `path` exists.
+   */
+  static create(path: string, fileKey: Uint8Array, opts: { now: number; cursor?: string }): OfflineStore {
+    if (existsSync(path)) throw new OfflineStoreError('corrupt', 'an offline database file already exists there');
+    const tmp = OfflineStore.build(`${path}.tmp-${randomBytes(6).toString('hex')}`, fileKey, opts);
+    tmp.commitTo(path);
+    return OfflineStore.open(path, fileKey);
+  }
+
+  /** Builds a fresh, initialised file at `buildPath` (for create and reset); call commitTo() to swap it in. */
+  static build(buildPath: string, fileKey: Uint8Array, opts: { now: number; cursor?: string }): OfflineStore {
+    mkdirSync(dirname(buildPath), { recursive: true, mode: 0o700 });
+    for (const p of [buildPath, `${buildPath}-wal`, `${buildPath}-shm`]) removeIfExists(p);
+    const db = openKeyed(buildPath, fileKey, false);
+    try {
+      // Owner only, like the rest of the home (SQLite gives its -wal/-shm the same mode).
+      chmodSync(buildPath, 0o600);
+      db.exec(SCHEMA);
+      db.exec(CACHE_SCHEMA);
+      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        put.run('format', STORE_FORMAT);
+        put.run('created_at', new Date(opts.now).toISOString());
+        put.run('cursor', opts.cursor ?? '0');
+        put.run('latest_time', String(opts.now));
+      })();
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new OfflineStore(buildPath, db);
+  }
+
+  /** Opens an existing file; a wrong key or a damaged file throws OfflineStoreError. */
+  static open(path: string, fileKey: Uint8Array): OfflineStore {
+    if (!existsSync(path)) throw new OfflineStoreError('missing', 'no offline database file');
+    const db = openKeyed(path, fileKey, true);
+    try {
+      const fmt = db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get();
+      if (fmt !== STORE_FORMAT) throw new OfflineStoreError('corrupt', 'not a Safehold offline database');
+    } catch (e) {
+      db.close();
+      if (e instanceof OfflineStoreError) throw e;
+      throw new OfflineStoreError('corrupt', 'the offline database is damaged', { cause: e });
+    }
+    try {
+      db.exec(CACHE_SCHEMA);
+    } catch {
+      // A file we cannot write (read-only medium) still opens: getCache() then finds nothing and setCache() fails.
+    }
+    return new OfflineStore(path, db);
+  }
+
+  private get conn(): Db {
+    if (!this.db) throw new OfflineStoreError('corrupt', 'the offline database is closed');
+    return this.db;
+  }
+
+  /**
+   * Closes this (build) file and atomically puts it at `target`, replacing any file there.
+   * The target's stale -wal/-shm are removed first, so they can never be replayed onto the new file.
+   */
+  commitTo(target: string): void {
+    const from = this.path;
+    this.close();
+    fsyncFile(from);
+    removeIfExists(`${target}-wal`);
+    removeIfExists(`${target}-shm`);
+    durableRename(from, target);
+    fsyncDir(dirname(target));
+  }
+
+  /** Reads the meta table. */
+  meta(): StoreMeta {
+    const rows = this.conn.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>;
+    const m = new Map(rows.map((r) => [r.key, r.value]));
+    const lease = m.get('lease');
+    return {
+      format: m.get('format') ?? '',
+      createdAt: m.get('created_at') ?? '',
+      cursor: m.get('cursor') ?? '0',
+      lease: lease ? (JSON.parse(lease) as SignedDoc) : null,
+      latestTime: Number(m.get('latest_time') ?? '0'),
+      lastSync: m.get('last_sync') ?? null,
+      records: this.count(),
+    };
+  }
+
+  /** Number of records held. */
+  count(): number {
+    return Number(this.conn.prepare('SELECT count(*) FROM records').pluck().get());
+  }
+
+  /**
+   * Applies one sync page in ONE transaction that also stores the cursor, the lease, the sync time
+   * and the latest recorded clock reading: after a crash the file holds either all of it or none.
+   */
+  applyPage(page: PageInput): PageResult {
+    const db = this.conn;
+    const exists = db.prepare('SELECT 1 FROM records WHERE id = ?').pluck();
+    const upsert = db.prepare(`INSERT INTO records
+      (id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)
+      VALUES (@id, @db, @revision, @creator, @created_at, @updated_at, @updated_by, @masked, @sealed, @rights, @header, @secret, @header_key, @secret_key)
+      ON CONFLICT (id) DO UPDATE SET db = excluded.db, revision = excluded.revision, creator = excluded.creator,
+        created_at = excluded.created_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+        masked = excluded.masked, sealed = excluded.sealed, rights = excluded.rights, header = excluded.header,
+        secret = excluded.secret, header_key = excluded.header_key, secret_key = excluded.secret_key`);
+    const del = db.prepare('DELETE FROM records WHERE id = ?');
+    const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const getLatest = db.prepare(`SELECT value FROM meta WHERE key = 'latest_time'`).pluck();
+    return db.transaction((): PageResult => {
+      const res: PageResult = { added: 0, updated: 0, removed: 0 };
+      for (const r of page.records) {
+        if (exists.get(r.id)) res.updated++;
+        else res.added++;
+        upsert.run({
+          id: r.id,
+          db: r.db,
+          revision: r.revision,
+          creator: r.creator,
+          created_at: r.createdAt,
+          updated_at: r.updatedAt,
+          updated_by: r.updatedBy,
+          masked: r.masked ? 1 : 0,
+          sealed: r.sealed ? 1 : 0,
+          rights: JSON.stringify(r.rights),
+          header: Buffer.from(r.header),
+          secret: r.secret ? Buffer.from(r.secret) : null,
+          header_key: Buffer.from(r.headerKey),
+          secret_key: r.secretKey ? Buffer.from(r.secretKey) : null,
+        });
+      }
+      for (const id of page.removed) res.removed += del.run(id).changes;
+      setMeta.run('cursor', page.cursor);
+      setMeta.run('lease', JSON.stringify({ payload: page.lease.payload, signature: page.lease.signature }));
+      setMeta.run('last_sync', new Date(page.now).toISOString());
+      const latest = Math.max(Number(getLatest.get() ?? '0'), page.now);
+      setMeta.run('latest_time', String(latest));
+      return res;
+    })();
+  }
+
+  /** Records a clock reading (successful offline unlock); never moves the recorded time backwards. */
+  recordTime(now: number): void {
+    const db = this.conn;
+    db.transaction(() => {
+      const cur = Number(db.prepare(`SELECT value FROM meta WHERE key = 'latest_time'`).pluck().get() ?? '0');
+      db.prepare(`UPDATE meta SET value = ? WHERE key = 'latest_time'`).run(String(Math.max(cur, now)));
+    })();
+  }
+
+  /** Sets a meta value outside a sync (e.g. carrying the latest time over into a rebuilt file). */
+  setLatestTime(t: number): void {
+    this.conn.prepare(`UPDATE meta SET value = ? WHERE key = 'latest_time'`).run(String(t));
+  }
+
+  /** All records, ordered by id. */
+  listRecords(): StoredRecord[] {
+    return (this.conn.prepare('SELECT * FROM records ORDER BY id').all() as RecordRow[]).map(rowToRecord);
+  }
+
+  /** Every record without its secret part and secret key (what a list or a search needs), ordered by id. */
+  listHeaders(): Array<Omit<StoredRecord, 'secret' | 'secretKey'>> {
+    const rows = this.conn
+      .prepare('SELECT id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, header_key FROM records ORDER BY id')
+      .all() as Array<Omit<RecordRow, 'secret' | 'secret_key'>>;
+    return rows.map((r) => {
+      const { secret: _s, secretKey: _k, ...rest } = rowToRecord({ ...r, secret: null, secret_key: null });
+      return rest;
+    });
+  }
+
+  /**
+   * Every record's listing metadata, ordered by id, without copying any blob but the header's last
+   * 16 bytes (its GCM tag: a cache of decrypted headers keyed on revision and tag notices a header
+   * replaced under an unchanged revision).
+   */
+  listMeta(): RecordMeta[] {
+    const rows = this.conn
+      .prepare('SELECT id, revision, updated_at, masked, sealed, rights, substr(header, -16) AS tag FROM records ORDER BY id')
+      .all() as Array<{ id: string; revision: string; updated_at: string; masked: number; sealed: number; rights: string; tag: Buffer }>;
+    return rows.map((r) => ({
+      id: r.id,
+      revision: r.revision,
+      updatedAt: r.updated_at,
+      masked: r.masked === 1,
+      sealed: r.sealed === 1,
+      rights: JSON.parse(r.rights) as string[],
+      headerTag: u8(r.tag),
+    }));
+  }
+
+  /** One record's header part and wrapped header key, or null. */
+  getHeaderRow(id: string): HeaderRow | null {
+    this.headerStmt ??= this.conn.prepare('SELECT id, revision, header, header_key FROM records WHERE id = ?');
+    const r = this.headerStmt.get(id) as { id: string; revision: string; header: Buffer; header_key: Buffer } | undefined;
+    return r ? { id: r.id, revision: r.revision, header: u8(r.header), headerKey: u8(r.header_key) } : null;
+  }
+
+  /** A cache value, or null when absent (or when the file has no cache table: a read-only file never got one). */
+  getCache(k: string): Uint8Array | null {
+    let v: unknown;
+    try {
+      v = this.conn.prepare('SELECT v FROM cache WHERE k = ?').pluck().get(k);
+    } catch (e) {
+      if (e instanceof OfflineStoreError) throw e;
+      return null;
+    }
+    return Buffer.isBuffer(v) ? u8(v) : null;
+  }
+
+  /** Stores a cache value (replacing any); throws when the file cannot be written. */
+  setCache(k: string, v: Uint8Array): void {
+    this.conn.prepare('INSERT INTO cache (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  }
+
+  /** One record, or null. */
+  getRecord(id: string): StoredRecord | null {
+    const r = this.conn.prepare('SELECT * FROM records WHERE id = ?').get(id) as RecordRow | undefined;
+    return r ? rowToRecord(r) : null;
+  }
+
+  /** Id -> revision of every record held (no blobs: cheap on large files). */
+  revisions(): Map<string, string> {
+    const rows = this.conn.prepare('SELECT id, revision FROM records').all() as Array<{ id: string; revision: string }>;
+    return new Map(rows.map((r) => [r.id, r.revision]));
+  }
+
+  /** Ids of all records held. */
+  ids(): string[] {
+    return this.conn.prepare('SELECT id FROM records ORDER BY id').pluck().all() as string[];
+  }
+
+  /** SQLite's own consistency check ("ok" when sound). */
+  integrityCheck(): string {
+    return String(this.conn.pragma('integrity_check', { simple: true }));
+  }
+
+  /** Closes the file (checkpoints the WAL into the main file). Idempotent. */
+  close(): void {
+    if (this.db) {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        this.db.close();
+        this.db = null;
+        this.headerStmt = undefined;
+      }
+    }
+  }
+}
