@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import readline from 'node:readline';
-import { randomBytes } from 'node:crypto';
+import { randomId } from '@safehold/crypto';
 import { nowMs } from '../stats.js';
 
 export interface LoadInput {
@@ -87,7 +87,7 @@ async function run(inp: LoadInput): Promise<LoadOutput> {
   if (!inp.floor) {
     // Logins are slow on purpose (the server's slow hash of the auth key): a few at a time.
     await pool(clients, 8, async (c) => {
-      const device = { id: randomBytes(16).toString('base64url'), name: 'bench load client' };
+      const device = { id: randomId(), name: 'bench load client' };
       const r = await request(c.agent, base, 'POST', '/v1/login', null, { user: inp.user, authKey: inp.authKey, device });
       if (r.status !== 200) throw new Error(`login: HTTP ${r.status} ${r.body.slice(0, 200)}`);
       c.token = (JSON.parse(r.body) as { token: string }).token;

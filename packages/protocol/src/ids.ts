@@ -15,8 +15,11 @@ export type DeviceId = Brand<string, 'DeviceId'>;
 /** A release request id, made by the server. */
 export type ReleaseId = Brand<string, 'ReleaseId'>;
 
-/** The shape of every random id: 16 bytes in unpadded base64url. */
-export const RANDOM_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+/**
+ * The shape of every random id: 16 bytes in unpadded base64url, never beginning with '-' (ids are typed as
+ * command-line arguments, where a leading '-' reads as an option; see ADR 0006).
+ */
+export const RANDOM_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/;
 /** Names of users, databases and roles: a letter or digit first, then letters, digits, `.`, `_`, `-`; at most 64. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

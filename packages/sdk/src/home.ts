@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
+import { randomId } from '@safehold/crypto';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
@@ -65,7 +66,7 @@ export class Home {
     const p = join(this.dir, 'device.json');
     const existing = this.readJson<DeviceInfo>(p);
     if (existing) return existing;
-    const dev: DeviceInfo = { id: randomBytes(16).toString('base64url'), name: (hostname() || 'device').slice(0, 128) };
+    const dev: DeviceInfo = { id: randomId(), name: (hostname() || 'device').slice(0, 128) };
     this.writeJson(p, dev);
     return dev;
   }

@@ -10,6 +10,7 @@ import type { RecordWire, Release, Session } from '@safehold/protocol/api';
 import {
   api,
   b64,
+  newId,
   fakeRegistration,
   forEachBackend,
   openTestStorage,
@@ -69,25 +70,25 @@ forEachBackend('logs and error messages carry no secrets', (backend) => {
     const bob = await register('bob', invB);
     // The invite again (used), and a login with a wrong key, then a right one.
     await call('POST', '/v1/register', { body: fakeRegistration('alice', invA).body });
-    const device = { id: b64(16), name: 'laptop' };
+    const device = { id: newId(), name: 'laptop' };
     assert.equal((await call('POST', '/v1/login', { body: { user: 'alice', authKey: keep(b64(32)), device } })).status, 401);
     const login = await call<Session>('POST', '/v1/login', { body: { user: 'alice', authKey: alice.authKey, device } });
     assert.equal(login.status, 200);
     const token = keep(login.body.token);
 
     // Records, sharing, key adoption, masking, sealing, releases, roles.
-    const body = { id: b64(16), revision: b64(16), header: keep(b64(48)), secret: keep(b64(48)), keys: { header: keep(b64(60)), secret: keep(b64(60)) } };
+    const body = { id: newId(), revision: newId(), header: keep(b64(48)), secret: keep(b64(48)), keys: { header: keep(b64(60)), secret: keep(b64(60)) } };
     const rec = (await call<RecordWire>('POST', '/v1/db/main/records', { token, body })).body;
-    const upd = { baseRevision: rec.revision, revision: b64(16), header: keep(b64(48)), secret: keep(b64(48)) };
+    const upd = { baseRevision: rec.revision, revision: newId(), header: keep(b64(48)), secret: keep(b64(48)) };
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}`, { token, body: upd })).status, 200);
     // A stale write with fresh ciphertext: refused, and its ciphertext is not in the answer.
-    const stale = { ...upd, revision: b64(16), header: keep(b64(48)), secret: keep(b64(48)) };
+    const stale = { ...upd, revision: newId(), header: keep(b64(48)), secret: keep(b64(48)) };
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}`, { token, body: stale })).status, 409);
     const grant = { grantee: { kind: 'user', user: 'bob' }, rights: ['read'], keys: { header: keep(b64(60)), secret: keep(b64(60)) } };
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}/grants`, { token, body: grant })).status, 200);
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}/keys`, { token: bob.token, body: { header: keep(b64(60)), secret: keep(b64(60)) } })).status, 200);
     // bob may not write: 403 with his ciphertext in the request.
-    const denied = { baseRevision: upd.revision, revision: b64(16), header: keep(b64(48)), secret: keep(b64(48)) };
+    const denied = { baseRevision: upd.revision, revision: newId(), header: keep(b64(48)), secret: keep(b64(48)) };
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}`, { token: bob.token, body: denied })).status, 403);
     assert.equal((await call('PUT', `/v1/db/main/records/${rec.id}/mask`, { token, body: { masked: true } })).status, 200);
     const seal = {
@@ -95,7 +96,7 @@ forEachBackend('logs and error messages carry no secrets', (backend) => {
       required: 1,
       windowMinutes: 10,
       baseRevision: upd.revision,
-      revision: b64(16),
+      revision: newId(),
       header: keep(b64(48)),
       secret: keep(b64(48)),
       secretKeys: [
@@ -119,7 +120,7 @@ forEachBackend('logs and error messages carry no secrets', (backend) => {
 
     // Bad input that carries secrets: broken JSON, an oversize body, tokens on unknown routes, malformed HTTP.
     await call('POST', '/v1/login', { rawBody: `{"user":"alice","authKey":"${keep(b64(32))}"` });
-    await call('POST', '/v1/db/main/records', { token, rawBody: JSON.stringify({ ...body, id: b64(16), header: keep(b64(48)), pad: 'x'.repeat(1_100_000) }) });
+    await call('POST', '/v1/db/main/records', { token, rawBody: JSON.stringify({ ...body, id: newId(), header: keep(b64(48)), pad: 'x'.repeat(1_100_000) }) });
     await call('GET', '/v1/no/such/route', { token });
     await call('GET', '/v1/me', { token: keep(b64(32)) });
     const raw = await rawRequest(
@@ -130,7 +131,7 @@ forEachBackend('logs and error messages carry no secrets', (backend) => {
 
     // An injected storage fault: the next write fails inside the server and is logged as a 500.
     await sql`drop table revisions`.execute(st.storage.db);
-    const failing = { baseRevision: seal.revision, revision: b64(16), header: keep(b64(48)), secret: keep(b64(48)) };
+    const failing = { baseRevision: seal.revision, revision: newId(), header: keep(b64(48)), secret: keep(b64(48)) };
     const fault = await call<{ error: { code: string } }>('PUT', `/v1/db/main/records/${rec.id}`, { token, body: failing });
     assert.equal(fault.status, 500);
     assert.equal(fault.body.error.code, 'internal');

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Session } from '@safehold/protocol/api';
-import { api, b64, createPgDatabase, fakeRegistration, runServerBin, startServerProcess, type PgDatabase, type ServerProcess } from './testing/index.js';
+import { api, b64, newId, createPgDatabase, fakeRegistration, runServerBin, startServerProcess, type PgDatabase, type ServerProcess } from './testing/index.js';
 import { DEFAULT_RATE_LIMITS } from './config.js';
 
 describe('two server processes on one PostgreSQL', () => {
@@ -40,7 +40,7 @@ describe('two server processes on one PostgreSQL', () => {
     const preA = await api<{ kdf: unknown }>(a.url, 'POST', '/v1/prelogin', { body: { user: 'ghost' } });
     assert.deepEqual(pre.body, preA.body, 'fake prelogin answers agree across processes');
 
-    const device = { id: b64(16), name: 'second' };
+    const device = { id: newId(), name: 'second' };
     const l = await api<Session>(b.url, 'POST', '/v1/login', { body: { user: 'alice', authKey: reg.authKey, device } });
     assert.equal(l.status, 200);
     assert.equal((await api(a.url, 'GET', '/v1/me', { token: l.body.token })).status, 200);

@@ -31,6 +31,19 @@ forEachBackend('accounts over HTTP', (backend) => {
     assert.equal(Buffer.from(k.body.signingPublicKey, 'base64url').length, 32);
   });
 
+  test('a device id that begins with "-" is refused: an admin could not type it to device revoke', async () => {
+    const invite = (await s.admin.addUser('dashy', 'main', {}))!;
+    const dashed = `-${newDeviceId().slice(1)}`;
+    const r = await api<{ error: { code: string } }>(s.url, 'POST', '/v1/register', { body: fakeRegistration('dashy', invite, dashed).body });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'bad_request');
+    // The invite was not used up by the refused attempt.
+    const ok = fakeRegistration('dashy', invite);
+    assert.equal((await api(s.url, 'POST', '/v1/register', { body: ok.body })).status, 200);
+    assert.equal((await login('dashy', ok.authKey, dashed)).status, 400);
+    assert.equal((await login('dashy', ok.authKey, `_${dashed.slice(1)}`)).status, 200);
+  });
+
   test('register, me, logout, login', async () => {
     const invite = await s.admin.addUser('alice', 'main', { admin: true });
     assert.ok(invite && invite.length >= 22);

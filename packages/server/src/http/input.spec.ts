@@ -10,6 +10,7 @@ import type { RecordWire, Release } from '@safehold/protocol/api';
 import {
   api,
   b64,
+  newId,
   fakeRegistration,
   forEachBackend,
   rawRequest,
@@ -61,7 +62,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
     s = await startTestServer({ backend });
     alice = await registerTestUser(s, 'alice', 'main');
     await registerTestUser(s, 'bob', 'main');
-    const create = (id = b64(16)) => ({ id, revision: b64(16), header: b64(40), secret: b64(40), keys: { header: b64(60), secret: b64(60) } });
+    const create = (id = newId()) => ({ id, revision: newId(), header: b64(40), secret: b64(40), keys: { header: b64(60), secret: b64(60) } });
     const mk = async () => (await api<RecordWire>(s.url, 'POST', '/v1/db/main/records', { token: alice.token, body: create() })).body;
     rec = await mk();
     sealed = await mk();
@@ -70,7 +71,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
       required: 1,
       windowMinutes: 10,
       baseRevision: base,
-      revision: b64(16),
+      revision: newId(),
       header: b64(40),
       secret: b64(40),
       secretKeys: [{ holder: { kind: 'user', user: 'alice' }, secret: b64(60) }],
@@ -84,7 +85,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
     const R = `/v1/db/main/records/${rec.id}`;
     const badRecord = (suffix: string) => [
       { path: `/v1/db/main/records/not-an-id${suffix}` },
-      { path: `/v1/db/main/records/${b64(16)}${suffix}` },
+      { path: `/v1/db/main/records/${newId()}${suffix}` },
       { path: `/v1/db/-bad-/records/${rec.id}${suffix}` },
     ];
     const kdf = { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1, salt: b64(16) };
@@ -98,7 +99,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         template: '/v1/login',
         path: '/v1/login',
         auth: false,
-        body: { user: 'alice', authKey: b64(32), device: { id: b64(16), name: 'x' } },
+        body: { user: 'alice', authKey: b64(32), device: { id: newId(), name: 'x' } },
         strictQuery: true,
       },
       { method: 'POST', template: '/v1/logout', path: '/v1/logout', auth: true, body: null, strictQuery: true },
@@ -136,7 +137,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         template: '/v1/db/:db/records/:id',
         path: R,
         auth: true,
-        body: { baseRevision: rec.revision, revision: b64(16), header: b64(40), secret: b64(40) },
+        body: { baseRevision: rec.revision, revision: newId(), header: b64(40), secret: b64(40) },
         strictQuery: true,
         malformed: badRecord(''),
       },
@@ -209,7 +210,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         auth: true,
         body: null,
         strictQuery: true,
-        malformed: [{ path: '/v1/db/main/releases/nope/approve' }, { path: `/v1/db/main/releases/${b64(16)}/approve` }],
+        malformed: [{ path: '/v1/db/main/releases/nope/approve' }, { path: `/v1/db/main/releases/${newId()}/approve` }],
       },
       { method: 'GET', template: '/v1/db/:db/roles', path: '/v1/db/main/roles', auth: true, body: null, strictQuery: true, malformed: [{ path: '/v1/db/..x/roles' }] },
       {
@@ -252,7 +253,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
       {
         method: 'GET',
         template: '/v1/devices/:deviceId/orders',
-        path: `/v1/devices/${b64(16)}/orders`,
+        path: `/v1/devices/${newId()}/orders`,
         auth: false,
         body: null,
         strictQuery: false,
@@ -381,7 +382,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
       required: 1,
       windowMinutes: 5,
       baseRevision: rec.revision,
-      revision: b64(16),
+      revision: newId(),
       header: b64(10),
       secret: b64(10),
       secretKeys: [{ holder: { kind: 'user', user: 'alice' }, secret: b64(10) }],

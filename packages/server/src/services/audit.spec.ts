@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordWire, Release, Session } from '@safehold/protocol/api';
-import { api, b64, forEachBackend, manualClock, registerTestUser, runServerBin, startTestServer, storageArgs, type TestServer, type TestUser } from '../testing/index.js';
+import { api, b64, newId, forEachBackend, manualClock, registerTestUser, runServerBin, startTestServer, storageArgs, type TestServer, type TestUser } from '../testing/index.js';
 import { listAudit, type AuditEntry } from './audit.js';
 
 /** Every audit action of the server design (SERVER.md) but the Offline Add-on's, which its own specs check. */
@@ -56,7 +56,7 @@ forEachBackend('audit log', (backend) => {
     // Phase 2, one millisecond later: accounts, records, sharing, seals, releases, roles, admin actions.
     clock.advance(1);
     const t1 = clock.now();
-    const device = { id: b64(16), name: 'second' };
+    const device = { id: newId(), name: 'second' };
     const l = await ok(api<Session>(s.url, 'POST', '/v1/login', { body: { user: 'alice', authKey: alice.authKey, device } }));
     ex('login', 'alice', null, 'alice');
     const wrongKey = b64(32);
@@ -71,11 +71,11 @@ forEachBackend('audit log', (backend) => {
     secrets.push(l.token, wrongKey, newKey);
 
     const t = { token: alice.token };
-    const rec = { id: b64(16), revision: b64(16), header: b64(48), secret: b64(48), keys: { header: b64(60), secret: b64(60) } };
+    const rec = { id: newId(), revision: newId(), header: b64(48), secret: b64(48), keys: { header: b64(60), secret: b64(60) } };
     await ok(api<RecordWire>(s.url, 'POST', '/v1/db/main/records', { ...t, body: rec }));
     ex('record_created', 'alice', 'main', rec.id);
     const R = `/v1/db/main/records/${rec.id}`;
-    const upd = { baseRevision: rec.revision, revision: b64(16), header: b64(48), secret: b64(48) };
+    const upd = { baseRevision: rec.revision, revision: newId(), header: b64(48), secret: b64(48) };
     await ok(api(s.url, 'PUT', R, { ...t, body: upd }));
     ex('record_updated', 'alice', 'main', rec.id);
     const gk = { header: b64(60), secret: b64(60) };
@@ -90,7 +90,7 @@ forEachBackend('audit log', (backend) => {
       required: 1,
       windowMinutes: 5,
       baseRevision: upd.revision,
-      revision: b64(16),
+      revision: newId(),
       header: b64(48),
       secret: b64(48),
       secretKeys: [{ holder: { kind: 'user', user: 'alice' }, secret: b64(60) }],

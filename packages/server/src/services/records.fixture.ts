@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ErrorBody } from '@safehold/protocol';
 import type { Grants, RecordWire, Right } from '@safehold/protocol/api';
-import { api, b64, registerTestUser, startTestServer, type ApiAnswer, type Backend, type TestServer } from '../testing/index.js';
+import { api, b64, newId, registerTestUser, startTestServer, type ApiAnswer, type Backend, type TestServer } from '../testing/index.js';
 import type { Clock } from '../clock.js';
 
 /** One logged-in user talking to one database of the test server. */
@@ -70,7 +70,7 @@ export interface NewRecord {
 
 /** Creates a record as `c` (asserting success). */
 export async function newRecord(c: Client, opts: { masked?: boolean } = {}): Promise<NewRecord> {
-  const body = { id: b64(16), revision: b64(16), header: b64(48), secret: b64(48), keys: keys(), masked: opts.masked ?? false };
+  const body = { id: newId(), revision: newId(), header: b64(48), secret: b64(48), keys: keys(), masked: opts.masked ?? false };
   const r = await c.req<RecordWire>('POST', '/records', body);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return { ...body, wire: r.body };
@@ -102,4 +102,4 @@ export function assertError(r: ApiAnswer<unknown>, status: number, code: string)
 }
 
 /** A fresh random id. */
-export const rid = (): string => b64(16);
+export const rid = (): string => newId();

@@ -1,5 +1,6 @@
 /** Small helpers to talk to a test server over real HTTP (global fetch) without the SDK. */
 import { randomBytes } from 'node:crypto';
+import { randomId } from '@safehold/crypto';
 import net from 'node:net';
 import type { Session } from '@safehold/protocol/api';
 import type { TestServer } from './server.js';
@@ -35,7 +36,9 @@ export async function api<T = unknown>(
 }
 
 export const b64 = (n: number): string => randomBytes(n).toString('base64url');
-export const newDeviceId = (): string => b64(16);
+/** A random id as clients make them (never begins with '-': ids are command-line arguments). */
+export const newId = (): string => randomId();
+export const newDeviceId = (): string => newId();
 
 /** Fake KDF parameters and key material: the server stores them opaquely, so server tests need no client crypto. */
 export function fakeRegistration(user: string, invite: string, deviceId = newDeviceId()) {

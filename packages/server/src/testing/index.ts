@@ -11,7 +11,7 @@ export {
   type TestServer,
   type TestServerOptions,
 } from './server.js';
-export { api, b64, newDeviceId, fakeRegistration, registerTestUser, rawRequest, type ApiAnswer, type TestUser } from './http.js';
+export { api, b64, newId, newDeviceId, fakeRegistration, registerTestUser, rawRequest, type ApiAnswer, type TestUser } from './http.js';
 export {
   SERVER_BIN,
   runServerBin,

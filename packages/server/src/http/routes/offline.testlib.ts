@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Grants, RecordWire, RoleWire, Signed, SyncResponse } from '@safehold/protocol/api';
 import { SyncChanges, SyncResponse as SyncResponseSchema } from '@safehold/protocol/api';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { api, b64, openTestStorage, type Backend, type TestServer, type TestUser } from '../../testing/index.js';
+import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from '../../testing/index.js';
 import type { Storage } from '../../storage/open.js';
 import type { Tables } from '../../storage/schema.js';
 import type { Clock } from '../../clock.js';
@@ -35,12 +35,12 @@ function ok<T>(r: { status: number; body: unknown }, what: string): T {
 
 /** Creates a record as `u`; returns its wire form. */
 export async function createRecord(url: string, u: TestUser, db = DB, opts: { masked?: boolean } = {}): Promise<RecordWire> {
-  const body = { id: b64(16), revision: b64(16), header: b64(80), secret: b64(80), keys: fakeKeys(), masked: !!opts.masked };
+  const body = { id: newId(), revision: newId(), header: b64(80), secret: b64(80), keys: fakeKeys(), masked: !!opts.masked };
   return ok<RecordWire>(await api(url, 'POST', `/v1/db/${db}/records`, { token: u.token, body }), 'create record');
 }
 
 export async function updateRecord(url: string, u: TestUser, rec: { id: string; revision: string }, db = DB): Promise<RecordWire> {
-  const body = { baseRevision: rec.revision, revision: b64(16), header: b64(80), secret: b64(80) };
+  const body = { baseRevision: rec.revision, revision: newId(), header: b64(80), secret: b64(80) };
   return ok<RecordWire>(await api(url, 'PUT', `/v1/db/${db}/records/${rec.id}`, { token: u.token, body }), 'update record');
 }
 
@@ -92,7 +92,7 @@ export async function seal(url: string, owner: TestUser, rec: { id: string; revi
     required: 1,
     windowMinutes: 10,
     baseRevision: rec.revision,
-    revision: b64(16),
+    revision: newId(),
     header: b64(80),
     secret: b64(80),
     secretKeys: holders.map((h) => ({ holder: { kind: 'user', user: h }, secret: b64(60) })),
