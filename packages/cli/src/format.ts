@@ -12,7 +12,7 @@ export function collect(value: string, previous: string[] | undefined): string[]
 }
 
 /** A table of records for `list` and `search` (never a secret). */
-export function recordTable(records: RecordView[]): string {
+export function recordTable(records: readonly RecordView[]): string {
   if (records.length === 0) return 'no records';
   const rows = records.map((r) => [r.id, r.name, r.username, r.url, r.tags.join(','), flags(r)]);
   const head = ['ID', 'NAME', 'USERNAME', 'URL', 'TAGS', ''];

@@ -39,8 +39,13 @@ export function gcmOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, 
     d.setAuthTag(sealed.subarray(ctLen));
     body = d.update(sealed.subarray(0, ctLen));
     const fin = d.final(); // throws on a bad tag; only then is `body` released
-    const out = concat(body, fin);
-    return out;
+    if (fin.byteLength === 0) {
+      // The usual case (GCM is a stream mode): hand `body` itself over as a plain view, no copy.
+      const out = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      body = undefined;
+      return out;
+    }
+    return concat(body, fin);
   } catch {
     throw new CryptoError('decrypt_failed');
   } finally {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldText, hasTag, matches, searchRecords } from './search.js';
+import { foldText, hasTag, matches, prepareSearch, searchRecords } from './search.js';
 
 const rec = (name: string, extra: Partial<{ username: string; url: string; tags: string[]; notes: string }> = {}) => ({
   name,
@@ -32,4 +32,34 @@ test('search is case- and accent-insensitive over name, username, url, tags and 
 test('tags compare folded', () => {
   assert.equal(hasTag({ tags: ['Réseau'] }, 'reseau'), true);
   assert.equal(hasTag({ tags: ['finance'] }, 'fin'), false);
+});
+
+test('a prepared list answers exactly as an unprepared one, in the same order', () => {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'Émile', 'café', 'core', 'router', 'x'];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  const make = () =>
+    Array.from({ length: 400 }, (_, i) =>
+      rec(`${words[next() % words.length]} ${i}`, {
+        username: words[next() % words.length] ?? '',
+        url: i % 3 === 0 ? `https://${words[next() % words.length]}.example` : '',
+        tags: i % 5 === 0 ? [words[next() % words.length] ?? ''] : [],
+        notes: i % 7 === 0 ? `line one\nmentions ${words[next() % words.length]}\0 nul` : '',
+      }),
+    );
+  const plain = make();
+  seed = 7;
+  const prepared = prepareSearch(make());
+  assert.ok(Object.isFrozen(prepared));
+  const queries = ['alpha', 'EMILE', 'cafe core', 'a', 'x', '0', '399', 'ha\0be', 'alpha beta gamma', 'nothing-here', 'example', 'one mentions', 'nul', '  '];
+  for (const q of queries) {
+    const want = searchRecords(plain, q).map((r) => r.name);
+    assert.deepEqual(searchRecords(prepared, q).map((r) => r.name), want, q);
+  }
+  // The first and the last record are found; a term never spans two records through the separator.
+  assert.deepEqual(searchRecords(prepared, prepared[0]?.name ?? '').map((r) => r.name).includes(prepared[0]?.name ?? ''), true);
+  assert.deepEqual(searchRecords(prepared, '399').map((r) => r.name), [prepared[399]?.name]);
+  // A prepared list cannot change under its index: it is frozen.
+  assert.throws(() => (prepared as Array<(typeof prepared)[number]>).push(rec('yyy-added')), TypeError);
+  assert.deepEqual(searchRecords(prepared, 'yyy-added'), []);
 });

@@ -22,10 +22,14 @@ const folded = new WeakMap<Searchable, string>();
 export function searchableText(v: Searchable): string {
   let text = folded.get(v);
   if (text === undefined) {
-    text = foldText([v.name, v.username, v.url, v.tags.join(' '), v.notes].join('\n'));
+    text = foldRecord(v);
     folded.set(v, text);
   }
   return text;
+}
+
+function foldRecord(v: Searchable): string {
+  return foldText([v.name, v.username, v.url, v.tags.join(' '), v.notes].join('\n'));
 }
 
 /** True when every whitespace-separated term of `query` occurs in the record's searchable text. */
@@ -33,8 +37,13 @@ export function matches(v: Searchable, query: string): boolean {
   return matchTerms(v, queryTerms(query));
 }
 
+/** The folded terms of a query, longest first (the longest is the most selective one to scan for). */
 function queryTerms(query: string): string[] {
-  return foldText(query).split(/\s+/).filter((t) => t.length > 0);
+  // NUL separates records in a prepared index: a term never contains one, so a hit never spans two records.
+  return foldText(query)
+    .split(/[\s\0]+/)
+    .filter((t) => t.length > 0)
+    .sort((a, b) => b.length - a.length);
 }
 
 function matchTerms(v: Searchable, terms: string[]): boolean {
@@ -43,15 +52,91 @@ function matchTerms(v: Searchable, terms: string[]): boolean {
   return terms.every((t) => text.includes(t));
 }
 
-/** Filters records by a query (see `matches`); the query is folded once, each record's text at most once ever. */
-export function searchRecords<T extends Searchable>(records: T[], query: string): T[] {
+/**
+ * The index of a prepared list (see prepareSearch): the folded text of every record in one string,
+ * record i at [starts[i], starts[i + 1] - 1), records separated by NUL. A search scans it with indexOf
+ * for its longest term and jumps to the next record after each hit, so its cost follows the text and
+ * the hits, not the number of records; the list's order is kept.
+ */
+interface SearchIndex {
+  readonly text: string;
+  readonly starts: Uint32Array;
+}
+
+/** Lists prepared for indexed search: frozen when added, so an index built for one can never go stale. */
+const prepared = new WeakSet<readonly object[]>();
+/** The index of each prepared list, built at its first search. */
+const indexes = new WeakMap<readonly object[], SearchIndex>();
+
+function buildIndex(records: readonly Searchable[]): SearchIndex {
+  const starts = new Uint32Array(records.length + 1);
+  const parts: string[] = new Array<string>(records.length);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const t = foldRecord(records[i] as Searchable).replaceAll('\0', ' ');
+    starts[i] = at;
+    parts[i] = t;
+    at += t.length + 1;
+  }
+  starts[records.length] = at;
+  return { text: parts.join('\0'), starts };
+}
+
+/** The record whose text holds offset `pos` (binary search over the start offsets). */
+function recordAt(starts: Uint32Array, n: number, pos: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((starts[mid] ?? 0) <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function searchIndexed<T>(idx: SearchIndex, records: readonly T[], terms: string[]): T[] {
+  const [first, ...rest] = terms as [string, ...string[]];
+  const { text, starts } = idx;
+  const n = records.length;
+  const out: T[] = [];
+  let pos = text.indexOf(first);
+  while (pos >= 0) {
+    const i = recordAt(starts, n, pos);
+    const end = (starts[i + 1] ?? text.length + 1) - 1;
+    if (rest.length === 0 || rest.every((t) => text.slice(starts[i] ?? 0, end).includes(t))) out.push(records[i] as T);
+    if (i + 1 >= n) break;
+    pos = text.indexOf(first, starts[i + 1]);
+  }
+  return out;
+}
+
+/**
+ * Filters records by a query (see `matches`), keeping their order. A list made ready with prepareSearch
+ * is searched through its index (built at its first search); any other list record by record, each
+ * record's text folded at most once ever.
+ */
+export function searchRecords<T extends Searchable>(records: readonly T[], query: string): T[] {
   const terms = queryTerms(query);
+  if (terms.length === 0) return records.slice();
+  if (prepared.has(records)) {
+    let idx = indexes.get(records);
+    if (!idx) {
+      idx = buildIndex(records);
+      indexes.set(records, idx);
+    }
+    return searchIndexed(idx, records, terms);
+  }
   return records.filter((r) => matchTerms(r, terms));
 }
 
-/** Folds the searchable text of every record now (at unlock), so that later searches only compare. */
-export function prepareSearch(records: Searchable[]): void {
-  for (const r of records) searchableText(r);
+/**
+ * Makes a list ready for repeated searches (an offline unlock's list): freezes it and returns it; its
+ * index is built at its first search, so a list that is never searched costs nothing more.
+ */
+export function prepareSearch<T extends Searchable>(records: T[]): readonly T[] {
+  Object.freeze(records);
+  prepared.add(records);
+  return records;
 }
 
 const collator = new Intl.Collator();

@@ -23,7 +23,7 @@ export interface SourceRecord {
 /** Where records are read from. */
 export interface RecordSource {
   kind: 'server' | 'offline';
-  list(): Promise<RecordView[]>;
+  list(): Promise<readonly RecordView[]>;
   get(id: string): Promise<SourceRecord>;
 }
 
@@ -52,7 +52,7 @@ class FallbackSource implements RecordSource {
     this.current = first;
     this.kind = first.kind;
   }
-  list(): Promise<RecordView[]> {
+  list(): Promise<readonly RecordView[]> {
     return this.run((s) => s.list());
   }
   get(id: string): Promise<SourceRecord> {

@@ -95,29 +95,57 @@ describe('OfflineStore', () => {
     assert.throws(() => OfflineStore.create(path, randomKey(), { now: 1 }), OfflineStoreError);
   });
 
-  test('cache table: get/set/replace; blob-free listing metadata with the header tag; one header row', (t) => {
+  test('cache table: get/set/replace, kept across reopening', (t) => {
     const dir = tempDir(t);
     const key = randomKey();
     const path = join(dir, 'c.sqlite');
     const s = OfflineStore.create(path, key, { now: 1000 });
     assert.equal(s.getCache('headers'), null);
-    s.applyPage({ records: [rec('b', 'two', { sealed: true, rights: ['read'] }), rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2000 });
     s.setCache('headers', enc.encode('first'));
     s.setCache('headers', enc.encode('second'));
     assert.deepEqual(s.getCache('headers'), enc.encode('second'));
-    const meta = s.listMeta();
-    assert.deepEqual(meta.map((m) => [m.id[0], m.revision, m.updatedAt, m.masked, m.sealed, m.rights]), [
-      ['a', 'rev1'.padEnd(22, '0'), '2026-01-01T00:00:00.000Z', false, false, ['read', 'export']],
-      ['b', 'rev1'.padEnd(22, '0'), '2026-01-01T00:00:00.000Z', false, true, ['read']],
-    ]);
-    // The tag is the header's last 16 bytes.
-    assert.deepEqual(meta[0]?.headerTag, enc.encode('HEADER-one').subarray(-16));
-    assert.deepEqual(s.getHeaderRow('a'.padEnd(22, '0')), { id: 'a'.padEnd(22, '0'), revision: 'rev1'.padEnd(22, '0'), header: enc.encode('HEADER-one'), headerKey: enc.encode('HKEY-one') });
-    assert.equal(s.getHeaderRow('zz'.padEnd(22, '0')), null);
     s.close();
     const s2 = OfflineStore.open(path, key);
     t.after(() => s2.close());
     assert.deepEqual(s2.getCache('headers'), enc.encode('second'));
+  });
+
+  test('generation and change log: what changed since a cache was written, and a stale cache is not stored', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'g.sqlite');
+    const s = OfflineStore.create(path, key, { now: 1000 });
+    t.after(() => s.close());
+    const A = 'a'.padEnd(22, '0');
+    const B = 'b'.padEnd(22, '0');
+    const C = 'c'.padEnd(22, '0');
+    assert.equal(s.generation(), 0);
+    // Without a cache nothing is logged (a first sync of 100k records writes no log), but the generation moves.
+    s.applyPage({ records: [rec('a', 'one'), rec('b', 'two')], removed: [], cursor: 'c1', lease, now: 2000 });
+    assert.equal(s.generation(), 1);
+    assert.deepEqual(s.changedSince(1), []);
+    assert.equal(s.changedSince(2), null, 'a cache from ahead of the file is unusable');
+    assert.equal(s.changedSince(-1), null);
+    assert.equal(s.setCacheAt('headers', enc.encode('at 1'), 1), true);
+    // A page that changes nothing (no-change sync) keeps the generation.
+    s.applyPage({ records: [], removed: [], cursor: 'c2', lease, now: 3000 });
+    assert.equal(s.generation(), 1);
+    // With a cache held, every written or removed id is logged under the next generation.
+    s.applyPage({ records: [rec('c', 'three')], removed: [B], cursor: 'c3', lease, now: 4000 });
+    s.applyPage({ records: [rec('a', 'one again')], removed: [], cursor: 'c4', lease, now: 5000 });
+    assert.equal(s.generation(), 3);
+    assert.deepEqual(s.changedSince(1)?.sort(), [A, B, C].sort());
+    assert.deepEqual(s.changedSince(2), [A]);
+    assert.deepEqual(s.changedSince(3), []);
+    // A cache computed at generation 2 is refused once generation 3 exists: the old one stays.
+    assert.equal(s.setCacheAt('headers', enc.encode('at 2'), 2), false);
+    assert.deepEqual(s.getCache('headers'), enc.encode('at 1'));
+    assert.deepEqual(s.changedSince(1)?.sort(), [A, B, C].sort());
+    // A current one is stored and prunes the log it no longer needs.
+    assert.equal(s.setCacheAt('headers', enc.encode('at 3'), 3), true);
+    assert.deepEqual(s.getCache('headers'), enc.encode('at 3'));
+    const logged = s['conn'].prepare('SELECT count(*) FROM changes').pluck().get();
+    assert.equal(logged, 0);
   });
 
   test('a file written before the cache table existed opens, gains the table and keeps its records', (t) => {

@@ -32,25 +32,6 @@ export interface StoredRecord {
   secretKey: Uint8Array | null;
 }
 
-/** What a listing needs of a record without reading any blob. `headerTag` is the header envelope's last 16 bytes (its GCM tag). */
-export interface RecordMeta {
-  id: string;
-  revision: string;
-  updatedAt: string;
-  masked: boolean;
-  sealed: boolean;
-  rights: string[];
-  headerTag: Uint8Array;
-}
-
-/** A record's header part and its wrapped key. */
-export interface HeaderRow {
-  id: string;
-  revision: string;
-  header: Uint8Array;
-  headerKey: Uint8Array;
-}
-
 /** A signed document as the server sent it (lease). */
 export interface SignedDoc {
   payload: string;
@@ -108,6 +89,14 @@ CREATE TABLE records (
  * open too, so files written before it existed keep working; values are opaque blobs to this class.
  */
 const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
+
+/*
+ * The record changes since the caches were written: every page that changes records bumps the meta
+ * `generation` and, while any cache is held, logs (generation, id) of each record it wrote or removed.
+ * A cache stored with setCacheAt(k, v, g) is current as of generation g, so a reader needs to recheck
+ * only changedSince(g). Created on open too, like the cache table.
+ */
+const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER NOT NULL, id TEXT NOT NULL) STRICT';
 
 interface RecordRow {
   id: string;
@@ -186,7 +175,6 @@ function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): Db {
 export class OfflineStore {
   readonly path: string;
   private db: Db | null;
-  private headerStmt: Database.Statement | undefined;
 
   private constructor(path: string, db: Db) {
     this.path = path;
@@ -215,6 +203,7 @@ export class OfflineStore {
       chmodSync(buildPath, 0o600);
       db.exec(SCHEMA);
       db.exec(CACHE_SCHEMA);
+      db.exec(CHANGES_SCHEMA);
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       db.transaction(() => {
         put.run('format', STORE_FORMAT);
@@ -243,6 +232,7 @@ export class OfflineStore {
     }
     try {
       db.exec(CACHE_SCHEMA);
+      db.exec(CHANGES_SCHEMA);
     } catch {
       // A file we cannot write (read-only medium) still opens: getCache() then finds nothing and setCache() fails.
     }
@@ -329,6 +319,7 @@ export class OfflineStore {
         });
       }
       for (const id of page.removed) res.removed += del.run(id).changes;
+      if (page.records.length > 0 || page.removed.length > 0) this.noteChanges(page);
       setMeta.run('cursor', page.cursor);
       setMeta.run('lease', JSON.stringify({ payload: page.lease.payload, signature: page.lease.signature }));
       setMeta.run('last_sync', new Date(page.now).toISOString());
@@ -336,6 +327,56 @@ export class OfflineStore {
       setMeta.run('latest_time', String(latest));
       return res;
     })();
+  }
+
+  /** Inside applyPage's transaction: the next generation, and the change log while a cache is held. */
+  private noteChanges(page: PageInput): void {
+    const db = this.conn;
+    const gen = this.generation() + 1;
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
+    if (!this.hasChangesTable() || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
+    const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
+    for (const r of page.records) log.run(gen, r.id);
+    for (const id of page.removed) log.run(gen, id);
+  }
+
+  private hasChangesTable(): boolean {
+    return this.conn.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
+  }
+
+  /** The records' generation: 0 for a new file, one more for each applied page that changed records. */
+  generation(): number {
+    return Number(this.conn.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get() ?? '0');
+  }
+
+  /**
+   * Ids of records written or removed after generation `g` (distinct; they may since be gone), or null
+   * when the log cannot tell (g ahead of the file: a cache from elsewhere).
+   */
+  changedSince(g: number): string[] | null {
+    if (!Number.isSafeInteger(g) || g < 0 || g > this.generation()) return null;
+    if (!this.hasChangesTable()) return g === this.generation() ? [] : null;
+    return this.conn.prepare('SELECT DISTINCT id FROM changes WHERE gen > ?').pluck().all(g) as string[];
+  }
+
+  /**
+   * Stores a cache value that is current as of generation `g`, only if no page was applied since
+   * (checked in the same transaction), and prunes the change log up to g. False when the records moved
+   * on meanwhile or the file cannot be written: the caller's cache is then simply not kept.
+   */
+  setCacheAt(k: string, v: Uint8Array, g: number): boolean {
+    const db = this.conn;
+    try {
+      return db.transaction((): boolean => {
+        if (this.generation() !== g) return false;
+        this.setCache(k, v);
+        db.prepare('DELETE FROM changes WHERE gen <= ?').run(g);
+        return true;
+      }).immediate();
+    } catch (e) {
+      if (e instanceof OfflineStoreError) throw e;
+      return false;
+    }
   }
 
   /** Records a clock reading (successful offline unlock); never moves the recorded time backwards. */
@@ -366,33 +407,6 @@ export class OfflineStore {
       const { secret: _s, secretKey: _k, ...rest } = rowToRecord({ ...r, secret: null, secret_key: null });
       return rest;
     });
-  }
-
-  /**
-   * Every record's listing metadata, ordered by id, without copying any blob but the header's last
-   * 16 bytes (its GCM tag: a cache of decrypted headers keyed on revision and tag notices a header
-   * replaced under an unchanged revision).
-   */
-  listMeta(): RecordMeta[] {
-    const rows = this.conn
-      .prepare('SELECT id, revision, updated_at, masked, sealed, rights, substr(header, -16) AS tag FROM records ORDER BY id')
-      .all() as Array<{ id: string; revision: string; updated_at: string; masked: number; sealed: number; rights: string; tag: Buffer }>;
-    return rows.map((r) => ({
-      id: r.id,
-      revision: r.revision,
-      updatedAt: r.updated_at,
-      masked: r.masked === 1,
-      sealed: r.sealed === 1,
-      rights: JSON.parse(r.rights) as string[],
-      headerTag: u8(r.tag),
-    }));
-  }
-
-  /** One record's header part and wrapped header key, or null. */
-  getHeaderRow(id: string): HeaderRow | null {
-    this.headerStmt ??= this.conn.prepare('SELECT id, revision, header, header_key FROM records WHERE id = ?');
-    const r = this.headerStmt.get(id) as { id: string; revision: string; header: Buffer; header_key: Buffer } | undefined;
-    return r ? { id: r.id, revision: r.revision, header: u8(r.header), headerKey: u8(r.header_key) } : null;
   }
 
   /** A cache value, or null when absent (or when the file has no cache table: a read-only file never got one). */
@@ -442,7 +456,6 @@ export class OfflineStore {
       } finally {
         this.db.close();
         this.db = null;
-        this.headerStmt = undefined;
       }
     }
   }

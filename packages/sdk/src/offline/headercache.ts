@@ -1,73 +1,103 @@
 /**
- * The encrypted header cache of the offline database: the decrypted header part (HeaderPlain, never a
- * secret) of every listable record, keyed by id and checked against the record's revision and header
- * GCM tag, so that an offline unlock decrypts one blob instead of two envelopes per record.
- * It lives in the store's cache table, AES-256-GCM under the user key; any cache that does not open
- * or parse is treated as absent and rebuilt: the cache is never a reason for an error.
+ * The encrypted header cache of the offline database: the listing view of every listable record (its
+ * decrypted header part and metadata, never a secret value), in list order, current as of one store
+ * generation. An offline unlock then decrypts one blob and rechecks only the records the store's change
+ * log names since that generation, instead of two envelopes per record.
+ * It lives in the store's cache table, AES-256-GCM under the user key; any cache that does not open,
+ * parse or check is treated as absent and rebuilt: the cache is never a reason for an error.
  */
 import { decrypt, encrypt, fromUtf8, utf8 } from '@safehold/crypto';
-import type { HeaderPlain } from '@safehold/protocol';
-import { asHeaderPlain } from '../recordcrypto.js';
+import { RIGHTS, type Right } from '@safehold/protocol/api';
+import type { RecordField, RecordView } from '../recordcrypto.js';
 import type { OfflineSession } from './unlock.js';
 
 const CACHE_KEY = 'headers';
-const FORMAT = 1;
+const FORMAT = 3;
 
-/** [revision, header tag (base64url), header] of one record. */
-export type CacheEntry = [revision: string, tag: string, header: HeaderPlain];
-
-/** Id -> entry (read with Object.hasOwn: a parsed table has Object's prototype). */
-export type CacheEntries = Record<string, CacheEntry>;
+/** A cache as stored: the store generation it is current for, and the record views, in list order. */
+export interface HeaderCache {
+  generation: number;
+  views: RecordView[];
+}
 
 function aad(s: OfflineSession): Uint8Array {
   return utf8(`safehold/v1/offline/header-cache/${s.sidecar.user}`);
 }
 
-/** An empty entry table. */
-export function emptyEntries(): CacheEntries {
-  return Object.create(null) as CacheEntries;
+const isStr = (x: unknown): x is string => typeof x === 'string';
+
+/*
+ * A view is stored as a row, [id, name, username, url, notes, tags, fields, masked, rights, revision,
+ * updatedAt], with fields as [name, value] (plain) or [name] (secret: never a value) and rights as a bit
+ * set over RIGHTS (its order is part of FORMAT): a third less to read, decrypt and parse than keyed objects at every unlock.
+ */
+type Row = [string, string, string, string, string, string[], Array<[string, string] | [string]>, boolean, number, string, string];
+
+function toRow(v: RecordView): Row {
+  let rights = 0;
+  for (const r of v.rights) rights |= 1 << RIGHTS.indexOf(r);
+  const fields = v.fields.map((f): [string, string] | [string] => (f.secret ? [f.name] : [f.name, f.value ?? '']));
+  return [v.id, v.name, v.username, v.url, v.notes, v.tags, fields, v.masked, rights, v.revision, v.updatedAt];
 }
 
-/** The header cache of the session's store, or an empty table when absent, unreadable or malformed. */
-export function readHeaderCache(s: OfflineSession): CacheEntries {
+/** Each rights bit set as its list of rights (5 rights: 32 sets). */
+const RIGHT_SETS: Right[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
+
+/** The view of a stored row, or null when the row is not exactly of that shape. Indexed reads: this runs 100k times per unlock. */
+function fromRow(x: unknown): RecordView | null {
+  if (!Array.isArray(x) || x.length !== 11) return null;
+  const row = x as unknown[];
+  const id = row[0], name = row[1], username = row[2], url = row[3], notes = row[4], tags = row[5], rawFields = row[6];
+  const masked = row[7], bits = row[8], revision = row[9], updatedAt = row[10];
+  if (!isStr(id) || !isStr(name) || !isStr(username) || !isStr(url) || !isStr(notes) || !Array.isArray(tags) || !tags.every(isStr)) return null;
+  if (!Array.isArray(rawFields) || typeof masked !== 'boolean' || typeof bits !== 'number' || !isStr(revision) || !isStr(updatedAt)) return null;
+  const rights = RIGHT_SETS[bits];
+  if (!rights) return null;
+  const fields: RecordField[] = [];
+  for (const f of rawFields as unknown[]) {
+    if (!Array.isArray(f) || !isStr(f[0])) return null;
+    if (f.length === 1) fields.push({ name: f[0], secret: true });
+    else if (f.length === 2 && isStr(f[1])) fields.push({ name: f[0], secret: false, value: f[1] });
+    else return null;
+  }
+  return { id, name, username, url, notes, tags, fields, masked, sealed: false, rights: rights.slice(), revision, updatedAt };
+}
+
+/** The header cache of the session's store, or null when absent, unreadable or malformed anywhere. */
+export function readHeaderCache(s: OfflineSession): HeaderCache | null {
   const blob = s.store.getCache(CACHE_KEY);
-  if (!blob) return emptyEntries();
+  if (!blob) return null;
   let plain: Uint8Array | undefined;
   try {
     plain = decrypt(s.userKey, blob, aad(s));
-    const doc = JSON.parse(fromUtf8(plain)) as { v?: unknown; h?: unknown } | null;
-    if (!doc || doc.v !== FORMAT || !doc.h || typeof doc.h !== 'object' || Array.isArray(doc.h)) return emptyEntries();
-    return doc.h as CacheEntries;
+    const doc = JSON.parse(fromUtf8(plain)) as { v?: unknown; g?: unknown; rows?: unknown } | null;
+    if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g) || !Array.isArray(doc.rows)) return null;
+    const views: RecordView[] = [];
+    for (const row of doc.rows as unknown[]) {
+      const v = fromRow(row);
+      if (!v) return null;
+      views.push(v);
+    }
+    return { generation: doc.g as number, views };
   } catch {
-    return emptyEntries();
+    return null;
   } finally {
     plain?.fill(0);
   }
 }
 
-/** The cached header of a record when the entry matches its revision and header tag, else null. */
-export function cachedHeader(entries: CacheEntries, id: string, revision: string, tag: string): HeaderPlain | null {
-  const e = Object.hasOwn(entries, id) ? entries[id] : undefined;
-  if (!Array.isArray(e) || e[0] !== revision || e[1] !== tag) return null;
-  return asHeaderPlain(e[2]);
-}
-
-/** Writes the cache back, best effort: a file that cannot be written just keeps its old cache. */
-export function writeHeaderCache(s: OfflineSession, entries: CacheEntries): boolean {
+/**
+ * Writes the cache back as current for `generation`, best effort: it is kept only when no sync page
+ * landed since that generation and the file is writable; otherwise the old cache (and its log) stays.
+ */
+export function writeHeaderCache(s: OfflineSession, generation: number, views: readonly RecordView[]): boolean {
   let plain: Uint8Array | undefined;
   try {
-    plain = utf8(JSON.stringify({ v: FORMAT, h: entries }));
-    s.store.setCache(CACHE_KEY, encrypt(s.userKey, plain, aad(s)));
-    return true;
+    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, rows: views.map(toRow) }));
+    return s.store.setCacheAt(CACHE_KEY, encrypt(s.userKey, plain, aad(s)), generation);
   } catch {
     return false;
   } finally {
     plain?.fill(0);
   }
-}
-
-/** The base64url form of a header envelope's GCM tag (its last 16 bytes). */
-export function tagOf(tagOrEnvelope: Uint8Array): string {
-  const t = tagOrEnvelope.byteLength > 16 ? tagOrEnvelope.subarray(tagOrEnvelope.byteLength - 16) : tagOrEnvelope;
-  return Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64url');
 }

@@ -5,12 +5,12 @@
 import { decrypt } from '@safehold/crypto';
 import { SafeholdError, isRandomId, keyWrapAad, type HeaderPlain, type RecordPart } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
-import type { HeaderRow, StoredRecord } from '@safehold/store';
+import type { StoredRecord } from '@safehold/store';
 import { decryptHeader, decryptSecret, integrityError, toView, type RecordView } from '../recordcrypto.js';
 import { prepareSearch, sortByName } from '../search.js';
 import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
-import { cachedHeader, emptyEntries, readHeaderCache, tagOf, writeHeaderCache } from './headercache.js';
+import { readHeaderCache, writeHeaderCache } from './headercache.js';
 
 function openKey(s: OfflineSession, r: Pick<StoredRecord, 'id'>, part: RecordPart, blob: Uint8Array): Uint8Array {
   try {
@@ -24,7 +24,7 @@ function wireOf(r: Pick<StoredRecord, 'id' | 'masked' | 'sealed' | 'rights' | 'r
   return { id: r.id, masked: r.masked, sealed: r.sealed, rights: r.rights as Right[], revision: r.revision, updatedAt: r.updatedAt };
 }
 
-function headerOf(s: OfflineSession, r: HeaderRow): HeaderPlain {
+function headerOf(s: OfflineSession, r: Pick<StoredRecord, 'id' | 'revision' | 'header' | 'headerKey'>): HeaderPlain {
   const k = openKey(s, r, 'header', r.headerKey);
   try {
     return decryptHeader(k, r.id, r.revision, r.header);
@@ -33,8 +33,8 @@ function headerOf(s: OfflineSession, r: HeaderRow): HeaderPlain {
   }
 }
 
-/** Above this many header cache misses, list() reads all headers in one scan rather than one by one. */
-const BULK_MISSES = 64;
+/** Above this many changed records, list() reads all headers in one scan rather than one by one. */
+const BULK_CHANGES = 64;
 
 /** A RecordSource over an opened offline session. */
 export class OfflineRecordSource implements RecordSource {
@@ -50,60 +50,50 @@ export class OfflineRecordSource implements RecordSource {
   lastList: { cached: number; decrypted: number; cacheWritten: boolean } = { cached: 0, decrypted: 0, cacheWritten: false };
 
   /**
-   * Every listable record, sorted by name. Headers come from the encrypted header cache when the
-   * record's revision and header tag match; the others are decrypted (integrity errors thrown as
-   * ever) and the cache is written back when anything changed.
+   * Every listable record, sorted by name. With a header cache, only the records the store's change log
+   * names since the cache's generation are read and decrypted (integrity errors thrown as ever); without
+   * one, every header is. The cache is written back, in list order, when anything changed.
    */
-  async list(): Promise<RecordView[]> {
+  async list(): Promise<readonly RecordView[]> {
     const s = this.session;
+    const generation = s.store.generation();
     const cache = readHeaderCache(s);
-    const next = emptyEntries();
+    const changed = cache ? s.store.changedSince(cache.generation) : null;
     const out: RecordView[] = [];
     let cached = 0;
     let decrypted = 0;
-    const cacheSize = Object.keys(cache).length;
-    if (cacheSize === 0) {
-      // No cache (first list after a sync, or an unreadable cache): one scan decrypting every header, as without a cache.
-      for (const r of s.store.listHeaders()) {
-        if (r.sealed) continue;
-        const header = headerOf(s, r);
-        decrypted++;
-        next[r.id] = [r.revision, tagOf(r.header), header];
-        out.push(toView(wireOf(r), header));
-      }
+    const add = (r: Omit<StoredRecord, 'secret' | 'secretKey'>): void => {
+      if (r.sealed) return;
+      out.push(toView(wireOf(r), headerOf(s, r)));
+      decrypted++;
+    };
+    if (!cache || !changed) {
+      // No usable cache (first list after a sync that built the file, or an unreadable cache): decrypt every header.
+      for (const r of s.store.listHeaders()) add(r);
     } else {
-      const metas = s.store.listMeta().filter((m) => !m.sealed);
-      const tags = metas.map((m) => tagOf(m.headerTag));
-      const hits = metas.map((m, i) => cachedHeader(cache, m.id, m.revision, tags[i] ?? ''));
-      // Many misses (first list after a big sync): one sequential scan beats a lookup per record.
-      const misses = hits.reduce((n, h) => (h ? n : n + 1), 0);
-      const bulk = misses > BULK_MISSES ? new Map(s.store.listHeaders().map((r) => [r.id, r])) : null;
-      for (const [i, m] of metas.entries()) {
-        let revision = m.revision;
-        let tag = tags[i] ?? '';
-        let header = hits[i] ?? null;
-        if (header) {
-          cached++;
-        } else {
-          const row = bulk ? bulk.get(m.id) : s.store.getHeaderRow(m.id);
-          if (!row) continue;
-          header = headerOf(s, row);
-          revision = row.revision;
-          tag = tagOf(row.header);
-          decrypted++;
+      const dirty = new Set(changed);
+      // The cache is in list order, so the sort below finds the cached part already sorted.
+      for (const v of cache.views) {
+        if (dirty.has(v.id)) continue;
+        out.push(v);
+        cached++;
+      }
+      // Many changes (a big sync): one sequential scan beats a lookup per record.
+      if (dirty.size > BULK_CHANGES) {
+        for (const r of s.store.listHeaders()) if (dirty.has(r.id)) add(r);
+      } else {
+        for (const id of dirty) {
+          const r = s.store.getRecord(id);
+          if (r) add(r);
         }
-        next[m.id] = [revision, tag, header];
-        out.push(toView({ ...wireOf(m), revision }, header));
       }
     }
-    // Entries of records now gone (removed, sealed) or stale make the cached count fall short of its size.
-    const changed = decrypted > 0 || cached !== cacheSize;
-    const cacheWritten = changed ? writeHeaderCache(s, next) : false;
-    this.lastList = { cached, decrypted, cacheWritten };
     sortByName(out);
-    // Offline search runs over this list again and again: fold its text once, at unlock.
-    prepareSearch(out);
-    return out;
+    const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation;
+    const cacheWritten = changedAnything ? writeHeaderCache(s, generation, out) : false;
+    this.lastList = { cached, decrypted, cacheWritten };
+    // Offline search runs over this list again and again: it gets an index, built at its first search.
+    return prepareSearch(out);
   }
 
   async get(id: string): Promise<SourceRecord> {

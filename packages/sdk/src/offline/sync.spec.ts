@@ -17,7 +17,7 @@ const FIXTURE = [
   { name: 'Staging Database', username: 'stg_dbuser', url: 'postgres://staging-db.internal', password: 'Marmalade_Sky_302' },
 ];
 
-function byName(list: RecordView[], name: string): RecordView {
+function byName(list: readonly RecordView[], name: string): RecordView {
   const v = list.find((r) => r.name === name);
   assert.ok(v, `${name} present`);
   return v;
