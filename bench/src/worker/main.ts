@@ -9,7 +9,6 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveMasterKeys, zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { SyncResponse } from '@safehold/protocol/api';
 import { Home, editRecord, kdfFromWire, listRecords, login, searchRecords, type ClientContext, type RecordView } from '@safehold/sdk';
 import { MissingApi, offlineApi, type OfflineApi } from './offline-api.js';
 import type { WorkerCmd, WorkerReply } from './protocol.js';
@@ -102,7 +101,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         for (;;) {
           const page = await ctx.api.request('GET', `/db/${encodeURIComponent(db)}/offline/changes`, {
             query: { cursor, limit: cmd.limit },
-            schema: SyncResponse,
+            schema: 'SyncResponse',
           });
           if (page.kind !== 'changes') throw new Error('full resync got a wipe order');
           records += page.records.length;

@@ -4,7 +4,8 @@
  * R5: never a sealed record; E4: a record that leaves that set is removed at the next sync.
  * "Removed" only ever names ids the device was given (its held set), so a sync never leaks an id.
  */
-import { RIGHTS, type Right } from '@safehold/protocol/api';
+import { RIGHTS } from '@safehold/protocol';
+import type { Right } from '@safehold/protocol/api';
 
 /** What decides a user's rights on one record: creator, their direct grant, the grants of their roles. */
 export interface RightsFacts {

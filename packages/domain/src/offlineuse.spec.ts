@@ -103,3 +103,52 @@ describe('verifyWipeOrder (E2)', () => {
     for (const r of ['offline_disabled', 'right_withdrawn', 'user_removed', 'device_revoked']) assert.doesNotMatch(wipeReasonText(r), /ordered/);
   });
 });
+
+describe('the zod-free payload checks of the offline path agree with the wire schemas', () => {
+  const lease = leasePayload({ server: 'https://vault.example', user: 'alice', device: DEVICE, db: 'main', offlineDays: 7, now: NOW });
+  const wipe = wipePayload({ server: 'https://vault.example', user: 'alice', device: DEVICE, db: 'main', reason: 'right_withdrawn', now: NOW });
+  const times = [
+    '2026-11-23T16:00:00.000Z', '2026-11-23T16:00:00Z', '2026-11-23T16:00:00+02:00', '2026-11-23T16:00:00.5-05:30',
+    '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z',
+    '2026-13-01T00:00:00Z', '2026-11-23T24:00:00Z', '2026-11-23T16:00Z', '2026-11-23T16:00:00', '2026-11-23 16:00:00Z',
+    '2026-11-23T16:00:00+0200', '2026-11-23T16:00:60Z', '', 'yesterday', '2026-11-23T16:00:00.Z',
+  ];
+  const variants = (base: Record<string, unknown>): unknown[] => [
+    base,
+    null,
+    [],
+    'lease',
+    { ...base, extra: 1 },
+    ...Object.keys(base).map((k) => Object.fromEntries(Object.entries(base).filter(([kk]) => kk !== k))),
+    ...times.map((t) => ({ ...base, issuedAt: t })),
+    ...[null, 0, '', 'x'.repeat(65), '-bad', 'ok.name', DEVICE, `-${DEVICE.slice(1)}`].flatMap((v) => [
+      { ...base, user: v },
+      { ...base, db: v },
+      { ...base, device: v },
+      { ...base, server: v },
+    ]),
+    ...[-1, 0, 1.5, 7, '7', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2].map((d) => ({ ...base, offlineDays: d })),
+    ...['offline_disabled', 'device_revoked', 'nope', null].map((r) => ({ ...base, reason: r })),
+    { ...base, type: base['type'] === 'lease' ? 'wipe' : 'lease' },
+  ];
+
+  test('lease payloads', async () => {
+    const { LeasePayload } = await import('@safehold/protocol/api');
+    const { asLeasePayload } = await import('@safehold/protocol');
+    for (const x of variants(lease)) {
+      const z = LeasePayload.safeParse(x);
+      assert.equal(asLeasePayload(x) !== null, z.success, JSON.stringify(x));
+      if (z.success) assert.deepEqual(asLeasePayload(x), z.data);
+    }
+  });
+
+  test('wipe payloads', async () => {
+    const { WipePayload } = await import('@safehold/protocol/api');
+    const { asWipePayload } = await import('@safehold/protocol');
+    for (const x of [...variants(wipe), { ...wipe, db: null }]) {
+      const z = WipePayload.safeParse(x);
+      assert.equal(asWipePayload(x) !== null, z.success, JSON.stringify(x));
+      if (z.success) assert.deepEqual(asWipePayload(x), z.data);
+    }
+  });
+});

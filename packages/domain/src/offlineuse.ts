@@ -3,7 +3,8 @@
  * and is a lease or a wipe order genuine? Pure, no I/O. Signature checking takes
  * the verify function as a parameter, so this module stays free of crypto dependencies.
  */
-import { LeasePayload, WipePayload, type Signed } from '@safehold/protocol/api';
+import { asLeasePayload, asWipePayload } from '@safehold/protocol';
+import type { LeasePayload, Signed, WipePayload } from '@safehold/protocol/api';
 import { leaseState } from './lease.js';
 
 /** Ed25519 verification: true only for a valid signature of `message` by `publicKey`. */
@@ -60,9 +61,8 @@ export type LeaseCheck = { ok: true; lease: LeasePayload } | { ok: false; why: '
  */
 export function verifyLease(signed: Signed, pinnedKey: Uint8Array, verify: VerifyFn, expected: Expected): LeaseCheck {
   if (!isSignedBy(signed, pinnedKey, verify)) return { ok: false, why: 'bad_signature' };
-  const parsed = LeasePayload.safeParse(parseJson(signed.payload));
-  if (!parsed.success) return { ok: false, why: 'malformed' };
-  const l = parsed.data;
+  const l = asLeasePayload(parseJson(signed.payload));
+  if (!l) return { ok: false, why: 'malformed' };
   if (l.user !== expected.user || l.device !== expected.device || l.db !== expected.db) return { ok: false, why: 'not_ours' };
   return { ok: true, lease: l };
 }
@@ -75,9 +75,8 @@ export type WipeCheck = { ok: true; order: WipePayload } | { ok: false; why: 'ba
  */
 export function verifyWipeOrder(signed: Signed, pinnedKey: Uint8Array, verify: VerifyFn, expected: Expected): WipeCheck {
   if (!isSignedBy(signed, pinnedKey, verify)) return { ok: false, why: 'bad_signature' };
-  const parsed = WipePayload.safeParse(parseJson(signed.payload));
-  if (!parsed.success) return { ok: false, why: 'malformed' };
-  const o = parsed.data;
+  const o = asWipePayload(parseJson(signed.payload));
+  if (!o) return { ok: false, why: 'malformed' };
   if (o.user !== expected.user || o.device !== expected.device) return { ok: false, why: 'not_ours' };
   if (o.db !== null && o.db !== expected.db) return { ok: false, why: 'not_ours' };
   return { ok: true, order: o };

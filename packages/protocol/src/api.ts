@@ -44,16 +44,14 @@ import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
 export const API_VERSION = 'v1';
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Largest page of a sync. */
-export const MAX_SYNC_LIMIT = 2000;
-export const DEFAULT_SYNC_LIMIT = 500;
+import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+export { MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
 export const Name = z.string().regex(NAME_PATTERN, 'expected a name: letters, digits, . _ - (at most 64)');
 export const RandomId = z.string().regex(RANDOM_ID_PATTERN, 'expected a 22-character random id');
 export const IsoTime = z.string().datetime({ offset: true });
 
-export const RIGHTS = ['read', 'write', 'delete', 'authorize', 'export'] as const;
 export const Right = z.enum(RIGHTS);
 export type Right = z.infer<typeof Right>;
 
@@ -243,7 +241,6 @@ export const AdoptKeysRequest = z.object({ header: B64, secret: B64.nullable() }
 export type AdoptKeysRequest = z.infer<typeof AdoptKeysRequest>;
 
 /** Largest batch of a key adoption. */
-export const MAX_ADOPT_BATCH = 2000;
 /**
  * Batch key adoption (first syncs): one entry per record. Records the caller cannot read (any more)
  * are skipped and named in the answer; a null `secret` keeps the stored secret key. While a record is
@@ -350,7 +347,6 @@ export const LeasePayload = z
   .strict();
 export type LeasePayload = z.infer<typeof LeasePayload>;
 
-export const WIPE_REASONS = ['offline_disabled', 'right_withdrawn', 'user_removed', 'device_revoked'] as const;
 /** The payload of a wipe order. `db` null means every offline database of this user on the device. */
 export const WipePayload = z
   .object({

@@ -2,3 +2,4 @@
 export * from './ids.js';
 export * from './errors.js';
 export * from './records.js';
+export * from './constants.js';

@@ -1,7 +1,6 @@
 /** A record's history: every revision, decrypted here; secrets only on a permitted reveal. */
 import { zero } from '@safehold/crypto';
 import type { SecretPlain } from '@safehold/protocol';
-import { History } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { decryptHeader, decryptSecret, integrityError, revealView, toView, type RecordView } from './recordcrypto.js';
 import { assertRevealable, dbPath, getRecord } from './vault.js';
@@ -26,7 +25,7 @@ export async function recordHistory(ctx: ClientContext, id: string, opts: { reve
   const cur = await getRecord(ctx, id);
   try {
     if (opts.reveal) assertRevealable(cur.view, cur.secret);
-    const hist = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/history`), { schema: History });
+    const hist = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/history`), { schema: 'History' });
     if (hist.record !== id) throw integrityError(id);
     const revisions: HistoryItem[] = [];
     for (const entry of hist.revisions) {

@@ -91,8 +91,7 @@ test('an answer of unexpected shape is a server error', async (t) => {
     res.end(JSON.stringify({ ok: 'yes' }));
   });
   t.after(() => server.close());
-  const { Ok } = await import('@safehold/protocol/api');
   const api = new ApiClient({ baseUrl: url });
-  await assert.rejects(api.request('GET', '/x', { schema: Ok }), code('server_error'));
+  await assert.rejects(api.request('GET', '/x', { schema: 'Ok' }), code('server_error'));
   api.close();
 });

@@ -6,6 +6,23 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { SafeholdError, isErrorCode } from '@safehold/protocol';
 import type { z } from 'zod';
+import type * as Wire from '@safehold/protocol/api';
+
+/** The names of the wire schemas of `@safehold/protocol/api`. */
+type WireSchemas = { [K in keyof typeof Wire as (typeof Wire)[K] extends z.ZodType ? K : never]: (typeof Wire)[K] };
+export type WireSchemaName = keyof WireSchemas;
+/** What the schema of that name accepts. */
+export type WireOf<K extends WireSchemaName> = z.output<WireSchemas[K]>;
+
+let wire: Promise<typeof Wire> | undefined;
+/**
+ * The wire schemas, loaded at the first answer that needs checking: zod costs more start-up time than
+ * the rest of the CLI together, and an offline command (unlock, list, search) never needs it.
+ */
+function wireSchemas(): Promise<typeof Wire> {
+  wire ??= import('@safehold/protocol/api');
+  return wire;
+}
 
 export interface ApiClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 (the /v1 prefix is added here). */
@@ -22,10 +39,11 @@ export interface ApiClientOptions {
   reauth?: () => Promise<string | null>;
 }
 
-export interface RequestOptions<T> {
+export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | undefined>;
-  schema?: z.ZodType<T>;
+  /** The wire schema the answer must satisfy (by name: see wireSchemas). */
+  schema?: WireSchemaName;
   /** Public endpoints: no Authorization header, no re-authentication. */
   anonymous?: boolean;
 }
@@ -66,7 +84,9 @@ export class ApiClient {
   }
 
   /** Sends one request to /v1`path` and returns the parsed (and, with `schema`, validated) answer. */
-  async request<T = unknown>(method: string, path: string, opts: RequestOptions<T> = {}): Promise<T> {
+  async request<K extends WireSchemaName>(method: string, path: string, opts: RequestOptions & { schema: K }): Promise<WireOf<K>>;
+  async request(method: string, path: string, opts?: RequestOptions & { schema?: undefined }): Promise<unknown>;
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
     if (!opts.anonymous && this.token === null && this.reauth) {
       const t = await this.reauth();
       if (t) this.token = t;
@@ -90,7 +110,7 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private async once<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+  private async once(method: string, path: string, opts: RequestOptions): Promise<unknown> {
     const url = new URL(this.baseUrl + '/v1' + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
@@ -110,8 +130,9 @@ export class ApiClient {
       }
     }
     if (status >= 400) throw errorFromResponse(status, json);
-    if (!opts.schema) return json as T;
-    const parsed = opts.schema.safeParse(json);
+    if (!opts.schema) return json;
+    const schema: z.ZodType = (await wireSchemas())[opts.schema];
+    const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new SafeholdError('server_error', `the server sent an answer of unexpected shape for ${method} ${path}`);
     }

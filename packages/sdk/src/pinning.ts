@@ -1,7 +1,6 @@
 /** Other users' public keys, pinned on first use (SPEC §4); a changed key is refused until `trust`. */
 import { constantTimeEqual, fromB64, sha256, toB64 } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { PublicKey } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 
 /** A short human-comparable fingerprint of a public key (first 128 bits of SHA-256, hex in groups). */
@@ -11,7 +10,7 @@ export function fingerprint(publicKey: Uint8Array): string {
 }
 
 async function fetchPublicKey(ctx: ClientContext, user: string): Promise<Uint8Array> {
-  const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: PublicKey });
+  const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
   const key = fromB64(res.publicKey);
   if (key.byteLength !== 32) throw new SafeholdError('integrity', `the server sent a malformed public key for ${user}`);

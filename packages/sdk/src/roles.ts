@@ -1,7 +1,7 @@
 /** Roles from the client: the role's key pair is made here; its private key is wrapped for each member. */
 import { generateX25519KeyPair, fromB64, toB64, wrapForRecipient, zero } from '@safehold/crypto';
 import { SafeholdError, isName, roleKeyAad } from '@safehold/protocol';
-import { RoleWire } from '@safehold/protocol/api';
+import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey } from './pinning.js';
@@ -32,7 +32,7 @@ export async function createRole(ctx: ClientContext, name: string): Promise<Role
   const pair = generateX25519KeyPair();
   try {
     const memberKey = toB64(wrapForRecipient(ctx.keyring.publicKey, pair.privateKey, roleKeyAad(db, name, ctx.account.user)));
-    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: RoleWire, body: { name, publicKey: toB64(pair.publicKey), memberKey } });
+    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: 'RoleWire', body: { name, publicKey: toB64(pair.publicKey), memberKey } });
     return roleView(r, ctx.account.user);
   } finally {
     zero(pair.privateKey);
@@ -52,7 +52,7 @@ export async function addRoleMember(ctx: ClientContext, role: string, user: stri
     const pub = await pinnedPublicKey(ctx, user);
     const memberKey = toB64(wrapForRecipient(pub, priv, roleKeyAad(db, role, user)));
     const out = await ctx.api.request('PUT', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), {
-      schema: RoleWire,
+      schema: 'RoleWire',
       body: { memberKey },
     });
     return roleView(out, ctx.account.user);
@@ -65,7 +65,7 @@ export async function addRoleMember(ctx: ClientContext, role: string, user: stri
 export async function removeRoleMember(ctx: ClientContext, role: string, user: string): Promise<RoleView> {
   checkName('role', role);
   checkName('user', user);
-  const out = await ctx.api.request('DELETE', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), { schema: RoleWire });
+  const out = await ctx.api.request('DELETE', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), { schema: 'RoleWire' });
   return roleView(out, ctx.account.user);
 }
 

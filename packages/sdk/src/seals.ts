@@ -1,7 +1,7 @@
 /** Seals (double-check locks) and their releases. */
 import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, isName, isRandomId } from '@safehold/protocol';
-import { Grants, Release, ReleaseList, RecordWire, type KeyHolder } from '@safehold/protocol/api';
+import type { KeyHolder, Release } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
 import { fetchRoles, holderPublicKey } from './sharing.js';
@@ -66,7 +66,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
       if (cur.view.sealed) throw new SafeholdError('sealed', `record ${id} is already sealed`);
       throw new SafeholdError('forbidden', `the secret of record ${id} is not available to you`);
     }
-    const grants = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: Grants });
+    const grants = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
     const holders: KeyHolder[] = [{ kind: 'user', user: cur.wire.creator }];
     for (const g of grants.grants) {
       const h: KeyHolder = 'user' in g ? { kind: 'user', user: g.user } : { kind: 'role', role: g.role };
@@ -84,7 +84,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
     }
     const revision = randomId();
     const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/seal`), {
-      schema: RecordWire,
+      schema: 'RecordWire',
       body: {
         approvers,
         required,
@@ -106,7 +106,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
 /** Lifts a record's seal (needs authorize). */
 export async function unsealRecord(ctx: ClientContext, id: string): Promise<RecordView> {
   checkRecordId(id);
-  await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/seal`), { schema: RecordWire });
+  await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/seal`), { schema: 'RecordWire' });
   const r = await getRecord(ctx, id);
   zero(r.keys.headerKey, r.keys.secretKey);
   return r.view;
@@ -115,19 +115,19 @@ export async function unsealRecord(ctx: ClientContext, id: string): Promise<Reco
 /** Asks for a release of a sealed record's secret. */
 export async function requestRelease(ctx: ClientContext, id: string, reason = ''): Promise<ReleaseView> {
   checkRecordId(id);
-  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: Release, body: { reason } });
+  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: 'Release', body: { reason } });
   return releaseView(r);
 }
 
 /** Approves a release request (a listed approver other than the requester). */
 export async function approveRelease(ctx: ClientContext, releaseId: string): Promise<ReleaseView> {
   if (!isRandomId(releaseId)) throw new SafeholdError('not_found', `release request ${releaseId.slice(0, 64)} not found`);
-  const r = await ctx.api.request('POST', dbPath(ctx, `/releases/${releaseId}/approve`), { schema: Release });
+  const r = await ctx.api.request('POST', dbPath(ctx, `/releases/${releaseId}/approve`), { schema: 'Release' });
   return releaseView(r);
 }
 
 /** Release requests where this user is the requester or an approver. */
 export async function listReleases(ctx: ClientContext): Promise<ReleaseView[]> {
-  const r = await ctx.api.request('GET', dbPath(ctx, '/releases'), { schema: ReleaseList });
+  const r = await ctx.api.request('GET', dbPath(ctx, '/releases'), { schema: 'ReleaseList' });
   return r.releases.map(releaseView);
 }

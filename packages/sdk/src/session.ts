@@ -19,7 +19,7 @@ import {
   type KdfParams,
 } from '@safehold/crypto';
 import { SafeholdError, privateKeyAad, userKeyAad } from '@safehold/protocol';
-import { PreloginResponse, RoleList, ServerKey, Session, type KdfParams as WireKdf } from '@safehold/protocol/api';
+import type { KdfParams as WireKdf, Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
 import { ApiClient, normalizeServerUrl } from './http.js';
@@ -163,14 +163,14 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     userKey: u.userKey,
     privateKey,
     publicKey: fromB64(account.publicKey),
-    loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: RoleList })).roles,
+    loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles,
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
   return ctx;
 }
 
 async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
-  return api.request('POST', '/login', { anonymous: true, schema: Session, body: { user, authKey: toB64(authKey), device } });
+  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
 }
 
 /** Stores what a fresh session says (databases, token) and checks the pinned server key. */
@@ -251,7 +251,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: ServerKey });
+  const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
   const password = await opts.password('new');
   const kdf = newKdfParams();
   const { authKey, kek } = await derive(password, kdf);
@@ -263,7 +263,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
   zero(kek, pair.privateKey);
   const session = await api.request('POST', '/register', {
     anonymous: true,
-    schema: Session,
+    schema: 'Session',
     body: { user, invite: opts.invite, kdf: kdfToWire(kdf), authKey: toB64(authKey), userKeyEnc, publicKey: toB64(pair.publicKey), privateKeyEnc, device },
   });
   api.close();
@@ -294,7 +294,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: PreloginResponse, body: { user } });
+  const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user } });
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();

@@ -1,7 +1,6 @@
 /** Operations on an open session: unlock/lock (SAFEHOLD_SESSION), logout, passwd, `use DB`. */
 import { encrypt, newKdfParams, randomKey, toB64, constantTimeEqual, zero } from '@safehold/crypto';
 import { SafeholdError, userKeyAad } from '@safehold/protocol';
-import { Ok } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import type { AccountFile, Home } from './home.js';
 import { derive, kdfFromWire, kdfToWire, openUserKey, unlockAad } from './session.js';
@@ -31,7 +30,7 @@ export async function logout(ctx: ClientContext): Promise<void> {
   const a = ctx.accountFile;
   if (ctx.api.getToken()) {
     try {
-      await ctx.api.request('POST', '/logout', { schema: Ok });
+      await ctx.api.request('POST', '/logout', { schema: 'Ok' });
     } catch (e) {
       if (!(e instanceof SafeholdError)) throw e;
       if (e.code === 'unreachable') ctx.events.warning(`${e.message}: the server session ends when it expires; this device forgot it`);
@@ -64,7 +63,7 @@ export async function changePassword(ctx: ClientContext, currentPassword: string
   const userKeyEnc = toB64(encrypt(kek, ctx.keyring.userKey, userKeyAad(a.user)));
   zero(kek);
   await ctx.api.request('PUT', '/me/password', {
-    schema: Ok,
+    schema: 'Ok',
     body: { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf: kdfToWire(kdf), userKeyEnc },
   });
   a.kdf = kdfToWire(kdf);

@@ -1,7 +1,8 @@
 /** Sharing: grants for users and roles, with the record keys wrapped for the grantee's public key. */
 import { fromB64, zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { Grants, RIGHTS, RoleList, type Grant, type KeyHolder, type Right, type RoleWire } from '@safehold/protocol/api';
+import { RIGHTS } from '@safehold/protocol';
+import type { Grant, Grants, KeyHolder, Right, RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey } from './pinning.js';
@@ -38,7 +39,7 @@ function holderOf(g: Grantee): KeyHolder {
 
 /** The roles of the context's database. */
 export async function fetchRoles(ctx: ClientContext): Promise<RoleWire[]> {
-  return (await ctx.api.request('GET', dbPath(ctx, '/roles'), { schema: RoleList })).roles;
+  return (await ctx.api.request('GET', dbPath(ctx, '/roles'), { schema: 'RoleList' })).roles;
 }
 
 /** The public key for a key holder: a user's pinned key, or a role's key (checked against its private key when a member). */
@@ -74,7 +75,7 @@ async function toRightsView(ctx: ClientContext, g: Grants): Promise<RightsView> 
 /** The grants of a record (the creator's own included). */
 export async function recordRights(ctx: ClientContext, id: string): Promise<RightsView> {
   checkRecordId(id);
-  const g = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: Grants });
+  const g = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
   return toRightsView(ctx, g);
 }
 
@@ -86,7 +87,7 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
   checkRecordId(id);
   if (rights.length === 0) throw new SafeholdError('bad_request', 'give at least one right');
   const holder = holderOf(grantee);
-  const current = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: Grants });
+  const current = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
   const holds =
     holder.kind === 'user'
       ? holder.user === current.creator || current.grants.some((g) => 'user' in g && g.user === holder.user)
@@ -105,7 +106,7 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
       zero(rec.keys.headerKey, rec.keys.secretKey);
     }
   }
-  const g = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/grants`), { schema: Grants, body });
+  const g = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants', body });
   return toRightsView(ctx, g);
 }
 
@@ -113,6 +114,6 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
 export async function unshareRecord(ctx: ClientContext, id: string, grantee: Grantee): Promise<RightsView> {
   checkRecordId(id);
   const query = 'user' in grantee ? { user: grantee.user } : { role: grantee.role };
-  const g = await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/grants`), { schema: Grants, query });
+  const g = await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants', query });
   return toRightsView(ctx, g);
 }

@@ -4,7 +4,8 @@
  */
 import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
-import { AdoptBatchResponse, MAX_ADOPT_BATCH, RecordList, RecordWire } from '@safehold/protocol/api';
+import { MAX_ADOPT_BATCH } from '@safehold/protocol';
+import type { RecordWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import type { RecordKeys } from './keyring.js';
@@ -168,7 +169,7 @@ async function adoptKeys(ctx: ClientContext, opened: OpenedRecord): Promise<void
 
 /** Lists every record this user may read (headers only; secrets never leave the server in a list). */
 export async function listRecords(ctx: ClientContext): Promise<RecordView[]> {
-  const { records } = await ctx.api.request('GET', dbPath(ctx, '/records'), { schema: RecordList });
+  const { records } = await ctx.api.request('GET', dbPath(ctx, '/records'), { schema: 'RecordList' });
   const out: RecordView[] = [];
   const adopt: Array<{ record: string; header: string; secret: string }> = [];
   const total = records.length;
@@ -199,7 +200,7 @@ export async function listRecords(ctx: ClientContext): Promise<RecordView[]> {
 async function adoptBatch(ctx: ClientContext, keys: Array<{ record: string; header: string; secret: string }>): Promise<void> {
   for (let i = 0; i < keys.length; i += MAX_ADOPT_BATCH) {
     try {
-      await ctx.api.request('POST', dbPath(ctx, '/keys/adopt'), { schema: AdoptBatchResponse, body: { keys: keys.slice(i, i + MAX_ADOPT_BATCH) } });
+      await ctx.api.request('POST', dbPath(ctx, '/keys/adopt'), { schema: 'AdoptBatchResponse', body: { keys: keys.slice(i, i + MAX_ADOPT_BATCH) } });
     } catch {
       return;
     }
@@ -213,7 +214,7 @@ async function adoptBatch(ctx: ClientContext, keys: Array<{ record: string; head
  */
 export async function getRecord(ctx: ClientContext, id: string, opts: { use?: boolean } = {}): Promise<OpenedRecord> {
   checkRecordId(id);
-  const wire = await ctx.api.request('GET', dbPath(ctx, `/records/${id}`), { schema: RecordWire });
+  const wire = await ctx.api.request('GET', dbPath(ctx, `/records/${id}`), { schema: 'RecordWire' });
   if (wire.id !== id) throw integrityError(id);
   const opened = await openWire(ctx, wire, true);
   await adoptKeys(ctx, opened);
@@ -263,7 +264,7 @@ export async function createRecord(ctx: ClientContext, input: RecordInput): Prom
   const secretKey = randomKey();
   try {
     const wire = await ctx.api.request('POST', dbPath(ctx, '/records'), {
-      schema: RecordWire,
+      schema: 'RecordWire',
       body: {
         id,
         revision,
@@ -317,7 +318,7 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
     const next = applyChanges(cur.header, cur.secret, changes);
     const revision = randomId();
     const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}`), {
-      schema: RecordWire,
+      schema: 'RecordWire',
       body: {
         baseRevision: opts.baseRevision ?? cur.wire.revision,
         revision,
@@ -343,7 +344,7 @@ export async function removeRecord(ctx: ClientContext, id: string): Promise<void
 /** Sets or clears the masked flag (needs authorize). */
 export async function setMasked(ctx: ClientContext, id: string, masked: boolean): Promise<RecordView> {
   checkRecordId(id);
-  const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/mask`), { schema: RecordWire, body: { masked } });
+  const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/mask`), { schema: 'RecordWire', body: { masked } });
   if (wire.id !== id) throw integrityError(id);
   const opened = await openWire(ctx, wire, false);
   zero(opened.keys.headerKey, opened.keys.secretKey);

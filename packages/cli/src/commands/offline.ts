@@ -82,8 +82,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
       if (env.SAFEHOLD_SESSION || env.SAFEHOLD_PASSWORD || cli.globals(cmd).passwordStdin) {
         try {
           const ctx = await cli.open(cmd);
-          const { OfflineInfo } = await import('@safehold/protocol/api');
-          info = await ctx.api.request('GET', `/db/${encodeURIComponent(s.db)}/offline`, { schema: OfflineInfo });
+          info = await ctx.api.request('GET', `/db/${encodeURIComponent(s.db)}/offline`, { schema: 'OfflineInfo' });
         } catch {
           info = null;
         }

@@ -7,7 +7,8 @@
  * parse or check is treated as absent and rebuilt: the cache is never a reason for an error.
  */
 import { decrypt, encrypt, fromUtf8, utf8 } from '@safehold/crypto';
-import { RIGHTS, type Right } from '@safehold/protocol/api';
+import { RIGHTS } from '@safehold/protocol';
+import type { Right } from '@safehold/protocol/api';
 import type { RecordField, RecordView } from '../recordcrypto.js';
 import type { OfflineSession } from './unlock.js';
 

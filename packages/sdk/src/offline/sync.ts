@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { fromB64, randomKey, verify, zero } from '@safehold/crypto';
 import { verifyLease } from '@safehold/domain';
 import { SafeholdError } from '@safehold/protocol';
-import { AdoptBatchResponse, MAX_ADOPT_BATCH, MAX_SYNC_LIMIT, SyncResponse, type AdoptBatchRequest, type LeasePayload, type RecordWire } from '@safehold/protocol/api';
+import { MAX_ADOPT_BATCH, MAX_SYNC_LIMIT } from '@safehold/protocol';
+import type { AdoptBatchRequest, LeasePayload, RecordWire, SyncResponse } from '@safehold/protocol/api';
 import {
   OfflineStore,
   SIDECAR_FORMAT,
@@ -152,7 +153,7 @@ class SyncRun {
     try {
       res = await this.ctx.api.request('GET', `/db/${encodeURIComponent(this.db)}/offline/changes`, {
         query: { cursor, limit: this.limit },
-        schema: SyncResponse,
+        schema: 'SyncResponse',
       });
     } catch (e) {
       if (isRefusal(e) && this.sidecar && existsSync(this.target.paths.file)) {
@@ -231,7 +232,7 @@ class SyncRun {
     try {
       for (let i = 0; i < items.length; i += MAX_ADOPT_BATCH) {
         const body: AdoptBatchRequest = { keys: items.slice(i, i + MAX_ADOPT_BATCH) };
-        await this.ctx.api.request('POST', `/db/${encodeURIComponent(this.db)}/keys/adopt`, { body, schema: AdoptBatchResponse });
+        await this.ctx.api.request('POST', `/db/${encodeURIComponent(this.db)}/keys/adopt`, { body, schema: 'AdoptBatchResponse' });
       }
     } catch {
       // Adoption only saves the server-side asymmetric work of later syncs; the offline copy is already symmetric.

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
 import { SafeholdError } from '@safehold/protocol';
-import { Orders, type Signed, type WipePayload } from '@safehold/protocol/api';
+import type { Orders} from '@safehold/protocol/api';
+import type { Signed, WipePayload } from '@safehold/protocol/api';
 import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import type { OfflineTarget } from './locate.js';
@@ -73,7 +74,7 @@ export function isRefusal(e: unknown): boolean {
 export async function fetchAndApplyOrders(ctx: Pick<ClientContext, 'api' | 'device' | 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
   let orders: Orders;
   try {
-    orders = await ctx.api.request('GET', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, { schema: Orders, anonymous: true });
+    orders = await ctx.api.request('GET', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, { schema: 'Orders', anonymous: true });
   } catch {
     return null;
   }

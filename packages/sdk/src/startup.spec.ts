@@ -1,0 +1,40 @@
+/**
+ * Start-up cost is part of the offline contract (SPEC §5: `list` of 1k records from the offline
+ * database under 400 ms, key derivation included). zod alone costs more to load than the rest of the
+ * CLI, so the SDK loads the wire schemas only at the first server answer it checks: importing the SDK
+ * (what every offline command does) must not load them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HOOKS = `
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (/\\/node_modules\\/zod\\/|\\/protocol\\/dist\\/api\\.js$/.test(r.url)) process.stderr.write('LOADED ' + r.url + '\\n');
+  return r;
+}`;
+
+function loadedBy(code: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'safehold-startup-'));
+  try {
+    writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=module', '-e', code], { cwd, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stderr.split('\n').filter((l) => l.startsWith('LOADED '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('importing the SDK loads no wire schema (zod); the first checked answer does', () => {
+  assert.deepEqual(loadedBy(`await import('@safehold/sdk');`), []);
+  // The probe itself works: loading the schemas is seen.
+  assert.ok(loadedBy(`await import('@safehold/protocol/api');`).some((l) => l.includes('/zod/')));
+});
