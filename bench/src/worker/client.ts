@@ -21,6 +21,8 @@ export class Worker {
     this.child.stderr.on('data', (b: Buffer) => {
       this.stderr = (this.stderr + b.toString('utf8')).slice(-4000);
     });
+    // A worker that died mid-run makes the next write fail with EPIPE: its exit (and stderr) is the news.
+    this.child.stdin.on('error', () => undefined);
     this.child.on('exit', () => {
       this.exited = true;
       for (const w of this.waiting.splice(0)) w(null);

@@ -74,6 +74,9 @@ export async function syncOffline(ctx: ClientContext, opts: OfflineSyncOptions):
   }
 }
 
+/** A page request's outcome, kept until its turn comes. */
+type PageAnswer = { ok: true; res: SyncResponse } | { ok: false; error: unknown };
+
 class SyncRun {
   private main: OfflineStore | null = null;
   private build: OfflineStore | null = null;
@@ -116,8 +119,13 @@ class SyncRun {
     let cursor = (this.build ?? this.main)?.meta().cursor ?? '0';
     let done = 0;
     let lease: LeasePayload | null = null;
+    // The next page is asked for as soon as this one arrives (its cursor is all the request needs), so
+    // the server builds page n+1 while this process decrypts and stores page n. Its answer is only
+    // acted on (refusal, wipe order, lease) once page n is applied, in order.
+    let pending: Promise<PageAnswer> | null = null;
     for (;;) {
-      const page = await this.fetchPage(cursor);
+      const page = await this.fetchPage(cursor, pending);
+      pending = page.hasMore ? this.requestPage(page.cursor) : null;
       lease = this.checkLease(page.lease);
       const { records, removed } = await this.prepare(page.records, page.removed);
       const now = this.ctx.clock();
@@ -147,15 +155,24 @@ class SyncRun {
     return { db: this.db, ...this.counts, total, durationMs: Math.max(0, this.ctx.clock() - this.start), cursor };
   }
 
-  /** One page; a wipe answer or a refusal of this device leads to the wipe path. */
-  private async fetchPage(cursor: string) {
+  /** The request for one page, settled either way and acted on by fetchPage (so it may run ahead). */
+  private requestPage(cursor: string): Promise<PageAnswer> {
+    return this.ctx.api
+      .request('GET', `/db/${encodeURIComponent(this.db)}/offline/changes`, { query: { cursor, limit: this.limit }, schema: 'SyncResponse' })
+      .then(
+        (res): PageAnswer => ({ ok: true, res }),
+        (error: unknown): PageAnswer => ({ ok: false, error }),
+      );
+  }
+
+  /** One page (from the request already under way, if any); a wipe answer or a refusal of this device leads to the wipe path. */
+  private async fetchPage(cursor: string, pending: Promise<PageAnswer> | null) {
+    const answer = await (pending ?? this.requestPage(cursor));
     let res: SyncResponse;
-    try {
-      res = await this.ctx.api.request('GET', `/db/${encodeURIComponent(this.db)}/offline/changes`, {
-        query: { cursor, limit: this.limit },
-        schema: 'SyncResponse',
-      });
-    } catch (e) {
+    if (answer.ok) {
+      res = answer.res;
+    } else {
+      const e = answer.error;
       if (isRefusal(e) && this.sidecar && existsSync(this.target.paths.file)) {
         this.close();
         const order = await fetchAndApplyOrders(this.ctx, this.target, this.pinned);
