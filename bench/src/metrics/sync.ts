@@ -209,7 +209,8 @@ async function unlocked(ctx: MetricContext, n: number): Promise<{ c: SyncedClien
   return ctx.shared(`unlock@${n}`, async () => {
     const c = await syncedClient(ctx, n);
     const { samples, reply } = await c.worker.samples({
-      op: 'unlock', reps: ctx.reps(3), server: c.server.url, user: c.fx.user, db: c.fx.db, home: c.home, password: c.fx.password,
+      // The first unlock after the sync builds the header cache (cold); the others read it, as every later unlock does.
+      op: 'unlock', reps: Math.max(2, ctx.reps(5)), server: c.server.url, user: c.fx.user, db: c.fx.db, home: c.home, password: c.fx.password,
     });
     if (reply.info?.['records'] !== n) throw new Error(`offline unlock opened ${String(reply.info?.['records'])} records, expected ${n}`);
     return { c, samples };
@@ -236,7 +237,8 @@ export const offlineUnlock: MetricDef = {
   baseline: 'kdf_ms',
   async run(ctx, n) {
     const { samples } = await unlocked(ctx, need(n));
-    return { value: median(samples), detail: { runs: samples.length, min: Math.min(...samples) } };
+    const warm = samples.slice(1);
+    return { value: median(warm), detail: { runs: warm.length, min: Math.min(...warm), firstAfterSync: samples[0] ?? 0 } };
   },
 };
 
