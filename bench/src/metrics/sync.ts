@@ -28,6 +28,7 @@ export interface SyncedClient {
   firstSyncRequests: number;
   peakRssMb: number | null;
   peakMethod: string;
+  rssBeforeMb: number | null;
   info: WorkerReply['info'];
 }
 
@@ -58,7 +59,7 @@ async function freshFirstSync(ctx: MetricContext, n: number, label: string): Pro
     firstSyncMs: samples[0] as number,
     firstSyncServerMs: timings.reduce((a, t) => a + t.ms, 0),
     firstSyncRequests: timings.length,
-    peakRssMb: reply.peakRssMb ?? null, peakMethod: reply.peakMethod ?? '', info: reply.info };
+    peakRssMb: reply.peakRssMb ?? null, peakMethod: reply.peakMethod ?? '', rssBeforeMb: reply.rssBeforeMb ?? null, info: reply.info };
 }
 
 /** The synced client of size n shared by the metrics of this run. */
@@ -117,7 +118,7 @@ export const clientSyncRss: MetricDef = {
   async run(ctx, n) {
     const c = await syncedClient(ctx, need(n));
     if (c.peakRssMb === null) throw new Error('no RSS figure from the client worker');
-    return { value: c.peakRssMb, detail: { method: c.peakMethod } };
+    return { value: c.peakRssMb, detail: { method: c.peakMethod, ...(c.rssBeforeMb !== null ? { rssBeforeMb: Math.round(c.rssBeforeMb * 10) / 10 } : {}) } };
   },
 };
 

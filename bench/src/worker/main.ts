@@ -68,11 +68,13 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
       const samples: number[] = [];
       let peakRssMb: number | undefined;
       let peakMethod: string | undefined;
+      let rssBeforeMb: number | undefined;
       let info: WorkerReply['info'];
       for (let i = 0; i < cmd.reps; i++) {
         let sampled = 0;
         let timer: NodeJS.Timeout | null = null;
         const kernel = cmd.peak && resetPeak();
+        if (cmd.peak) rssBeforeMb = process.memoryUsage.rss() / 1024 / 1024;
         if (cmd.peak && !kernel) timer = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 5);
         const t0 = nowMs();
         const r = await o.syncOffline(ctx, { create: true });
@@ -86,7 +88,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         if (!r) throw new Error('syncOffline returned null for a manual sync');
         info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total };
       }
-      return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '' } : {}), ...(info ? { info } : {}) };
+      return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
     }
     case 'fullResync': {
       // A second device of the same user, so the main device's server-side state is untouched.

@@ -34,6 +34,8 @@ export interface WorkerReply {
   peakRssMb?: number;
   /** How the peak was measured: 'vmhwm' (kernel high-water mark) or 'sampled'. */
   peakMethod?: string;
+  /** RSS just before that sync began (login's Argon2id memory and the SDK already loaded). */
+  rssBeforeMb?: number;
   info?: Record<string, number | string | boolean>;
   /** Missing prerequisite (an SDK function not there yet). */
   unavailable?: string;
