@@ -403,10 +403,21 @@ export class OfflineStore {
     const rows = this.conn
       .prepare('SELECT id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, header_key FROM records ORDER BY id')
       .all() as Array<Omit<RecordRow, 'secret' | 'secret_key'>>;
-    return rows.map((r) => {
-      const { secret: _s, secretKey: _k, ...rest } = rowToRecord({ ...r, secret: null, secret_key: null });
-      return rest;
-    });
+    // Mapped field by field (no spreads): this runs for every record of a cold unlock.
+    return rows.map((r) => ({
+      id: r.id,
+      db: r.db,
+      revision: r.revision,
+      creator: r.creator,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      updatedBy: r.updated_by,
+      masked: r.masked === 1,
+      sealed: r.sealed === 1,
+      rights: JSON.parse(r.rights) as string[],
+      header: u8(r.header),
+      headerKey: u8(r.header_key),
+    }));
   }
 
   /** A cache value, or null when absent (or when the file has no cache table: a read-only file never got one). */
