@@ -30,6 +30,11 @@ describe('offline unlock (E1, throttling)', () => {
     }
     // Now even the right password must wait: exit 6 offline_locked with the wait.
     await assert.rejects(unlockOffline({ ...base, password: u.password }), (e: unknown) => isCode('offline_locked')(e) && /try again in \d+ s/.test((e as Error).message));
+    // A caller holding the user key (an unlocked session) tries no password: not throttled, and it clears nothing.
+    const byKey = await unlockOffline({ ...base, userKey: ctx.keyring.userKey });
+    assert.ok(byKey);
+    byKey.close();
+    await assert.rejects(unlockOffline({ ...base, password: u.password }), isCode('offline_locked'));
     ctx.now.value += 31_000;
     const s2 = await unlockOffline({ ...base, password: u.password });
     assert.ok(s2);

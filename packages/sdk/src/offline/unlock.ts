@@ -70,7 +70,10 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
     throw new SafeholdError('offline_corrupt', 'the offline database pins another server key than this account: refused');
   }
   const now = a.clock();
-  checkThrottle(a.home, a.server, a.user, now);
+  // Throttling is about guessing the master password: it applies where one is tried. A caller that
+  // brings the user key (an unlocked session, SAFEHOLD_SESSION) proved it elsewhere, under its own throttle.
+  const tryingPassword = !a.userKey;
+  if (tryingPassword) checkThrottle(a.home, a.server, a.user, now);
   let userKey: Uint8Array;
   let fileKey: Uint8Array;
   try {
@@ -84,7 +87,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
       throw e;
     }
   } catch (e) {
-    if (e instanceof SafeholdError && e.code === 'bad_credentials') noteUnlock(a.home, a.server, a.user, false, now);
+    if (tryingPassword && e instanceof SafeholdError && e.code === 'bad_credentials') noteUnlock(a.home, a.server, a.user, false, now);
     throw e;
   }
   let store: OfflineStore;
@@ -113,7 +116,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
       );
     }
     store.recordTime(now);
-    noteUnlock(a.home, a.server, a.user, true, now);
+    if (tryingPassword) noteUnlock(a.home, a.server, a.user, true, now);
     return {
       target,
       store,
