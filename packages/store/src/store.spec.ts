@@ -146,6 +146,15 @@ describe('OfflineStore', () => {
     assert.deepEqual(s.getCache('headers'), enc.encode('at 3'));
     const logged = s['conn'].prepare('SELECT count(*) FROM changes').pluck().get();
     assert.equal(logged, 0);
+    // A log that outgrows the records (months of syncs, no unlock) is dropped with the caches it serves.
+    const gone = Array.from({ length: 1003 }, (_, i) => `gone${String(i).padStart(18, '0')}`);
+    s.applyPage({ records: [], removed: gone.slice(0, 500), cursor: 'c5', lease, now: 6000 });
+    assert.deepEqual(s.getCache('headers'), enc.encode('at 3'));
+    assert.equal(s.changedSince(3)?.length, 500);
+    s.applyPage({ records: [], removed: gone.slice(500), cursor: 'c6', lease, now: 7000 });
+    assert.equal(s.getCache('headers'), null);
+    assert.deepEqual(s.changedSince(3), []);
+    assert.equal(s.generation(), 5);
   });
 
   test('a file written before the cache table existed opens, gains the table and keeps its records', (t) => {

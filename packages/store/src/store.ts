@@ -96,6 +96,8 @@ const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BL
  * A cache stored with setCacheAt(k, v, g) is current as of generation g, so a reader needs to recheck
  * only changedSince(g). Created on open too, like the cache table.
  */
+/** How many more logged ids than records the change log may hold before the caches are dropped with it. */
+const CHANGE_LOG_SLACK = 1000;
 const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER NOT NULL, id TEXT NOT NULL) STRICT';
 
 interface RecordRow {
@@ -338,6 +340,13 @@ export class OfflineStore {
     const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
     for (const r of page.records) log.run(gen, r.id);
     for (const id of page.removed) log.run(gen, id);
+    // A device that syncs for months without an unlock would grow the log for ever. Once it names more
+    // ids than a full rebuild would read, the caches are worth nothing more than a rebuild: drop them and it.
+    const logged = Number(db.prepare('SELECT count(*) FROM changes').pluck().get());
+    if (logged > CHANGE_LOG_SLACK && logged > this.count() + CHANGE_LOG_SLACK) {
+      db.prepare('DELETE FROM cache').run();
+      db.prepare('DELETE FROM changes').run();
+    }
   }
 
   private hasChangesTable(): boolean {
