@@ -40,11 +40,11 @@
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
+import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const API_VERSION = 'v1';
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 export { MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
@@ -240,7 +240,6 @@ export type GrantRequest = z.infer<typeof GrantRequest>;
 export const AdoptKeysRequest = z.object({ header: B64, secret: B64.nullable() }).strict();
 export type AdoptKeysRequest = z.infer<typeof AdoptKeysRequest>;
 
-/** Largest batch of a key adoption. */
 /**
  * Batch key adoption (first syncs): one entry per record. Records the caller cannot read (any more)
  * are skipped and named in the answer; a null `secret` keeps the stored secret key. While a record is

@@ -90,14 +90,15 @@ CREATE TABLE records (
  */
 const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
 
+/** How many more logged ids than records the change log may hold before the caches are dropped with it. */
+const CHANGE_LOG_SLACK = 1000;
+
 /*
  * The record changes since the caches were written: every page that changes records bumps the meta
  * `generation` and, while any cache is held, logs (generation, id) of each record it wrote or removed.
  * A cache stored with setCacheAt(k, v, g) is current as of generation g, so a reader needs to recheck
  * only changedSince(g). Created on open too, like the cache table.
  */
-/** How many more logged ids than records the change log may hold before the caches are dropped with it. */
-const CHANGE_LOG_SLACK = 1000;
 const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER NOT NULL, id TEXT NOT NULL) STRICT';
 
 interface RecordRow {
@@ -121,7 +122,8 @@ function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function rowToRecord(r: RecordRow): StoredRecord {
+/** A row's fields but the secret part and its key. */
+function rowToListed(r: Omit<RecordRow, 'secret' | 'secret_key'>): Omit<StoredRecord, 'secret' | 'secretKey'> {
   return {
     id: r.id,
     db: r.db,
@@ -134,10 +136,12 @@ function rowToRecord(r: RecordRow): StoredRecord {
     sealed: r.sealed === 1,
     rights: JSON.parse(r.rights) as string[],
     header: u8(r.header),
-    secret: r.secret ? u8(r.secret) : null,
     headerKey: u8(r.header_key),
-    secretKey: r.secret_key ? u8(r.secret_key) : null,
   };
+}
+
+function rowToRecord(r: RecordRow): StoredRecord {
+  return { ...rowToListed(r), secret: r.secret ? u8(r.secret) : null, secretKey: r.secret_key ? u8(r.secret_key) : null };
 }
 
 function keyPragma(fileKey: Uint8Array): string {
@@ -177,10 +181,13 @@ function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): Db {
 export class OfflineStore {
   readonly path: string;
   private db: Db | null;
+  /** Both the cache and the change-log tables exist (fixed at open: a read-only file may lack them). */
+  private readonly logReady: boolean;
 
   private constructor(path: string, db: Db) {
     this.path = path;
     this.db = db;
+    this.logReady = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
   }
 
   /**
@@ -336,7 +343,7 @@ export class OfflineStore {
     const db = this.conn;
     const gen = this.generation() + 1;
     db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
-    if (!this.hasChangesTable() || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
+    if (!this.logReady || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
     const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
     for (const r of page.records) log.run(gen, r.id);
     for (const id of page.removed) log.run(gen, id);
@@ -349,10 +356,6 @@ export class OfflineStore {
     }
   }
 
-  private hasChangesTable(): boolean {
-    return this.conn.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
-  }
-
   /** The records' generation: 0 for a new file, one more for each applied page that changed records. */
   generation(): number {
     return Number(this.conn.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get() ?? '0');
@@ -363,8 +366,9 @@ export class OfflineStore {
    * when the log cannot tell (g ahead of the file: a cache from elsewhere).
    */
   changedSince(g: number): string[] | null {
-    if (!Number.isSafeInteger(g) || g < 0 || g > this.generation()) return null;
-    if (!this.hasChangesTable()) return g === this.generation() ? [] : null;
+    const current = this.generation();
+    if (!Number.isSafeInteger(g) || g < 0 || g > current) return null;
+    if (!this.logReady) return g === current ? [] : null;
     return this.conn.prepare('SELECT DISTINCT id FROM changes WHERE gen > ?').pluck().all(g) as string[];
   }
 
@@ -412,21 +416,8 @@ export class OfflineStore {
     const rows = this.conn
       .prepare('SELECT id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, header_key FROM records ORDER BY id')
       .all() as Array<Omit<RecordRow, 'secret' | 'secret_key'>>;
-    // Mapped field by field (no spreads): this runs for every record of a cold unlock.
-    return rows.map((r) => ({
-      id: r.id,
-      db: r.db,
-      revision: r.revision,
-      creator: r.creator,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      updatedBy: r.updated_by,
-      masked: r.masked === 1,
-      sealed: r.sealed === 1,
-      rights: JSON.parse(r.rights) as string[],
-      header: u8(r.header),
-      headerKey: u8(r.header_key),
-    }));
+    // No spreads on this path: it runs for every record of a cold unlock.
+    return rows.map(rowToListed);
   }
 
   /** A cache value, or null when absent (or when the file has no cache table: a read-only file never got one). */
