@@ -6,7 +6,7 @@ import { decryptSecret } from './recordcrypto.js';
 import { shareRecord } from './sharing.js';
 import { addRoleMember, createRole } from './roles.js';
 import { approveRelease, listReleases, requestRelease, sealRecord, unsealRecord } from './seals.js';
-import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from './testsupport.js';
+import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from '@safehold/testkit/sdk';
 
 const code = (c: string) => (e: unknown) => e instanceof SafeholdError && e.code === c;
 

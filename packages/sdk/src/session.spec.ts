@@ -9,7 +9,7 @@ import { requireDb } from './context.js';
 import { login, openSession, resolveAccount } from './session.js';
 import { changePassword, lock, logout, unlock, useDatabase } from './sessionops.js';
 import { createRecord, listRecords, revealRecord } from './vault.js';
-import { cleanup, fixedPassword, newUser, passwordOf, startServer, tempHome, type TestServerLike } from './testsupport.js';
+import { cleanup, fixedPassword, newUser, passwordOf, startServer, tempHome, type TestServerLike } from '@safehold/testkit/sdk';
 
 const code = (c: string) => (e: unknown) => e instanceof SafeholdError && e.code === c;
 

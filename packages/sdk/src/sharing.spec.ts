@@ -8,7 +8,7 @@ import { recordRights, shareRecord, unshareRecord, parseRights } from './sharing
 import { addRoleMember, createRole, listRoles, removeRoleMember } from './roles.js';
 import { pinnedPublicKey, trustUser } from './pinning.js';
 import { serverSource } from './source.js';
-import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from './testsupport.js';
+import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from '@safehold/testkit/sdk';
 
 const code = (c: string) => (e: unknown) => e instanceof SafeholdError && e.code === c;
 

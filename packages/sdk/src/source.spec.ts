@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SafeholdError } from '@safehold/protocol';
 import { resolveSource } from './source.js';
 import { createRecord } from './vault.js';
-import { cleanup, newUser, startServer } from './testsupport.js';
+import { cleanup, newUser, startServer } from '@safehold/testkit/sdk';
 
 test('the server source; with the server gone and no offline database: unreachable (7) with a hint; --offline: exit 6', async (t) => {
   const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { createRecord, editRecord, getRecord, listRecords, removeRecord, revealR
 import { recordHistory } from './history.js';
 import { serverSource } from './source.js';
 import { searchRecords } from './search.js';
-import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from './testsupport.js';
+import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from '@safehold/testkit/sdk';
 
 const code = (c: string) => (e: unknown) => e instanceof SafeholdError && e.code === c;
 const integrity = (id: string) => (e: unknown) =>

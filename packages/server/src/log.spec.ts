@@ -20,7 +20,7 @@ import {
   storageArgs,
   type ApiAnswer,
   type ServerProcess,
-} from './testing/index.js';
+} from '@safehold/testkit';
 import type { Storage } from './storage/open.js';
 
 forEachBackend('logs and error messages carry no secrets', (backend) => {

@@ -10,7 +10,7 @@ import {
   startServerProcess,
   storageArgs,
   type BinResult,
-} from './testing/index.js';
+} from '@safehold/testkit';
 import type { Storage } from './storage/open.js';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Session } from '@safehold/protocol/api';
-import { api, b64, newId, createPgDatabase, fakeRegistration, runServerBin, startServerProcess, type PgDatabase, type ServerProcess } from './testing/index.js';
+import { api, b64, newId, createPgDatabase, fakeRegistration, runServerBin, startServerProcess, type PgDatabase, type ServerProcess } from '@safehold/testkit';
 import { DEFAULT_RATE_LIMITS } from './config.js';
 
 describe('two server processes on one PostgreSQL', () => {

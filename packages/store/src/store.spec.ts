@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync, readdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomKey } from '@safehold/crypto';
+import { CRASH_CHILD } from '@safehold/testkit/store';
 import { OfflineStore, type StoredRecord } from './store.js';
 import { OfflineStoreError } from './errors.js';
 import { offlinePaths } from './layout.js';
@@ -228,7 +228,7 @@ describe('OfflineStore', () => {
     const path = join(dir, 'a.sqlite');
     OfflineStore.create(path, key, { now: 1 }).close();
     const perPage = 300;
-    const child = fileURLToPath(new URL('./testing/crash-child.js', import.meta.url));
+    const child = CRASH_CHILD;
     const killedAt = await new Promise<number>((resolve, reject) => {
       const p = spawn(process.execPath, [child, path, Buffer.from(key).toString('hex'), String(perPage)], { stdio: ['ignore', 'pipe', 'inherit'] });
       let seen = 0;

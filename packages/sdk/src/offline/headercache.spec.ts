@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
-import { setupOffline, makeWire, type TestContext } from './testing/fixture.js';
+import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
 import { readHeaderCache } from './headercache.js';

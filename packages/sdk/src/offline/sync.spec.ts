@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
-import { setupOffline, makeWire } from './testing/fixture.js';
+import { setupOffline, makeWire } from '@safehold/testkit/sdk-offline';
 import { syncOffline, SYNC_TASK } from './sync.js';
 import { openOfflineSource, runOfflineTrigger } from './index.js';
 import { locate } from './locate.js';

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { SafeholdError } from '@safehold/protocol';
-import { setupOffline, makeWire } from './testing/fixture.js';
+import { setupOffline, makeWire } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
 import { unlockOffline } from './unlock.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Session } from '@safehold/protocol/api';
-import { forEachBackend, startTestServer, manualClock, api, fakeRegistration, registerTestUser, b64, newDeviceId, type TestServer, type ManualClock } from '../testing/index.js';
+import { forEachBackend, startTestServer, manualClock, api, fakeRegistration, registerTestUser, b64, newDeviceId, type TestServer, type ManualClock } from '@safehold/testkit';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;

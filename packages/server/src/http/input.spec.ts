@@ -19,7 +19,7 @@ import {
   type ApiAnswer,
   type TestServer,
   type TestUser,
-} from '../testing/index.js';
+} from '@safehold/testkit';
 
 /** Asserts `{"error":{"code","message"}}` with that status and code, and nothing else. */
 function assertErrorShape(r: ApiAnswer<unknown>, status: number, code: string, what: string): string {

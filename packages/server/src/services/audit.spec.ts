@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordWire, Release, Session } from '@safehold/protocol/api';
-import { api, b64, newId, forEachBackend, manualClock, registerTestUser, runServerBin, startTestServer, storageArgs, type TestServer, type TestUser } from '../testing/index.js';
+import { api, b64, newId, forEachBackend, manualClock, registerTestUser, runServerBin, startTestServer, storageArgs, type TestServer, type TestUser } from '@safehold/testkit';
 import { listAudit, type AuditEntry } from './audit.js';
 
 /** Every audit action of the server design (SERVER.md) but the Offline Add-on's, which its own specs check. */

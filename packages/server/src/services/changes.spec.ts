@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import type { RecordWire } from '@safehold/protocol/api';
 import { openStorage, type Storage } from '../storage/open.js';
 import { startServer, type RunningServer } from '../server.js';
-import { b64, forEachBackend } from '../testing/index.js';
+import { b64, forEachBackend } from '@safehold/testkit';
 import { currentSeq } from './changes.js';
-import { Client, assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from './records.fixture.js';
+import { Client, assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from '@safehold/testkit/records';
 
 forEachBackend('change counter', (backend) => {
   let h: Harness;

@@ -22,7 +22,7 @@ import {
   storageArgs,
   type ServerProcess,
   type TestServer,
-} from '../testing/index.js';
+} from '@safehold/testkit';
 import type { Storage } from '../storage/open.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
 

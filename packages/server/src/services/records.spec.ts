@@ -2,10 +2,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdoptBatchResponse, History, RecordList, RecordWire } from '@safehold/protocol/api';
-import { b64, forEachBackend } from '../testing/index.js';
+import { b64, forEachBackend } from '@safehold/testkit';
 import { listAudit } from './audit.js';
 import { loadRecordWires } from './recordwire.js';
-import { assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from './records.fixture.js';
+import { assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from '@safehold/testkit/records';
 
 forEachBackend('records', (backend) => {
   let h: Harness;

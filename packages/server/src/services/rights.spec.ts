@@ -3,8 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Grants, History, RecordList, RecordWire, RoleWire } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
-import { b64, forEachBackend } from '../testing/index.js';
-import { assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from './records.fixture.js';
+import { b64, forEachBackend } from '@safehold/testkit';
+import { assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from '@safehold/testkit/records';
 import { effectiveRights, effectiveRightsBatch, requireRight } from './rights.js';
 
 forEachBackend('record rights', (backend) => {

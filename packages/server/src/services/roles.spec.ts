@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RoleList, RoleWire } from '@safehold/protocol/api';
-import { b64, forEachBackend } from '../testing/index.js';
+import { b64, forEachBackend } from '@safehold/testkit';
 import { listAudit } from './audit.js';
-import { assertError, startHarness, user, type Harness } from './records.fixture.js';
+import { assertError, startHarness, user, type Harness } from '@safehold/testkit/records';
 
 forEachBackend('roles', (backend) => {
   let h: Harness;

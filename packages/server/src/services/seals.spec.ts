@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { History, RecordList, RecordWire, Release, ReleaseList } from '@safehold/protocol/api';
-import { b64, forEachBackend, manualClock } from '../testing/index.js';
+import { b64, forEachBackend, manualClock } from '@safehold/testkit';
 import { listAudit } from './audit.js';
-import { assertError, newRecord, rid, share, startHarness, user, type Client, type Harness, type NewRecord } from './records.fixture.js';
+import { assertError, newRecord, rid, share, startHarness, user, type Client, type Harness, type NewRecord } from '@safehold/testkit/records';
 
 const MINUTE = 60_000;
 

@@ -5,7 +5,7 @@ import { verify, createPublicKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '../storage/open.js';
 import { loadServerSigner } from './serverkey.js';
-import { forEachBackend, createPgDatabase, tempDir, removeDir, type Backend } from '../testing/index.js';
+import { forEachBackend, createPgDatabase, tempDir, removeDir, type Backend } from '@safehold/testkit';
 
 const openModule = fileURLToPath(new URL('../storage/open.js', import.meta.url));
 const keyModule = fileURLToPath(new URL('./serverkey.js', import.meta.url));

@@ -19,11 +19,7 @@ import {
 } from '@safehold/crypto';
 import { keyWrapAad, partAad, privateKeyAad, roleKeyAad, userKeyAad, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
 import type { KdfParams, RecordWire, RoleWire } from '@safehold/protocol/api';
-import type { ClientContext } from '../../context.js';
-import { SafeholdEvents } from '../../events.js';
-import { Home, type AccountFile } from '../../home.js';
-import { ApiClient } from '../../http.js';
-import { Keyring } from '../../keyring.js';
+import { ApiClient, Home, Keyring, SafeholdEvents, type AccountFile, type ClientContext } from '@safehold/sdk';
 import { FakeSyncServer } from './fakeserver.js';
 
 export interface TestUser {

@@ -1,14 +1,13 @@
 /**
- * Test support for the SDK's specs: a real server from @safehold/server/testing, loaded at run time
- * (the testkit references the SDK, so a project reference back would be a cycle), fresh homes, users.
- * Not exported from the package index.
+ * Test support for the SDK's specs (`@safehold/testkit/sdk`): a real server (../server), fresh homes, users.
+ * The SDK's specs build in their own test project (packages/sdk/tsconfig.test.json), so importing the
+ * testkit, which imports the SDK, makes no cycle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientContext } from './context.js';
-import { Home } from './home.js';
-import { openSession, register, type PasswordPrompt } from './session.js';
+import { Home, openSession, register, type ClientContext, type PasswordPrompt } from '@safehold/sdk';
+import { startTestServer } from '../server/index.js';
 
 /** The few Kysely operations the specs use to tamper with stored rows. */
 export interface StorageDbLike {
@@ -18,7 +17,7 @@ export interface StorageDbLike {
   };
 }
 
-/** The part of @safehold/server/testing's TestServer the specs use. */
+/** The part of the testkit's TestServer the SDK specs use (typed loosely: they tamper with rows by name). */
 export interface TestServerLike {
   url: string;
   storage: { db: StorageDbLike };
@@ -31,9 +30,7 @@ export interface TestServerLike {
 
 /** Starts a real test server (SQLite in a temp dir, HTTP on 127.0.0.1, port 0). */
 export async function startServer(): Promise<TestServerLike> {
-  const modName = '@safehold/server/testing';
-  const mod = (await import(modName)) as { startTestServer(): Promise<TestServerLike> };
-  return mod.startTestServer();
+  return (await startTestServer()) as unknown as TestServerLike;
 }
 
 /** A temp dir removed by `cleanup`. */

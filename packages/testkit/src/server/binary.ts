@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const SERVER_BIN = fileURLToPath(new URL('../../bin/safehold-server.js', import.meta.url));
+/** The real `safehold-server` binary, found next to the @safehold/server package this testkit resolves. */
+export const SERVER_BIN = fileURLToPath(new URL('../bin/safehold-server.js', import.meta.resolve('@safehold/server')));
 
 export interface BinResult {
   code: number;

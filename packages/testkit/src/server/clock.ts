@@ -1,4 +1,4 @@
-import type { Clock } from '../index.js';
+import type { Clock } from '@safehold/server';
 
 /** A clock that only moves when told to (the one mock tests may use). */
 export interface ManualClock extends Clock {

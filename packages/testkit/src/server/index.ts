@@ -1,4 +1,4 @@
-/** @safehold/server/testing (re-exported by @safehold/testkit): real servers, storages, PostgreSQL databases, temp dirs and a manual clock for tests and benchmarks. */
+/** @safehold/testkit: real servers, storages, PostgreSQL databases, temp dirs and a manual clock for tests and benchmarks. */
 export { manualClock, type ManualClock } from './clock.js';
 export { tempDir, removeDir } from './dirs.js';
 export { createPgDatabase, testPgUrl, PG_START_HINT, type PgDatabase } from './pg.js';

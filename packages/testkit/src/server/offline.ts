@@ -7,15 +7,8 @@ import assert from 'node:assert/strict';
 import type { Grants, RecordWire, RoleWire, Signed, SyncResponse } from '@safehold/protocol/api';
 import { SyncChanges, SyncResponse as SyncResponseSchema } from '@safehold/protocol/api';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from '../../testing/index.js';
-import type { Storage } from '../../storage/open.js';
-import type { Tables } from '../../storage/schema.js';
-import type { Clock } from '../../clock.js';
-import { buildApp } from '../app.js';
-import { loadServerSigner } from '../../services/serverkey.js';
-import { loadServerId } from '../../server.js';
-import { resolveLimits } from '../../config.js';
-import { AdminService } from '../../services/admin.js';
+import { AdminService, buildApp, loadServerId, loadServerSigner, resolveLimits, type Clock, type Storage, type Tables } from '@safehold/server';
+import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from './index.js';
 
 export const DB = 'main';
 

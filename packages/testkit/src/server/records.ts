@@ -1,12 +1,12 @@
 /**
- * Test fixture of the record/rights/seal specs: a real server (testing/), users registered over HTTP
+ * Test fixture of the record/rights/seal specs: a real server (./server.ts), users registered over HTTP
  * with fake key material (the server never decrypts), and small request helpers. Not used at run time.
  */
 import assert from 'node:assert/strict';
 import type { ErrorBody } from '@safehold/protocol';
 import type { Grants, RecordWire, Right } from '@safehold/protocol/api';
-import { api, b64, newId, registerTestUser, startTestServer, type ApiAnswer, type Backend, type TestServer } from '../testing/index.js';
-import type { Clock } from '../clock.js';
+import { api, b64, newId, registerTestUser, startTestServer, type ApiAnswer, type Backend, type TestServer } from './index.js';
+import type { Clock } from '@safehold/server';
 
 /** One logged-in user talking to one database of the test server. */
 export class Client {

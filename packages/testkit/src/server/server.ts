@@ -1,7 +1,7 @@
 /** A real Safehold server for tests: real storage (SQLite temp dir or a fresh PostgreSQL database), real HTTP on 127.0.0.1. */
 import { describe } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { AdminService, openStorage, startServer, type Clock, type RateLimits, type Storage, systemClock } from '../index.js';
+import { AdminService, openStorage, startServer, type Clock, type RateLimits, type Storage, systemClock } from '@safehold/server';
 import { createPgDatabase } from './pg.js';
 import { removeDir, tempDir } from './dirs.js';
 

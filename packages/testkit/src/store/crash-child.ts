@@ -3,7 +3,7 @@
  * of each committed page, so that a test can kill -9 it mid-apply and check what survives.
  * argv: <path> <hexFileKey> <recordsPerPage>
  */
-import { OfflineStore, type StoredRecord } from '../store.js';
+import { OfflineStore, type StoredRecord } from '@safehold/store';
 
 const [path, hexKey, perPageArg] = process.argv.slice(2);
 if (!path || !hexKey || !perPageArg) throw new Error('usage: crash-child <path> <hexKey> <perPage>');

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { LeasePayload, type ServerKey, type Signed } from '@safehold/protocol/api';
 import { fromB64, verify } from '@safehold/crypto';
 import { DAY_MS } from '@safehold/domain';
-import { api, forEachBackend, manualClock, registerTestUser, type TestUser } from '../../testing/index.js';
+import { api, forEachBackend, manualClock, registerTestUser, type TestUser } from '@safehold/testkit';
 import { pruneChanges, prunedThrough } from '../../services/sync.js';
-import { DB, OfflineClient, createRecord, grant, startSpyServer, updateRecord } from './offline.testlib.js';
+import { DB, OfflineClient, createRecord, grant, startSpyServer, updateRecord } from '@safehold/testkit/offline-server';
 
 const enc = new TextEncoder();
 

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordWire } from '@safehold/protocol/api';
-import { api, forEachBackend, registerTestUser, startTestServer, type TestServer, type TestUser } from '../../testing/index.js';
+import { api, forEachBackend, registerTestUser, startTestServer, type TestServer, type TestUser } from '@safehold/testkit';
 import {
   DB,
   OfflineClient,
@@ -22,7 +22,7 @@ import {
   syncOnce,
   ungrant,
   updateRecord,
-} from './offline.testlib.js';
+} from '@safehold/testkit/offline-server';
 
 forEachBackend('offline sync', (backend) => {
   let server: TestServer;

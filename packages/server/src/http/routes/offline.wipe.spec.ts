@@ -14,10 +14,10 @@ import {
   startTestServer,
   type TestServer,
   type TestUser,
-} from '../../testing/index.js';
+} from '@safehold/testkit';
 import { startServer, type RunningServer } from '../../server.js';
 import { openStorage, type Storage } from '../../storage/open.js';
-import { DB, OfflineClient, createRecord, errorCode, grant, sorted, syncOnce, updateRecord, wipeOf } from './offline.testlib.js';
+import { DB, OfflineClient, createRecord, errorCode, grant, sorted, syncOnce, updateRecord, wipeOf } from '@safehold/testkit/offline-server';
 
 const enc = new TextEncoder();
 

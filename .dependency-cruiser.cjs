@@ -1,0 +1,75 @@
+/**
+ * The import rules of the repository (run by `npm run lint`). Every TypeScript and JavaScript file
+ * under packages/ (any package, present or future), e2e/, bench/ and scripts/ is checked, type-only
+ * imports included (tsPreCompilationDeps): a cycle of types is a cycle of design.
+ * The layering is DESIGN's; the package-level order is also enforced by tsconfig project references.
+ */
+/** A workspace package, by its source folder or by its package name (resolved or not). */
+const pkg = (name) => `^(packages/${name}/|node_modules/@safehold/${name}(/|$)|@safehold/${name}(/|$))`;
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles, type-only imports included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'sdk-not-server',
+      severity: 'error',
+      comment: 'The SDK talks to the server over HTTP only: it never imports the server package.',
+      from: { path: '^packages/sdk/src/', pathNot: '\\.spec\\.ts$' },
+      to: { path: pkg('server') },
+    },
+    {
+      name: 'sdk-specs-not-server',
+      severity: 'error',
+      comment: 'SDK specs get a real server through @safehold/testkit, never by importing the server.',
+      from: { path: '^packages/sdk/src/.*\\.spec\\.ts$' },
+      to: { path: pkg('server') },
+    },
+    {
+      name: 'service-not-http',
+      severity: 'error',
+      comment: 'A service (server/src/services) knows nothing of HTTP (server/src/http).',
+      from: { path: '^packages/server/src/services/' },
+      to: { path: '^packages/server/src/http/' },
+    },
+    {
+      name: 'nothing-imports-cli',
+      severity: 'error',
+      comment: 'cli is the top of the client stack: no other package imports it.',
+      from: { path: '^packages/', pathNot: '^packages/cli/' },
+      to: { path: pkg('cli') },
+    },
+    {
+      name: 'no-test-helpers-in-production',
+      severity: 'error',
+      comment: 'Production code never imports @safehold/testkit; only specs (and e2e/bench) do.',
+      from: { path: '^packages/[^/]+/src/', pathNot: ['^packages/testkit/', '\\.spec\\.ts$'] },
+      to: { path: pkg('testkit') },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'Every import resolves (a typo or an undeclared package shows up here).',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: '(^|/)node_modules/' },
+    exclude: { path: '(^|/)(node_modules|dist|\\.cache|results)/' },
+    tsConfig: { fileName: 'tsconfig.depcruise.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['types', 'import', 'default', 'node'],
+      extensions: ['.ts', '.d.ts', '.js', '.mjs', '.cjs', '.json'],
+      mainFields: ['types', 'main'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
