@@ -42,10 +42,9 @@ import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
 import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 
-export const API_VERSION = 'v1';
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-export { MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+export { API_VERSION, MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
 export const Name = z.string().regex(NAME_PATTERN, 'expected a name: letters, digits, . _ - (at most 64)');

@@ -7,6 +7,9 @@
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
 
 /** Largest page of a sync. */
+/** The version segment of every API path (`/v1/...`): the server's routes and the SDK's client both use it. */
+export const API_VERSION = 'v1';
+
 export const MAX_SYNC_LIMIT = 2000;
 export const DEFAULT_SYNC_LIMIT = 500;
 /** Largest key adoption batch. */

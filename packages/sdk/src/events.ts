@@ -1,4 +1,7 @@
-/** Typed events of the SDK (progress, notices, warnings), consumed by the CLI and the web UI. */
+/**
+ * Typed events of the SDK: progress, notices and warnings (consumed by the CLI and the web UI), and the
+ * core's lifecycle events `saved` and `loggedIn` (subscribed to by add-ons such as the Offline Add-on).
+ */
 import { EventEmitter } from 'node:events';
 
 export interface ProgressEvent {
@@ -9,10 +12,22 @@ export interface ProgressEvent {
 export interface MessageEvent {
   message: string;
 }
+/**
+ * A lifecycle event of the SDK core: a change was saved on the server (`saved`), an account logged in
+ * (`loggedIn`). The operation that emits it returns only after the work handed to `waitFor` is done.
+ */
+export interface LifecycleEvent {
+  /** The ClientContext the event is about (typed loosely here: events.ts stays below context.ts). */
+  context: object;
+  /** Makes the emitting operation wait for `work` (which should not reject: report through `warning`). */
+  waitFor(work: Promise<unknown>): void;
+}
 export interface SafeholdEventMap {
   progress: [ProgressEvent];
   notice: [MessageEvent];
   warning: [MessageEvent];
+  saved: [LifecycleEvent];
+  loggedIn: [LifecycleEvent];
 }
 
 /** An EventEmitter whose event names and payloads are typed. */
@@ -28,5 +43,11 @@ export class SafeholdEvents extends EventEmitter<SafeholdEventMap> {
   /** Emits a progress step. */
   progress(task: string, done: number, total: number | null): void {
     this.emit('progress', { task, done, total });
+  }
+  /** Emits a lifecycle event about `context` and waits for the work its listeners handed back. */
+  async lifecycle(name: 'saved' | 'loggedIn', context: object): Promise<void> {
+    const work: Array<Promise<unknown>> = [];
+    this.emit(name, { context, waitFor: (w) => void work.push(w) });
+    await Promise.all(work);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
-import { SafeholdError, isErrorCode } from '@safehold/protocol';
+import { API_VERSION, SafeholdError, isErrorCode } from '@safehold/protocol';
 import type { z } from 'zod';
 import type * as Wire from '@safehold/protocol/api';
 
@@ -111,7 +111,7 @@ export class ApiClient {
   }
 
   private async once(method: string, path: string, opts: RequestOptions): Promise<unknown> {
-    const url = new URL(this.baseUrl + '/v1' + path);
+    const url = new URL(`${this.baseUrl}/${API_VERSION}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
     const headers: Record<string, string> = { accept: 'application/json' };

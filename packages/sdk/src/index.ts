@@ -15,4 +15,6 @@ export * from './pinning.js';
 export * from './sharing.js';
 export * from './roles.js';
 export * from './seals.js';
+export * from './addons.js';
+// Loading the Offline Add-on registers it with the core (see addons.ts).
 export * from './offline/index.js';

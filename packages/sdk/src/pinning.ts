@@ -51,10 +51,3 @@ export async function trustUser(ctx: ClientContext, user: string): Promise<{ use
   ctx.home.writeAccount(ctx.accountFile);
   return { user, fingerprint: fingerprint(key), changed };
 }
-
-/** The pinned fingerprint of `user`, or null when not pinned yet. */
-export function pinnedFingerprint(ctx: ClientContext, user: string): string | null {
-  if (user === ctx.account.user) return fingerprint(ctx.keyring.publicKey);
-  const p = ctx.accountFile.pinnedKeys[user];
-  return p === undefined ? null : fingerprint(fromB64(p));
-}

@@ -25,7 +25,7 @@ import { SafeholdEvents } from './events.js';
 import { ApiClient, normalizeServerUrl } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
-import { runOfflineTrigger } from './offline/index.js';
+import { attachAddons } from './addons.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
 
 /** Asks for a password: the current master password, or a new one (register, passwd). */
@@ -166,6 +166,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles,
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
+  attachAddons(ctx);
   return ctx;
 }
 
@@ -327,7 +328,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   saveToken(opts.home, account, userKey, session);
   opts.home.writeState({ lastAccount: { server, user } });
   const ctx = buildContext({ ...opts, server, user }, { account, userKey, authKey, sessionKey: null }, session.token);
-  await runOfflineTrigger(ctx, 'after-login');
+  await ctx.events.lifecycle('loggedIn', ctx);
   return ctx;
 }
 

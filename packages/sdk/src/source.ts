@@ -7,7 +7,6 @@ import type { ClientContext } from './context.js';
 import type { RecordView } from './recordcrypto.js';
 import { getRecord, listRecords } from './vault.js';
 import { zero } from '@safehold/crypto';
-import { openOfflineSource } from './offline/index.js';
 
 /** One record as a source returns it. */
 export interface SourceRecord {
@@ -79,9 +78,17 @@ class FallbackSource implements RecordSource {
   }
 }
 
+/** Opens the offline record source of a context: null when there is none (provided by the Offline Add-on). */
+export type OfflineSourceOpener = (ctx: ClientContext) => Promise<RecordSource | null>;
+let offlineOpener: OfflineSourceOpener | null = null;
+
+/** Lets the Offline Add-on provide the offline fallback; without it, no context has an offline database. */
+export function provideOfflineSource(open: OfflineSourceOpener): void {
+  offlineOpener = open;
+}
+
 async function openOffline(ctx: ClientContext): Promise<RecordSource | null> {
-  const s = (await openOfflineSource(ctx)) as RecordSource | null;
-  return s ?? null;
+  return offlineOpener ? offlineOpener(ctx) : null;
 }
 
 /**

@@ -20,7 +20,6 @@ import {
   type RecordView,
   type RevealedView,
 } from './recordcrypto.js';
-import { runOfflineTrigger } from './offline/index.js';
 import { sortByName } from './search.js';
 
 /** What a user types for a new record. */
@@ -275,7 +274,7 @@ export async function createRecord(ctx: ClientContext, input: RecordInput): Prom
       },
     });
     const view = toView(wire, header);
-    await runOfflineTrigger(ctx, 'after-save');
+    await ctx.events.lifecycle('saved', ctx);
     return view;
   } finally {
     zero(headerKey, secretKey);
@@ -327,7 +326,7 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
       },
     });
     const view = toView(wire, next.header);
-    await runOfflineTrigger(ctx, 'after-save');
+    await ctx.events.lifecycle('saved', ctx);
     return view;
   } finally {
     zero(cur.keys.headerKey, cur.keys.secretKey);
@@ -338,7 +337,7 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
 export async function removeRecord(ctx: ClientContext, id: string): Promise<void> {
   checkRecordId(id);
   await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}`));
-  await runOfflineTrigger(ctx, 'after-save');
+  await ctx.events.lifecycle('saved', ctx);
 }
 
 /** Sets or clears the masked flag (needs authorize). */

@@ -326,8 +326,3 @@ class SyncRun {
     removeIfExists(paths.tombstone);
   }
 }
-
-/** Reads the current sidecar (for callers that only need to know whether a database exists). */
-export function hasOfflineDatabase(target: OfflineTarget): boolean {
-  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
-}

@@ -2,23 +2,13 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { MAX_BODY_BYTES } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
-import type { Storage } from '../storage/open.js';
-import type { Clock } from '../clock.js';
-import type { ServerSigner } from '../services/serverkey.js';
 import type { RateLimits } from '../config.js';
+import type { AppDeps } from './deps.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
 import { registerRoutes } from './routes/index.js';
 
-export type { RateLimits };
+export type { AppDeps, RateLimits };
 
-export interface AppDeps {
-  storage: Storage;
-  clock: Clock;
-  signer: ServerSigner;
-  /** Stable identity of this server (the same for every process on one storage); used in signed leases and orders. */
-  serverId: string;
-  limits: RateLimits;
-}
 
 export interface BuildAppOptions {
   /** false (default) for silence, true or pino options for logs. */

@@ -1,7 +1,7 @@
 /** Session check for authenticated routes: `Authorization: Bearer <token>`. */
 import type { FastifyRequest } from 'fastify';
 import { SafeholdError } from '@safehold/protocol';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { authenticate, type AuthContext } from '../services/accounts.js';
 
 export type { AuthContext };
@@ -20,15 +20,6 @@ export function bearerToken(req: FastifyRequest): string {
 export async function requireAuth(req: FastifyRequest, deps: AppDeps): Promise<AuthContext> {
   const { userId, user, deviceId, admin } = await authenticate(deps.storage.db, deps.clock, bearerToken(req));
   return { userId, user, deviceId, admin };
-}
-
-/**
- * Like requireAuth, but a session of a revoked device passes with `revoked: true` (for routes that
- * answer such a device with a signed wipe order instead of a bare 401). Expired sessions still fail.
- */
-export async function requireAuthOrRevoked(req: FastifyRequest, deps: AppDeps): Promise<AuthContext & { revoked: boolean }> {
-  const { userId, user, deviceId, admin, revoked } = await authenticate(deps.storage.db, deps.clock, bearerToken(req), { allowRevoked: true });
-  return { userId, user, deviceId, admin, revoked };
 }
 
 /** Like requireAuth, also returning the session's token hash (for logout). */

@@ -214,12 +214,7 @@ async function buildSession(deps: AccountsDeps, name: string, deviceId: string, 
 }
 
 /** Resolves a bearer token to its caller. Expired or unknown -> unauthorized; revoked device -> device_revoked. */
-export async function authenticate(
-  db: Db,
-  clock: Clock,
-  token: string,
-  opts: { allowRevoked?: boolean } = {},
-): Promise<AuthContext & { tokenHash: string; revoked: boolean }> {
+export async function authenticate(db: Db, clock: Clock, token: string): Promise<AuthContext & { tokenHash: string }> {
   const tokenHash = hashSecret(token);
   const now = clock.now();
   const s = await db
@@ -239,14 +234,13 @@ export async function authenticate(
     .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!s || s.expires_at <= now || s.removed_at !== null) throw new SafeholdError('unauthorized', 'session expired or invalid; log in again');
-  const revoked = s.revoked_at !== null;
-  if (revoked && !opts.allowRevoked) throw new SafeholdError('device_revoked', 'this device has been revoked');
-  if (!revoked && now - s.last_seen_at >= LAST_SEEN_COALESCE_MS) {
+  if (s.revoked_at !== null) throw new SafeholdError('device_revoked', 'this device has been revoked');
+  if (now - s.last_seen_at >= LAST_SEEN_COALESCE_MS) {
     // Coalesced: at most one write a minute per session, so busy clients do not turn reads into writes.
     await db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
     await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', s.device_id).where('user_id', '=', s.user_id).execute();
   }
-  return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash, revoked };
+  return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash };
 }
 
 /** Ends one session. */

@@ -12,11 +12,12 @@ import {
   type ServerKey,
 } from '@safehold/protocol/api';
 import { toB64 } from '@safehold/crypto';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { noInput, noQuery, parse } from '../validate.js';
 import { requireAuth, requireAuthWithToken } from '../auth.js';
 import { changePassword, login, logout, me, prelogin, publicKeyOf, register, type AccountsDeps } from '../../services/accounts.js';
 import { SERVER_VERSION } from '../../config.js';
+import { V1 } from '../paths.js';
 
 const UserParam = z.object({ user: Name }).strict();
 
@@ -24,47 +25,47 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
   const accounts = (): AccountsDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, limits: deps.limits });
   const ok: Ok = { ok: true };
 
-  app.get('/v1/health', async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
+  app.get(`${V1}/health`, async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
 
-  app.get('/v1/server-key', async (): Promise<ServerKey> => ({ signingPublicKey: toB64(deps.signer.publicKey) }));
+  app.get(`${V1}/server-key`, async (): Promise<ServerKey> => ({ signingPublicKey: toB64(deps.signer.publicKey) }));
 
-  app.post('/v1/prelogin', async (req) => {
+  app.post(`${V1}/prelogin`, async (req) => {
     noQuery(req);
     const body = parse(PreloginRequest, req.body);
     return prelogin(deps.storage.db, body.user);
   });
 
-  app.post('/v1/register', async (req) => {
+  app.post(`${V1}/register`, async (req) => {
     noQuery(req);
     return register(accounts(), parse(RegisterRequest, req.body), req.ip);
   });
 
-  app.post('/v1/login', async (req) => {
+  app.post(`${V1}/login`, async (req) => {
     noQuery(req);
     return login(accounts(), parse(LoginRequest, req.body), req.ip);
   });
 
-  app.post('/v1/logout', async (req) => {
+  app.post(`${V1}/logout`, async (req) => {
     const auth = await requireAuthWithToken(req, deps);
     noInput(req);
     await logout(deps.storage.db, deps.clock, auth, auth.tokenHash);
     return ok;
   });
 
-  app.get('/v1/me', async (req) => {
+  app.get(`${V1}/me`, async (req) => {
     const auth = await requireAuth(req, deps);
     noInput(req);
     return me(deps.storage.db, auth);
   });
 
-  app.put('/v1/me/password', async (req) => {
+  app.put(`${V1}/me/password`, async (req) => {
     const auth = await requireAuth(req, deps);
     noQuery(req);
     await changePassword(accounts(), auth, parse(ChangePasswordRequest, req.body), req.ip);
     return ok;
   });
 
-  app.get('/v1/users/:user/public-key', async (req) => {
+  app.get(`${V1}/users/:user/public-key`, async (req) => {
     const auth = await requireAuth(req, deps);
     noInput(req);
     const params = UserParam.safeParse(req.params);

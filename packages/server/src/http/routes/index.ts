@@ -1,6 +1,6 @@
 /** Every route module registers itself here with one line. */
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerRecordRoutes } from './records.js';
 import { registerRoleRoutes } from './roles.js';

@@ -2,11 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MAX_SYNC_LIMIT, RandomId, type Orders } from '@safehold/protocol/api';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { parse } from '../validate.js';
 import { requireAuth } from '../auth.js';
 import { offlineInfo, syncPage } from '../../services/sync.js';
 import { ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
+import { V1 } from '../paths.js';
 
 // The db name is checked by the services: a malformed one is "no such database" (404), like any other.
 const DbParam = z.object({ db: z.string() }).strict();
@@ -21,12 +22,12 @@ const DeviceParam = z.object({ deviceId: RandomId }).strict();
 export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void {
   const offline = (): OfflineDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, serverId: deps.serverId, dialect: deps.storage.dialect });
 
-  app.get('/v1/db/:db/offline', async (req) => {
+  app.get(`${V1}/db/:db/offline`, async (req) => {
     const auth = await requireAuth(req, deps);
     return offlineInfo(deps.storage.db, auth, parse(DbParam, req.params).db);
   });
 
-  app.get('/v1/db/:db/offline/changes', async (req) => {
+  app.get(`${V1}/db/:db/offline/changes`, async (req) => {
     const auth = await requireAuth(req, deps);
     const { db } = parse(DbParam, req.params);
     const q = parse(SyncQuery, req.query);
@@ -34,7 +35,7 @@ export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void
   });
 
   // Public: a revoked device or a removed user has no session, yet must still receive its wipe order.
-  app.get('/v1/devices/:deviceId/orders', async (req): Promise<Orders> => {
+  app.get(`${V1}/devices/:deviceId/orders`, async (req): Promise<Orders> => {
     const { deviceId } = parse(DeviceParam, req.params);
     return { orders: await ordersForDevice(offline(), deviceId) };
   });

@@ -17,97 +17,82 @@ import {
   type RecordList,
   type RecordWire,
 } from '@safehold/protocol/api';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { noBody, noInput, noQuery, parse } from '../validate.js';
-import { requireAuth, type AuthContext } from '../auth.js';
-import { requireMember } from '../../services/accounts.js';
-import type { DbScope } from '../../services/rights.js';
+import { callerIn } from '../caller.js';
 import { createRecord, deleteRecord, getRecord, listRecords, recordHistory, setMask, updateRecord } from '../../services/records.js';
 import { adoptKeys, adoptKeysBatch, deleteGrant, getGrants, putGrant } from '../../services/grants.js';
 import { sealRecord, unsealRecord } from '../../services/seals.js';
+import { V1 } from '../paths.js';
 
 // Params are checked by the services: a malformed record id is "not found", like a record you may not read.
-const DbParams = z.object({ db: z.string() }).passthrough();
 const RecordParams = z.object({ db: z.string(), id: z.string() }).strict();
 const GrantQuery = z.union([z.object({ user: Name }).strict(), z.object({ role: Name }).strict()]);
-
-export interface Caller {
-  auth: AuthContext;
-  scope: DbScope;
-}
-
-/** Authenticates the request and checks membership of :db (404 when missing or not a member). */
-export async function callerIn(req: FastifyRequest, deps: AppDeps): Promise<Caller> {
-  const auth = await requireAuth(req, deps);
-  const { db } = parse(DbParams, req.params, 'params');
-  const m = await requireMember(deps.storage.db, auth, db);
-  return { auth, scope: { dbId: m.dbId, dbName: db } };
-}
 
 export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void {
   const ok: Ok = { ok: true };
   const store = () => deps.storage.db;
   const recordId = (req: FastifyRequest): string => parse(RecordParams, req.params, 'params').id;
 
-  app.get('/v1/db/:db/records', async (req): Promise<RecordList> => {
+  app.get(`${V1}/db/:db/records`, async (req): Promise<RecordList> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return { records: await listRecords(store(), deps.clock, auth, scope) };
   });
 
-  app.post('/v1/db/:db/records', async (req): Promise<RecordWire> => {
+  app.post(`${V1}/db/:db/records`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     return createRecord(store(), deps.clock, auth, scope, parse(CreateRecordRequest, req.body));
   });
 
-  app.get('/v1/db/:db/records/:id', async (req): Promise<RecordWire> => {
+  app.get(`${V1}/db/:db/records/:id`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return getRecord(store(), deps.clock, auth, scope, recordId(req));
   });
 
-  app.put('/v1/db/:db/records/:id', async (req): Promise<RecordWire> => {
+  app.put(`${V1}/db/:db/records/:id`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const id = recordId(req);
     return updateRecord(store(), deps.clock, auth, scope, id, parse(UpdateRecordRequest, req.body));
   });
 
-  app.delete('/v1/db/:db/records/:id', async (req): Promise<Ok> => {
+  app.delete(`${V1}/db/:db/records/:id`, async (req): Promise<Ok> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     await deleteRecord(store(), deps.clock, auth, scope, recordId(req));
     return ok;
   });
 
-  app.get('/v1/db/:db/records/:id/history', async (req): Promise<History> => {
+  app.get(`${V1}/db/:db/records/:id/history`, async (req): Promise<History> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return recordHistory(store(), deps.clock, auth, scope, recordId(req));
   });
 
-  app.get('/v1/db/:db/records/:id/grants', async (req): Promise<Grants> => {
+  app.get(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return getGrants(store(), auth, scope, recordId(req));
   });
 
-  app.put('/v1/db/:db/records/:id/grants', async (req): Promise<Grants> => {
+  app.put(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const id = recordId(req);
     return putGrant(store(), deps.clock, auth, scope, id, parse(GrantRequest, req.body));
   });
 
-  app.delete('/v1/db/:db/records/:id/grants', async (req): Promise<Grants> => {
+  app.delete(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
     const { auth, scope } = await callerIn(req, deps);
     noBody(req);
     const id = recordId(req);
     return deleteGrant(store(), deps.clock, auth, scope, id, parse(GrantQuery, req.query, 'query'));
   });
 
-  app.put('/v1/db/:db/records/:id/keys', async (req): Promise<Ok> => {
+  app.put(`${V1}/db/:db/records/:id/keys`, async (req): Promise<Ok> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const id = recordId(req);
@@ -115,27 +100,27 @@ export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void 
     return ok;
   });
 
-  app.post('/v1/db/:db/keys/adopt', async (req): Promise<AdoptBatchResponse> => {
+  app.post(`${V1}/db/:db/keys/adopt`, async (req): Promise<AdoptBatchResponse> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     return adoptKeysBatch(store(), deps.clock, auth, scope, parse(AdoptBatchRequest, req.body).keys);
   });
 
-  app.put('/v1/db/:db/records/:id/mask', async (req): Promise<RecordWire> => {
+  app.put(`${V1}/db/:db/records/:id/mask`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const id = recordId(req);
     return setMask(store(), deps.clock, auth, scope, id, parse(MaskRequest, req.body).masked);
   });
 
-  app.put('/v1/db/:db/records/:id/seal', async (req): Promise<RecordWire> => {
+  app.put(`${V1}/db/:db/records/:id/seal`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const id = recordId(req);
     return sealRecord(store(), deps.clock, auth, scope, id, parse(SealRequest, req.body));
   });
 
-  app.delete('/v1/db/:db/records/:id/seal', async (req): Promise<RecordWire> => {
+  app.delete(`${V1}/db/:db/records/:id/seal`, async (req): Promise<RecordWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return unsealRecord(store(), deps.clock, auth, scope, recordId(req));

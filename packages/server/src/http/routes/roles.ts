@@ -2,28 +2,29 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AddMemberRequest, CreateRoleRequest, type RoleList, type RoleWire } from '@safehold/protocol/api';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { noInput, noQuery, parse } from '../validate.js';
-import { callerIn } from './records.js';
+import { callerIn } from '../caller.js';
 import { addRoleMember, createRole, listRoles, removeRoleMember } from '../../services/roles.js';
+import { V1 } from '../paths.js';
 
 // Unknown or malformed names simply match nothing: 404.
 const MemberParams = z.object({ db: z.string(), role: z.string(), user: z.string() }).strict();
 
 export function registerRoleRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/v1/db/:db/roles', async (req): Promise<RoleList> => {
+  app.get(`${V1}/db/:db/roles`, async (req): Promise<RoleList> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     return { roles: await listRoles(deps.storage.db, auth, scope) };
   });
 
-  app.post('/v1/db/:db/roles', async (req): Promise<RoleWire> => {
+  app.post(`${V1}/db/:db/roles`, async (req): Promise<RoleWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     return createRole(deps.storage.db, deps.clock, auth, scope, parse(CreateRoleRequest, req.body));
   });
 
-  app.put('/v1/db/:db/roles/:role/members/:user', async (req): Promise<RoleWire> => {
+  app.put(`${V1}/db/:db/roles/:role/members/:user`, async (req): Promise<RoleWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noQuery(req);
     const p = parse(MemberParams, req.params, 'params');
@@ -31,7 +32,7 @@ export function registerRoleRoutes(app: FastifyInstance, deps: AppDeps): void {
     return addRoleMember(deps.storage.db, deps.clock, auth, scope, p.role, p.user, body.memberKey);
   });
 
-  app.delete('/v1/db/:db/roles/:role/members/:user', async (req): Promise<RoleWire> => {
+  app.delete(`${V1}/db/:db/roles/:role/members/:user`, async (req): Promise<RoleWire> => {
     const { auth, scope } = await callerIn(req, deps);
     noInput(req);
     const p = parse(MemberParams, req.params, 'params');
