@@ -3,7 +3,7 @@
  * bench/results/*.json) and how a missing prerequisite is reported (Unavailable) instead of a number.
  */
 
-/** A threshold from SPEC §5: the value must be below (`<`) or at least (`>=`) `value`. */
+/** A threshold from spec §5: the value must be below (`<`) or at least (`>=`) `value`. */
 export interface Target {
   op: '<' | '>=';
   value: number;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick | --sizes N,N | --only NAME | --out FILE]`: runs the benchmarks of
- * SPEC §5 beside their baselines, prints a table and writes bench/results/latest.json (plus a dated
+ * spec §5 beside their baselines, prints a table and writes bench/results/latest.json (plus a dated
  * copy for a complete run).
  */
 import path from 'node:path';

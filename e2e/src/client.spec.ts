@@ -1,7 +1,7 @@
 /**
  * The online client with the real binaries over HTTP (ISSUE 5 "Done when"): alice, bob, carol and
  * dave; user and role shares; masking; a 2-of-2 seal; exit codes 2/3/4/5/7/8; tampered ciphertext;
- * and the JSON shapes of SPEC §3.2.
+ * and the JSON shapes of spec §3.2.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

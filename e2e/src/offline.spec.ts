@@ -35,7 +35,7 @@ describe('offline e2e: the demo', () => {
     assert.deepEqual(w.offlineFiles('bob'), []);
     assert.deepEqual(w.offlineFiles('alice'), []);
 
-    // The first manual sync (R3) with its JSON shape (SPEC §3.2) and, without --json, the notice (R10).
+    // The first manual sync (R3) with its JSON shape (spec §3.2) and, without --json, the notice (R10).
     const s1 = await w.ok('bob', ['offline', 'sync', '--json']);
     assert.deepEqual(Object.keys(s1.json).sort(), ['added', 'cursor', 'db', 'durationMs', 'removed', 'total', 'updated']);
     assert.equal(s1.json.db, 'main');
@@ -74,6 +74,7 @@ describe('offline e2e: the demo', () => {
     // R11: list/search/show/copy from the offline copy.
     const found = await w.ok('bob', ['search', 'payroll', '--json']);
     assert.equal(found.json.source, 'offline');
+    assert.match(found.stderr, /^warning: server unreachable \(.*\): using the offline database$/m, 'the fallback notice is a warning: on stderr, also without a terminal');
     assert.deepEqual(found.json.records.map((r: { name: string }) => r.name), ['Payroll Portal']);
     const all = await w.ok('bob', ['list', '--json']);
     assert.deepEqual(all.json.records.map((r: { name: string }) => r.name).sort(), ['Bob own', 'Kitchen Router Admin', 'Payroll Portal']);

@@ -3,7 +3,7 @@
  * on the synced client's home (node start-up, module loading, Argon2id key derivation, opening the
  * offline file, decrypting every header, searching, printing), median of runs; beside
  * keepassxc_open_search_ms on a KDBX 4 file holding the same records. cli_offline_list_ms: `list`
- * of 1k records the same way (SPEC §5: < 400 ms including key derivation).
+ * of 1k records the same way (spec §5: < 400 ms including key derivation).
  */
 import path from 'node:path';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Entry of the `safehold` binary. `--version` answers from here without loading anything heavy
- * (SPEC §5: cold start < 150 ms); everything else is imported on demand.
+ * (spec §5: cold start < 150 ms); everything else is imported on demand.
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,4 +1,4 @@
-/** The `safehold` command line: global options, the command registry, errors and exit codes (SPEC §3). */
+/** The `safehold` command line: global options, the command registry, errors and exit codes (spec §3). */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Cli, type CliIo } from './runtime.js';
@@ -33,7 +33,7 @@ export function buildProgram(cli: Cli): Command {
       writeOut: (s) => cli.io.stdout.write(s),
       writeErr: (s) => cli.io.stderr.write(s),
       outputError: () => {
-        /* printed by runCli in the SPEC's format */
+        /* printed by runCli in the spec's format */
       },
     })
     .addHelpText(
@@ -71,7 +71,7 @@ function commandPath(c: Command): string[] {
 }
 
 const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db']);
-/** Commands whose own `--user` names a grantee, not the account (SPEC §3.2 `share ID --user U`). */
+/** Commands whose own `--user` names a grantee, not the account (spec §3.2 `share ID --user U`). */
 const GRANTEE_USER_COMMANDS = new Set(['share', 'unshare']);
 
 /**

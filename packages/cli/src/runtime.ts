@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ClientContext, Home, SafeholdEvents, AccountFile } from '@safehold/sdk';
 import { passwordReader } from './password.js';
 
-/** The global options of SPEC §3.2. */
+/** The global options of spec §3.2. */
 export interface GlobalOptions {
   home?: string;
   server?: string;

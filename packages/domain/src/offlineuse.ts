@@ -1,5 +1,5 @@
 /**
- * The client's side of leases and wipe orders (SPEC §2 E1, E2; §4): may the offline database be used,
+ * The client's side of leases and wipe orders (spec §2 E1, E2; §4): may the offline database be used,
  * and is a lease or a wipe order genuine? Pure, no I/O. Signature checking takes
  * the verify function as a parameter, so this module stays free of crypto dependencies.
  */

@@ -1,6 +1,6 @@
 /**
  * The one error type of Safehold. `code` is stable (scripts and the HTTP API depend on it);
- * the table maps each code to its HTTP status and to the CLI exit code of SPEC §3.
+ * the table maps each code to its HTTP status and to the CLI exit code of spec §3.
  * A message never contains a secret, a token or key material.
  */
 export const ERROR_CODES = {
@@ -63,7 +63,7 @@ export class SafeholdError extends Error {
   get status(): number {
     return ERROR_CODES[this.code].status;
   }
-  /** CLI exit code for this error (SPEC §3). */
+  /** CLI exit code for this error (spec §3). */
   get exitCode(): number {
     return ERROR_CODES[this.code].exit;
   }

@@ -27,7 +27,7 @@ export type RecordPart = 'header' | 'secret';
 
 const enc = new TextEncoder();
 
-/** Associated data of a record part: binds record id, part and revision id (SPEC §4). */
+/** Associated data of a record part: binds record id, part and revision id (spec §4). */
 export function partAad(record: RecordId | string, part: RecordPart, revision: RevisionId | string): Uint8Array {
   return enc.encode(`safehold/v1/record/${record}/part/${part}/revision/${revision}`);
 }

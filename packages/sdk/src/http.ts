@@ -1,6 +1,6 @@
 /**
  * The SDK's HTTP client for the Safehold API (node:http/https, so the CLI starts fast).
- * Maps transport failures and error bodies onto SafeholdError with the codes of SPEC §3.
+ * Maps transport failures and error bodies onto SafeholdError with the codes of spec §3.
  */
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
@@ -28,7 +28,7 @@ export interface ApiClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 (the /v1 prefix is added here). */
   baseUrl: string;
   token?: string | null;
-  /** No connection within this time counts as unreachable (SPEC §3). */
+  /** No connection within this time counts as unreachable (spec §3). */
   connectTimeoutMs?: number;
   /** Whole-request timeout once connected. */
   requestTimeoutMs?: number;

@@ -1,4 +1,4 @@
-/** Other users' public keys, pinned on first use (SPEC §4); a changed key is refused until `trust`. */
+/** Other users' public keys, pinned on first use (spec §4); a changed key is refused until `trust`. */
 import { constantTimeEqual, fromB64, sha256, toB64 } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import type { ClientContext } from './context.js';

@@ -1,6 +1,6 @@
 /**
  * Encryption of a record's two parts (header and secret), each under its own random key, with
- * associated data binding record id, part and revision id (SPEC §4), and the view built from them.
+ * associated data binding record id, part and revision id (spec §4), and the view built from them.
  */
 import { decrypt, encrypt, fromB64, fromUtf8, toB64, utf8 } from '@safehold/crypto';
 import { SafeholdError, partAad, type HeaderPlain, type RecordPart, type SecretPlain } from '@safehold/protocol';
@@ -14,7 +14,7 @@ export interface RecordField {
   value?: string;
 }
 
-/** A record as SPEC §3.2 prints it (no secrets). */
+/** A record as spec §3.2 prints it (no secrets). */
 export interface RecordView {
   id: string;
   name: string;
@@ -35,7 +35,7 @@ export interface RevealedView extends RecordView {
   password: string;
 }
 
-/** The integrity error of SPEC §4 for a record whose ciphertext or key did not authenticate. */
+/** The integrity error of spec §4 for a record whose ciphertext or key did not authenticate. */
 export function integrityError(recordId: string): SafeholdError {
   return new SafeholdError(
     'integrity',

@@ -7,7 +7,7 @@ import { encryptPart, integrityError, toView, type RecordView } from './recordcr
 import { fetchRoles, holderPublicKey } from './sharing.js';
 import { checkRecordId, dbPath, getRecord } from './vault.js';
 
-/** A release request as SPEC §3.2 prints it. */
+/** A release request as spec §3.2 prints it. */
 export interface ReleaseView {
   id: string;
   record: string;

@@ -247,7 +247,7 @@ function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: str
   return { account, userKey, authKey, sessionKey };
 }
 
-/** Registers with an invite: makes the keys, uploads only what SPEC §4 allows, pins the server key, logs in. */
+/** Registers with an invite: makes the keys, uploads only what spec §4 allows, pins the server key, logs in. */
 export async function register(opts: SessionOptions & { server: string; user: string; invite: string }): Promise<ClientContext> {
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;

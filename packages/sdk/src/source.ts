@@ -40,7 +40,7 @@ export function serverSource(ctx: ClientContext): RecordSource {
   };
 }
 
-/** A source that reads from the server and falls back to the offline database (SPEC §3.2). */
+/** A source that reads from the server and falls back to the offline database (spec §3.2). */
 class FallbackSource implements RecordSource {
   kind: 'server' | 'offline';
   private current: RecordSource;

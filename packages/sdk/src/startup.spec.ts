@@ -1,5 +1,5 @@
 /**
- * Start-up cost is part of the offline contract (SPEC §5: `list` of 1k records from the offline
+ * Start-up cost is part of the offline contract (spec §5: `list` of 1k records from the offline
  * database under 400 ms, key derivation included). zod alone costs more to load than the rest of the
  * CLI, so the SDK loads the wire schemas only at the first server answer it checks: importing the SDK
  * (what every offline command does) must not load them.

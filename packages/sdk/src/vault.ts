@@ -75,7 +75,7 @@ export function maskedForMe(view: Pick<RecordView, 'masked' | 'rights'>): boolea
   return view.masked && !view.rights.includes('authorize');
 }
 
-/** Throws the SPEC §3.2 refusal (masked / sealed, exit 5) unless the secret may be displayed. */
+/** Throws the spec §3.2 refusal (masked / sealed, exit 5) unless the secret may be displayed. */
 export function assertRevealable(view: Pick<RecordView, 'id' | 'masked' | 'sealed' | 'rights'>, secret: SecretPlain | null): asserts secret is SecretPlain {
   if (maskedForMe(view)) {
     throw new SafeholdError('masked', `record ${view.id} is masked for you: its secret can be copied but not displayed`);
@@ -150,7 +150,7 @@ async function openWire(ctx: ClientContext, wire: RecordWire, withSecret: boolea
   }
 }
 
-/** Key adoption (SPEC §4): re-wrap a shared key under the own user key and upload it. Best effort. */
+/** Key adoption (spec §4): re-wrap a shared key under the own user key and upload it. Best effort. */
 async function adoptKeys(ctx: ClientContext, opened: OpenedRecord): Promise<void> {
   const { wire, keys } = opened;
   if (!keys.shared || !keys.secretKey || wire.sealed) return;

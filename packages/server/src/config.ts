@@ -16,7 +16,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   windowMs: 15 * 60 * 1000,
 };
 
-/** Session lifetime: short-lived tokens (SPEC §4). */
+/** Session lifetime: short-lived tokens (spec §4). */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** Invite codes expire after a week. */
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;

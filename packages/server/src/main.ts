@@ -1,7 +1,7 @@
 /**
- * `safehold-server`: the server (`start`) and the Server Manager (SPEC §3.1). Every command opens the
+ * `safehold-server`: the server (`start`) and the Server Manager (spec §3.1). Every command opens the
  * storage (applying pending migrations), does one thing and prints a short line, or JSON with --json.
- * Errors: `error: <message>` on stderr (a JSON error object under --json) with the SPEC exit code.
+ * Errors: `error: <message>` on stderr (a JSON error object under --json) with the spec's exit code.
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Crypto-shredding of an offline database (SPEC §4 "The offline file"): the wrapped file key is
+ * Crypto-shredding of an offline database (spec §4 "The offline file"): the wrapped file key is
  * destroyed FIRST (overwritten, fsynced, deleted), so that once that step is durable nothing left on
  * the disk can be decrypted, even with the master password; then the files are deleted and a small
  * tombstone (no secrets) is left for `offline status`.

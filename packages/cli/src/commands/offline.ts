@@ -1,4 +1,4 @@
-/** `safehold offline sync|status|settings|list|remove` (SPEC §3.2, the Offline Add-on). */
+/** `safehold offline sync|status|settings|list|remove` (spec §3.2, the Offline Add-on). */
 import type { Command } from 'commander';
 import type { Home, AccountFile, OfflineStatus } from '@safehold/sdk';
 import type { Cli } from '../runtime.js';

@@ -1,5 +1,5 @@
 /**
- * Local management of offline databases: status (SPEC §3.2 `offline status`), the list of every
+ * Local management of offline databases: status (spec §3.2 `offline status`), the list of every
  * offline database on this device (`offline list`, R7), settings with moving the files (R8), remove.
  * All of it works without the server and without the master password.
  */
@@ -21,7 +21,7 @@ export interface AccountScope {
   device: string;
 }
 
-/** SPEC §3.2 `offline status --json` (plus `exists`, `wiped`, `source`). */
+/** spec §3.2 `offline status --json` (plus `exists`, `wiped`, `source`). */
 export interface OfflineStatus {
   db: string;
   enabled: boolean;

@@ -27,7 +27,7 @@ import { requireDb } from '../context.js';
 import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
 import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
 
-/** SPEC §3.2 `offline sync --json`. */
+/** spec §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
   db: string;
   added: number;
@@ -76,7 +76,7 @@ export async function syncOffline(ctx: ClientContext, opts: OfflineSyncOptions):
 
 /**
  * Records per page the client asks for. With the next page requested while one is applied, two pages
- * are in memory at once; 1000 keeps a 100k first sync under SPEC §5's 200 MB RSS (2000 peaked at
+ * are in memory at once; 1000 keeps a 100k first sync under spec §5's 200 MB RSS (2000 peaked at
  * ~210 MiB) at no cost in speed (the server's per-request overhead is small next to 1000 records).
  */
 const SYNC_PAGE = Math.min(1000, MAX_SYNC_LIMIT);
@@ -250,7 +250,7 @@ class SyncRun {
     return { records: out, removed };
   }
 
-  /** Key adoption on the server (SPEC §4), best effort, in batches. */
+  /** Key adoption on the server (spec §4), best effort, in batches. */
   private async adopt(items: AdoptItem[]): Promise<void> {
     if (this.adoptOff || items.length === 0) return;
     try {

@@ -1,5 +1,5 @@
 /**
- * The Server Manager's operations (SPEC §3.1), on storage directly. Used by the `safehold-server`
+ * The Server Manager's operations (spec §3.1), on storage directly. Used by the `safehold-server`
  * binary and by the testkit in process. Every action is audited with actor 'admin'. Nothing is
  * cached, so a running server sees each change at its next request.
  */
