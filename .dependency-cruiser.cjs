@@ -52,6 +52,20 @@ module.exports = {
       to: { path: pkg('testkit') },
     },
     {
+      name: 'no-undeclared-npm-dependency',
+      severity: 'error',
+      comment: 'A package imports only npm packages its package.json declares (workspace packages: scripts/check-deps.mjs).',
+      from: { path: '^packages/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'production-not-to-dev-dependency',
+      severity: 'error',
+      comment: 'Production code does not import a devDependency (a published package would miss it).',
+      from: { path: '^packages/[^/]+/src/', pathNot: '\\.spec\\.ts$' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'Every import resolves (a typo or an undeclared package shows up here).',
@@ -62,7 +76,8 @@ module.exports = {
   options: {
     tsPreCompilationDeps: true,
     doNotFollow: { path: '(^|/)node_modules/' },
-    exclude: { path: '(^|/)(node_modules|dist|\\.cache|results)/' },
+    // Build output, caches and nested node_modules of the scanned folders; npm packages stay in the graph (not followed).
+    exclude: { path: '^(packages/[^/]+|e2e|bench|scripts)/(dist|node_modules|\\.cache|results)/' },
     tsConfig: { fileName: 'tsconfig.depcruise.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
