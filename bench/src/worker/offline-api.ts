@@ -1,10 +1,7 @@
 /**
- * The SDK's Offline Add-on functions the benchmarks call, found in @safehold/sdk (or, while its
- * index does not export them yet, in the sdk's compiled offline modules). A missing one is reported
- * as "not available", never worked around.
+ * The SDK's Offline Add-on functions the benchmarks call, from @safehold/sdk's public exports only
+ * (never its internal modules). A missing one is reported as "not available", never worked around.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ClientContext, Home, RecordView } from '@safehold/sdk';
 
 export interface OfflineSyncResultLike {
@@ -37,22 +34,12 @@ export class MissingApi extends Error {}
 
 type Mod = Record<string, unknown>;
 
-async function load(root: string, file: string): Promise<Mod> {
-  try {
-    return (await import(pathToFileURL(path.join(root, 'packages/sdk/dist', file)).href)) as Mod;
-  } catch {
-    return {};
-  }
-}
-
-export async function offlineApi(root: string): Promise<OfflineApi> {
+/** `_root` (the repository root) is kept for the callers; the SDK is the one @safehold/sdk resolves to. */
+export async function offlineApi(_root: string): Promise<OfflineApi> {
   const sdk = (await import('@safehold/sdk')) as unknown as Mod;
-  const syncMod = await load(root, 'offline/sync.js');
-  const unlockMod = await load(root, 'offline/unlock.js');
-  const sourceMod = await load(root, 'offline/source.js');
-  const syncOffline = sdk['syncOffline'] ?? syncMod['syncOffline'];
-  const unlockOffline = sdk['unlockOffline'] ?? unlockMod['unlockOffline'];
-  const Source = sdk['OfflineRecordSource'] ?? sourceMod['OfflineRecordSource'];
+  const syncOffline = sdk['syncOffline'];
+  const unlockOffline = sdk['unlockOffline'];
+  const Source = sdk['OfflineRecordSource'];
   const missing: string[] = [];
   if (typeof syncOffline !== 'function') missing.push('syncOffline');
   if (typeof unlockOffline !== 'function') missing.push('unlockOffline');
