@@ -52,6 +52,13 @@ module.exports = {
       to: { path: pkg('testkit') },
     },
     {
+      name: 'public-entry-points-only',
+      severity: 'error',
+      comment: 'Another package is reached by its name (its package.json exports), never by a path into its src or dist; e2e and bench included.',
+      from: { path: '^(packages/[^/]+|e2e|bench|scripts)/' },
+      to: { path: '^packages/', pathNot: '^$1/', dependencyTypesNot: ['aliased-tsconfig-paths'] },
+    },
+    {
       name: 'no-undeclared-npm-dependency',
       severity: 'error',
       comment: 'A package imports only npm packages its package.json declares (workspace packages: scripts/check-deps.mjs).',
