@@ -50,7 +50,7 @@ export function Editor({ detail, offline, onDone }: { detail: Detail | null; off
         onDone(a.record.id);
       }
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'conflict') setConflict(true);
+      if (e instanceof ApiError && (e.code === 'stale_revision' || e.code === 'conflict')) setConflict(true);
       setError(messageOf(e));
     } finally {
       setBusy(false);

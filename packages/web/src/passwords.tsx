@@ -56,9 +56,9 @@ export function Passwords({ status }: { status: Status }) {
             Search
             <input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="name, user name, URL, tags, notes" />
           </label>
-          <label>
-            Tag
-            <select value={tag} disabled={offline} onChange={(e) => setTag((e.target as HTMLSelectElement).value)} title={offline ? 'The tag filter needs the server' : undefined}>
+          <div class="field">
+            <label for="tag-filter">Tag</label>
+            <select id="tag-filter" value={tag} disabled={offline} onChange={(e) => setTag((e.target as HTMLSelectElement).value)} title={offline ? 'The tag filter needs the server' : undefined}>
               <option value="">All</option>
               {(list?.tags ?? []).map((t) => (
                 <option key={t} value={t}>
@@ -66,7 +66,7 @@ export function Passwords({ status }: { status: Status }) {
                 </option>
               ))}
             </select>
-          </label>
+          </div>
           <button type="button" disabled={offline} onClick={() => setMode({ kind: 'new' })}>
             New record
           </button>

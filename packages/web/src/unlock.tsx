@@ -73,16 +73,16 @@ export function Unlock() {
             </p>
           )}
           {current && current.databases.length > 1 ? (
-            <label>
-              Database
-              <select value={db} onChange={(e) => setDb((e.target as HTMLSelectElement).value)}>
+            <div class="field">
+              <label for="unlock-db">Database</label>
+              <select id="unlock-db" value={db} onChange={(e) => setDb((e.target as HTMLSelectElement).value)}>
                 {current.databases.map((d) => (
                   <option key={d} value={d}>
                     {d}
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           ) : null}
           <label>
             Master password
