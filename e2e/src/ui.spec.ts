@@ -112,6 +112,8 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await page.getByRole('button', { name: 'Reveal password' }).click();
   await page.getByText(PLAIN_PW).waitFor();
   await page.getByRole('button', { name: 'Hide password' }).click();
+  await search.fill('');
+  await page.getByText(`${BULK + 3} records`).waitFor();
   await shot(page, 'passwords');
 
   // --- a masked record: copy yes, reveal no; its secret never reaches the page.
@@ -148,6 +150,8 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await page.getByRole('button', { name: 'Synchronise offline now' }).click();
   const bar = page.getByRole('status').getByRole('progressbar');
   await bar.waitFor();
+  // For the picture: once the total is known (a fast machine may finish first, which the assertions below allow).
+  await page.locator('[role=status] [role=progressbar][aria-valuemax]').waitFor({ timeout: 10_000 }).catch(() => undefined);
   await shot(page, 'sync-progress');
   const status = page.getByRole('status');
   await status.getByText(`offline sync completed: ${BULK + 2} added, 0 updated, 0 removed, ${BULK + 2} total`).waitFor({ timeout: 60_000 });
@@ -191,6 +195,12 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await page.getByLabel('Username', { exact: true }).fill('hostmaster');
   await page.getByRole('button', { name: 'Save' }).click();
   await status.getByText(`offline sync completed: 0 added, 1 updated, 0 removed, ${BULK + 3} total`).waitFor();
+
+  // --- delete (after a confirmation): the after-save sync removes it offline too.
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await status.getByText(`offline sync completed: 0 added, 0 updated, 1 removed, ${BULK + 2} total`).waitFor();
+  await page.getByText('Pick a record to see it.').waitFor();
 
   // --- a stale revision is shown as a conflict, never a silent overwrite.
   await openRecord(page, 'Billing portal');
@@ -244,6 +254,8 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await master.fill(w.password('alice'));
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Passwords' }).waitFor();
+  // the after-login sync of the sign-in (R9)
+  await status.getByText(`offline sync completed: 0 added, 0 updated, 0 removed, ${BULK + 2} total`).waitFor();
 
   // --- the idle lock (1 minute = 3 s here).
   await page.getByRole('button', { name: 'Account' }).click();

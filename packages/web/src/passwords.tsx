@@ -54,7 +54,7 @@ export function Passwords({ status }: { status: Status }) {
         <div class="toolbar">
           <label class="grow">
             Search
-            <input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="name, user name, URL, tags, notes" />
+            <input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} placeholder="name, user, URL, tag, notes" />
           </label>
           <div class="field">
             <label for="tag-filter">Tag</label>

@@ -17,9 +17,9 @@ function ago(iso: string, now: number): string {
 
 function daysLeft(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
-  if (ms <= 0) return `the offline copy expired on ${iso.slice(0, 10)}`;
+  if (ms <= 0) return `the local copy expired on ${iso.slice(0, 10)}`;
   const d = Math.floor(ms / 86_400_000);
-  return d >= 1 ? `${d} day${d === 1 ? '' : 's'} left before the copy expires` : 'less than a day left before the copy expires';
+  return d >= 1 ? `${d} day${d === 1 ? '' : 's'} left before the local copy expires` : 'less than a day left before the local copy expires';
 }
 
 export function StatusBar({ status }: { status: Status }) {
@@ -51,6 +51,7 @@ export function StatusBar({ status }: { status: Status }) {
         <span class={status.last.ok ? 'notice' : 'notice failed'}>{status.last.message}</span>
       ) : null}
       {status.unlocked && status.lastSync ? <span>{ago(status.lastSync, now)}</span> : null}
+      {status.unlocked && !status.lastSync && !s.running && status.source === 'server' ? <span>no local copy yet: Account → Synchronise offline now</span> : null}
       {status.unlocked && status.expiresAt ? <span>{daysLeft(status.expiresAt, now)}</span> : null}
       {status.unlocked && status.source === 'offline' ? (
         <span>{status.offlineProblem ?? 'server unreachable: records and search only'}</span>

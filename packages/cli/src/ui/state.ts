@@ -148,6 +148,7 @@ export class UiState {
     if (this.ctx) this.sdk.zeroContext(this.ctx);
     const was = this.ctx !== null;
     this.ctx = null;
+    this.last = null;
     this.source = 'server';
     if (was) this.bump();
   }
