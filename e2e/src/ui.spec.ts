@@ -91,6 +91,8 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await master.press('Enter');
   await page.getByRole('button', { name: 'Passwords' }).waitFor();
   await page.getByText(`${BULK + 3} records`).waitFor();
+  const inDom = await page.getByRole('listitem').count();
+  assert.ok(inDom > 5 && inDom < 60, `the list is virtualised: ${inDom} of ${BULK + 3} rows in the DOM`);
 
   // --- search matches what the CLI's search matches; the tag filter (online).
   const search = page.getByLabel('Search', { exact: true });
@@ -239,6 +241,14 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await page.getByRole('button', { name: 'Account' }).click();
   assert.equal(await page.getByRole('button', { name: 'Synchronise offline now' }).isDisabled(), true);
   await page.getByText('Synchronising needs the server.').waitFor();
+  // unlocking with the server unreachable opens the offline database
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await master.fill(w.password('alice'));
+  await master.press('Enter');
+  await offlineBadge.waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Passwords' }).click();
+  await page.getByText(`${BULK + 2} records`).waitFor();
+  await page.getByRole('button', { name: 'Account' }).click();
 
   // --- the server is back: online again without a reload.
   await w.startServer();

@@ -19,7 +19,7 @@ function daysLeft(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
   if (ms <= 0) return `the local copy expired on ${iso.slice(0, 10)}`;
   const d = Math.floor(ms / 86_400_000);
-  return d >= 1 ? `${d} day${d === 1 ? '' : 's'} left before the local copy expires` : 'less than a day left before the local copy expires';
+  return d >= 1 ? `${d} day${d === 1 ? '' : 's'} left before the local copy expires` : 'the local copy expires within a day';
 }
 
 export function StatusBar({ status }: { status: Status }) {
@@ -54,7 +54,7 @@ export function StatusBar({ status }: { status: Status }) {
       {status.unlocked && !status.lastSync && !s.running && status.source === 'server' ? <span>no local copy yet: Account → Synchronise offline now</span> : null}
       {status.unlocked && status.expiresAt ? <span>{daysLeft(status.expiresAt, now)}</span> : null}
       {status.unlocked && status.source === 'offline' ? (
-        <span>{status.offlineProblem ?? 'server unreachable: records and search only'}</span>
+        <span class="problem">{status.offlineProblem ?? 'server unreachable: records and search only'}</span>
       ) : null}
       {!status.unlocked ? <span>Locked</span> : null}
     </div>
