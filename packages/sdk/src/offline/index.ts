@@ -68,3 +68,4 @@ export { readSettings, defaultSettings, offlineDir, parseOnOff, parseInterval, D
 export { checkThrottle, noteUnlock, delayAfter, FREE_ATTEMPTS } from './throttle.js';
 export { locate, type OfflineTarget } from './locate.js';
 export { applyWipeOrder, fetchAndApplyOrders } from './wipe.js';
+export { withSyncLock, syncLockPath, type SyncLockOptions } from './synclock.js';

@@ -26,6 +26,7 @@ import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
 import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
+import { syncLockPath, withSyncLock } from './synclock.js';
 
 /** spec §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
@@ -57,6 +58,15 @@ type AdoptItem = AdoptBatchRequest['keys'][number];
 export async function syncOffline(ctx: ClientContext, opts: OfflineSyncOptions): Promise<OfflineSyncResult | null> {
   const db = requireDb(ctx);
   const target = locate(ctx.home, ctx.account.server, ctx.account.user, db, ctx.device.id);
+  // A trigger with no offline database does nothing, and creates nothing (not even the lock's directory).
+  if (!opts.create && !hasOfflineDatabase(target)) return null;
+  // Never two syncs of one offline database at once, whoever starts them (UI, agent, CLI).
+  return withSyncLock(syncLockPath(target), () => syncLocked(ctx, opts, db, target), {
+    onWait: (pid) => ctx.events.notice(`waiting for the offline sync already running${pid ? ` (process ${pid})` : ''}`),
+  });
+}
+
+async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: string, target: OfflineTarget): Promise<OfflineSyncResult | null> {
   const sidecar = readSidecar(target.paths.sidecar);
   const mainExists = sidecar !== null && existsSync(target.paths.file);
   if (!mainExists && !opts.create) return null;
@@ -325,4 +335,9 @@ class SyncRun {
     }
     removeIfExists(paths.tombstone);
   }
+}
+
+/** Whether an offline database exists for the target (a trigger creates none). */
+function hasOfflineDatabase(target: OfflineTarget): boolean {
+  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
 }

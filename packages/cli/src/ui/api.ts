@@ -1,0 +1,232 @@
+/**
+ * The JSON API the page calls (under /api). Answers carry decrypted views for display and never a key;
+ * a secret only from `reveal`, and only where the user may display it (never masked, never sealed
+ * without a release). Copying happens here, in the local process.
+ */
+import type { IncomingMessage } from 'node:http';
+import { SafeholdError } from '@safehold/protocol';
+import type { RecordView } from '@safehold/sdk';
+import type { UiState } from './state.js';
+import { copyToClipboard } from '../clipboard.js';
+
+/** One API answer: status and JSON body. */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+type Body = Record<string, unknown>;
+
+const CLEAR_AFTER_SECONDS = 30;
+
+function str(b: Body, k: string, required = true): string {
+  const v = b[k];
+  if (typeof v === 'string') return v;
+  if (v === undefined && !required) return '';
+  throw new SafeholdError('bad_request', `"${k}" must be a string`);
+}
+
+function strList(b: Body, k: string): string[] {
+  const v = b[k];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new SafeholdError('bad_request', `"${k}" must be a list of strings`);
+  return v as string[];
+}
+
+/** The list item of a record: what a row shows. */
+function row(v: RecordView): Body {
+  return { id: v.id, name: v.name, username: v.username, url: v.url, tags: v.tags, masked: v.masked, sealed: v.sealed };
+}
+
+/** HTTP status of an SDK error (its CLI exit code, SPEC §3). 401 is kept for "no session cookie". */
+export function httpStatusOf(e: SafeholdError): number {
+  switch (e.exitCode) {
+    case 2:
+      return 400;
+    case 3:
+      return 422;
+    case 4:
+      return 404;
+    case 5:
+      return 403;
+    case 6:
+      return 409;
+    case 7:
+      return 503;
+    case 8:
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+/** Reads a JSON body (at most 1 MiB). */
+export async function readBody(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1 << 20) throw new SafeholdError('bad_request', 'request body too large');
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Body;
+  } catch {
+    /* below */
+  }
+  throw new SafeholdError('bad_request', 'the request body must be a JSON object');
+}
+
+/** Routes one API call. `path` is after /api; `query` the search parameters. */
+export async function handleApi(state: UiState, method: string, path: string, query: URLSearchParams, body: Body, env: NodeJS.ProcessEnv): Promise<ApiAnswer> {
+  const sdk = state.sdk;
+  const ok = (b: unknown): ApiAnswer => ({ status: 200, body: b });
+  const parts = path.split('/').filter(Boolean);
+  const [a, b, c] = parts;
+
+  if (method === 'GET' && a === 'status') return ok(state.status());
+  if (method === 'GET' && a === 'accounts') return ok({ accounts: state.accounts() });
+  if (method === 'POST' && a === 'unlock') {
+    await state.unlock({ server: str(body, 'server'), user: str(body, 'user'), db: str(body, 'db', false) || null, password: str(body, 'password') });
+    return ok(state.status());
+  }
+  if (method === 'POST' && a === 'accounts') {
+    const invite = str(body, 'invite', false);
+    await state.addAccount({ server: str(body, 'server'), user: str(body, 'user'), password: str(body, 'password'), ...(invite ? { invite } : {}) });
+    return ok(state.status());
+  }
+  if (method === 'POST' && a === 'lock') {
+    state.lock();
+    return ok(state.status());
+  }
+  if (method === 'POST' && a === 'generate') {
+    const { generatePassword } = await import('@safehold/crypto');
+    const length = Number(body.length ?? 20);
+    if (!Number.isInteger(length) || length < 4 || length > 1024) throw new SafeholdError('bad_request', 'the length must be a whole number from 4 to 1024');
+    const sets = strList(body, 'sets');
+    const known = ['lower', 'upper', 'digits', 'symbols'];
+    if (sets.length === 0 || !sets.every((s) => known.includes(s))) throw new SafeholdError('bad_request', `pick at least one character set (${known.join(', ')})`);
+    return ok({ password: generatePassword(length, sets as Array<'lower' | 'upper' | 'digits' | 'symbols'>) });
+  }
+
+  if (a === 'records') {
+    const ctx = state.need();
+    if (method === 'GET' && !b) {
+      let list: readonly RecordView[] = await state.list();
+      const tag = query.get('tag') ?? '';
+      if (tag) {
+        if (state.source === 'offline') throw new SafeholdError('unreachable', 'the tag filter needs the server (offline mode offers records and search only)');
+        list = list.filter((r) => sdk.hasTag(r, tag));
+      }
+      const q = query.get('q') ?? '';
+      if (q.trim()) list = sdk.searchRecords(list, q);
+      const tags = state.source === 'server' ? [...new Set((await state.list()).flatMap((r) => r.tags))].sort() : [];
+      return ok({ records: list.map(row), source: state.source, tags });
+    }
+    if (method === 'POST' && !b) {
+      state.needServer('saving a record');
+      const view = await sdk.createRecord(ctx, {
+        name: str(body, 'name'),
+        username: str(body, 'username', false),
+        password: str(body, 'password', false),
+        url: str(body, 'url', false),
+        notes: str(body, 'notes', false),
+        tags: strList(body, 'tags'),
+        masked: body.masked === true,
+      });
+      state.saved();
+      return ok({ record: view });
+    }
+    if (!b) throw new SafeholdError('not_found', 'no such API call');
+    if (method === 'GET' && !c) {
+      const r = await state.recordSource().get(b);
+      let history: unknown[] = [];
+      if (state.source === 'server') {
+        try {
+          history = (await sdk.recordHistory(ctx, b, { reveal: false })).revisions.map((h) => ({ revision: h.revision, updatedAt: h.updatedAt, updatedBy: h.updatedBy, name: h.name }));
+        } catch {
+          history = [];
+        }
+      }
+      return ok({ record: r.view, canReveal: r.canReveal, canCopy: r.secret !== null, source: state.source, history });
+    }
+    if (method === 'POST' && c === 'reveal') {
+      const r = await state.recordSource().get(b);
+      const secret = sdk.revealableSecret(r.view, r.secret);
+      return ok({ password: secret.password, fields: secret.fields });
+    }
+    if (method === 'POST' && c === 'copy') {
+      const field = str(body, 'field');
+      if (field !== 'password' && field !== 'username') throw new SafeholdError('bad_request', 'copy takes the field "password" or "username"');
+      const r = await state.recordSource().get(b);
+      const header = r.header ?? { username: r.view.username, url: r.view.url, fields: [] };
+      const value = sdk.pickValue(r.view, header, r.secret, field);
+      await copyToClipboard(value, CLEAR_AFTER_SECONDS, env);
+      return ok({ copied: true, field, clearAfter: CLEAR_AFTER_SECONDS });
+    }
+    if (method === 'PUT' && !c) {
+      state.needServer('saving a record');
+      const changes = {
+        name: str(body, 'name'),
+        username: str(body, 'username', false),
+        url: str(body, 'url', false),
+        notes: str(body, 'notes', false),
+        tags: strList(body, 'tags'),
+        ...(typeof body.password === 'string' ? { password: body.password } : {}),
+      };
+      const base = str(body, 'baseRevision');
+      const view = await sdk.editRecord(ctx, b, changes, { baseRevision: base });
+      state.saved();
+      return ok({ record: view });
+    }
+    if (method === 'DELETE' && !c) {
+      state.needServer('deleting a record');
+      await sdk.removeRecord(ctx, b);
+      state.saved();
+      return ok({ id: b, removed: true });
+    }
+  }
+
+  if (a === 'offline') {
+    const ctx = state.need();
+    const db = sdk.requireDb(ctx);
+    const scope = { home: ctx.home, server: ctx.account.server, user: ctx.account.user, db, device: ctx.device.id };
+    if (method === 'GET' && !b) {
+      let info = null;
+      if (state.source === 'server') {
+        try {
+          info = await ctx.api.request('GET', `/db/${encodeURIComponent(db)}/offline`, { schema: 'OfflineInfo' });
+        } catch {
+          info = null;
+        }
+      }
+      return ok({ status: sdk.offlineStatus(scope, info), databases: sdk.listOfflineDatabases(ctx.home), idleLockMinutes: state.idleLockMinutes() });
+    }
+    if (method === 'POST' && b === 'sync') {
+      state.needServer('an offline sync');
+      const res = await state.runSync('manual');
+      return ok({ result: res });
+    }
+    if (method === 'POST' && b === 'settings') {
+      const change = {
+        ...(typeof body.afterSave === 'boolean' ? { afterSave: body.afterSave } : {}),
+        ...(typeof body.afterLogin === 'boolean' ? { afterLogin: body.afterLogin } : {}),
+        ...(body.intervalMinutes !== undefined ? { intervalMinutes: sdk.parseInterval(String(body.intervalMinutes)) } : {}),
+        ...(typeof body.path === 'string' ? { path: body.path } : {}),
+      };
+      if (body.idleLockMinutes !== undefined) state.setIdleLockMinutes(Number(body.idleLockMinutes));
+      sdk.changeSettings(ctx.home, ctx.account.server, ctx.account.user, ctx.device.id, change);
+      state.scheduleInterval();
+      return ok({ status: sdk.offlineStatus(scope, null) });
+    }
+    if (method === 'POST' && b === 'remove') {
+      const target = str(body, 'db', false) || db;
+      if (state.source === 'offline' && target === db) throw new SafeholdError('bad_request', 'the offline database in use cannot be removed while the server is unreachable');
+      const removed = sdk.removeOfflineDatabase({ ...scope, db: target });
+      return ok({ db: target, removed });
+    }
+  }
+  throw new SafeholdError('not_found', 'no such API call');
+}
