@@ -94,7 +94,11 @@ export async function decryptBitwardenExport(doc: Obj, password: string, what: s
       throw new SafeholdError('bad_credentials', 'wrong file password for this Bitwarden export');
     }
     const data = openEncString(String(doc['data']), keys, `${what} data`);
-    if (data === null) throw new SafeholdError('bad_credentials', 'wrong file password for this Bitwarden export');
+    if (data === null) {
+      // The password opened the validation value (when there is one), so the data itself is damaged.
+      if (typeof check === 'string') throw badFile(`${what} data`, 'the encrypted data fails its integrity check (corrupt file)');
+      throw new SafeholdError('bad_credentials', 'wrong file password for this Bitwarden export');
+    }
     const text = data.toString('utf8');
     data.fill(0);
     return text;

@@ -29,7 +29,18 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
         hi = mid - 1;
       }
     }
-    throw badFile(`${what} byte ${lo}`, 'the file is not UTF-8 text (save or export it as UTF-8)');
+    // `lo` bytes decode as a stream; the bad sequence starts at the last complete prefix at most 3 bytes before.
+    let at = lo;
+    for (let c = lo; c >= Math.max(0, lo - 3); c--) {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, c));
+        at = c;
+        break;
+      } catch {
+        // an incomplete sequence ends this prefix
+      }
+    }
+    throw badFile(`${what} byte ${at}`, 'the file is not UTF-8 text (save or export it as UTF-8)');
   }
 }
 
