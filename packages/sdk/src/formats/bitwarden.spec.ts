@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { hashRaw } from '@node-rs/argon2';
-import { SafeholdError } from '@safehold/protocol';
+import type { SafeholdError } from '@safehold/protocol';
 import { readBitwardenJson, writeBitwardenJson } from './bitwarden.js';
 import { encryptBitwardenExport } from './bwcrypto.js';
 import type { PortableRecord } from '../transfer/portable.js';

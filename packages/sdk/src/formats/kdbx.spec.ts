@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kdbxweb from 'kdbxweb';
-import { SafeholdError } from '@safehold/protocol';
+import type { SafeholdError } from '@safehold/protocol';
 import { readKdbx, writeKdbx, KDBX_ARGON2_ITERATIONS, KDBX_ARGON2_MEMORY_BYTES } from './kdbx.js';
 import type { PortableRecord } from '../transfer/portable.js';
 
