@@ -243,4 +243,13 @@ test('export and import: KDBX, CSV, Bitwarden JSON, rights, audit, idempotency, 
   expectExit(await w.client('alice', ['--db', 'peer', 'import', '--format', 'bitwarden-json', truncJson]), 2, 'truncated JSON');
   assert.equal((await w.ok('alice', ['--db', 'peer', 'list', '--json'])).json.records.length, before, 'bad input never half-imports');
   expectExit(await w.client('bob', ['--db', 'peer', 'import', '--format', 'csv', csv]), 4, 'not a member');
+
+  // --- both need the server: exit 7 when it is gone, and no file is left behind
+  await w.stopServer();
+  const off = join(dir, 'offline.kdbx');
+  const ex7 = await w.client('alice', ['export', '--format', 'kdbx', off], { env });
+  expectExit(ex7, 7, 'export offline');
+  assert.match(ex7.stderr, /needs the server/);
+  assert.equal(existsSync(off), false);
+  expectExit(await w.client('alice', ['--db', 'peer', 'import', '--format', 'csv', csv]), 7, 'import offline');
 });

@@ -210,7 +210,7 @@ ${examples('safehold import --format kdbx --dry-run old.kdbx', 'safehold import 
         if (u.attachments > 0) lines.push(`${plural(u.attachments, 'attachment')} not imported (Safehold keeps no attachments yet)`);
         if (u.passwordHistory > 0) lines.push(`${plural(u.passwordHistory, 'password history entry', 'password history entries')} not imported`);
         if (u.passkeys > 0) lines.push(`${plural(u.passkeys, 'passkey')} not imported`);
-        if (s.historyTruncated > 0) lines.push(`${plural(s.historyTruncated, 'older revision')} beyond 100 per record not imported`);
+        if (s.historyTruncated > 0) lines.push(`${plural(s.historyTruncated, 'older revision')} not imported (at most the newest 100 per record, and what fits one request)`);
         return lines.join('\n');
       });
     });

@@ -40,3 +40,21 @@ test('KDBX: a wrong password is bad_credentials, a truncated file bad_request', 
   await assert.rejects(readKdbx(bytes.subarray(0, 200), 'pw', 'f.kdbx'), (e: SafeholdError) => e.code === 'bad_request' && /^f\.kdbx/.test(e.message));
   await assert.rejects(readKdbx(new TextEncoder().encode('not a kdbx'), 'pw', 'f.kdbx'), (e: SafeholdError) => e.code === 'bad_request');
 });
+
+test('KDBX 3.1 (AES-KDF) files read too', async () => {
+  const db = kdbxweb.Kdbx.create(new kdbxweb.Credentials(kdbxweb.ProtectedValue.fromString('pw')), 'old');
+  db.setVersion(3);
+  const g = db.createGroup(db.getDefaultGroup(), 'Work');
+  const e = db.createEntry(g);
+  e.fields.set('Title', 'Legacy');
+  e.fields.set('Password', kdbxweb.ProtectedValue.fromString('old-secret'));
+  e.fields.set('otp', kdbxweb.ProtectedValue.fromString('otpauth://totp/x'));
+  e.fields.set('Department', 'ops');
+  const bytes = new Uint8Array(await db.save());
+  assert.equal(new DataView(bytes.buffer).getUint16(10, true), 3, 'KDBX major version 3');
+  const { records } = await readKdbx(bytes, 'pw');
+  assert.deepEqual(records.map((r) => [r.name, r.password, r.tags, r.fields, r.secretFields]), [
+    ['Legacy', 'old-secret', ['Work'], [{ name: 'Department', value: 'ops' }], [{ name: 'otp', value: 'otpauth://totp/x' }]],
+  ]);
+  assert.match(records[0]?.sourceId ?? '', /^kdbx:/);
+});

@@ -18,6 +18,8 @@ const SOURCE_INFO = 'safehold/v1/import-source';
 const MAX_BATCH_BYTES = 768 * 1024;
 const MAX_BATCH = 500;
 const MAX_HISTORY = 100;
+/** Older revisions of one record together (characters): beyond, the oldest are left out (one request must hold the record). */
+const MAX_HISTORY_CHARS = 384 * 1024;
 const CHECK_BATCH = 5000;
 
 export interface ImportOptions {
@@ -39,7 +41,7 @@ export interface ImportSummary {
   /** The first few names that are (or would be) added. */
   names: string[];
   notes: ParseNotes;
-  /** Older revisions left out beyond the most recent 100 per record. */
+  /** Older revisions left out: beyond the newest 100 of a record, or beyond what one request holds. */
   historyTruncated: number;
 }
 
@@ -79,12 +81,24 @@ export function partsOfContent(c: PortableContent): { header: HeaderPlain; secre
   };
 }
 
+function contentChars(c: PortableContent): number {
+  return JSON.stringify([c.name, c.username, c.password, c.url, c.notes, c.tags, c.fields, c.secretFields]).length;
+}
+
+/** The older revisions that are imported: the newest 100, and only as many as fit one request. */
+export function keptHistory(r: PortableRecord): PortableContent[] {
+  const kept = r.history.slice(-MAX_HISTORY);
+  let total = kept.reduce((n, h) => n + contentChars(h), 0);
+  while (kept.length > 0 && total > MAX_HISTORY_CHARS) total -= contentChars(kept.shift() as PortableContent);
+  return kept;
+}
+
 function encryptRecord(ctx: ClientContext, r: PortableRecord, source: string): { body: ImportRecord; size: number } {
   const id = randomId();
   const headerKey = randomKey();
   const secretKey = randomKey();
   try {
-    const history = r.history.slice(-MAX_HISTORY).map((h) => {
+    const history = keptHistory(r).map((h) => {
       const revision = randomId();
       const p = partsOfContent(h);
       return {
@@ -151,7 +165,7 @@ export async function importVault(ctx: ClientContext, db: string, parsed: Parsed
     kinds: { login: 0, note: 0, card: 0, identity: 0, other: 0 },
     names: todo.slice(0, 5).map((t) => fallbackName(t.r)),
     notes: parsed.notes,
-    historyTruncated: todo.reduce((n, t) => n + Math.max(0, t.r.history.length - MAX_HISTORY), 0),
+    historyTruncated: todo.reduce((n, t) => n + t.r.history.length - keptHistory(t.r).length, 0),
   };
   for (const t of todo) summary.kinds[t.r.kind] += 1;
   if (opts.dryRun) {

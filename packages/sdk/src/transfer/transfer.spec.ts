@@ -116,6 +116,23 @@ describe('import and export through the server', () => {
     ctx.account.db = 'main';
   });
 
+  test('a record the server refuses keeps its code (conflict, exit 8) and its batch is not written at all', async () => {
+    const b64 = (n: number) => 'A'.repeat(n);
+    const rec = (id: string, i: number) => ({
+      id, revision: `R${String(i).padStart(21, '0')}`, header: b64(40), secret: b64(40), keys: { header: b64(40), secret: b64(40) },
+      source: `S${String(i).padStart(42, '0')}`,
+    });
+    const fresh = `F${'0'.repeat(20)}1`;
+    const before = await server.storage.db.selectFrom('records').selectAll().where('id', '=', fresh).execute();
+    assert.equal(before.length, 0);
+    await assert.rejects(
+      alice.ctx.api.request('POST', '/db/main/import', { body: { format: 'csv', records: [rec(fresh, 1), rec(ids.plain, 2)] } }),
+      (e: SafeholdError) => e.code === 'conflict' && e.exitCode === 8,
+    );
+    const after = await server.storage.db.selectFrom('records').selectAll().where('id', '=', fresh).execute();
+    assert.equal(after.length, 0, 'the whole batch rolled back');
+  });
+
   test('import into a database the user is not a member of is not_found (exit 4), before anything is written', async () => {
     const file = { records: [{ name: 'x', username: '', password: '', url: '', notes: '', tags: [], fields: [], secretFields: [], origin: null, sourceId: 'x', kind: 'login' as const, history: [], position: 'line 2' }], notes: emptyNotes() };
     await assert.rejects(importVault(bob.ctx, 'bulk', file, { format: 'csv' }), (e: SafeholdError) => e.code === 'not_found' && e.exitCode === 4);
