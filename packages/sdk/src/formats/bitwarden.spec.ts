@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { hashRaw } from '@node-rs/argon2';
+import { argon2Raw } from '@safehold/crypto';
 import type { SafeholdError } from '@safehold/protocol';
 import { readBitwardenJson, writeBitwardenJson } from './bitwarden.js';
 import { encryptBitwardenExport } from './bwcrypto.js';
@@ -71,14 +71,16 @@ async function handBuilt(password: string, kdf: { type: 0 | 1; iterations: numbe
   const master =
     kdf.type === 0
       ? pbkdf2Sync(password, salt, kdf.iterations, 32, 'sha256')
-      : await hashRaw(Buffer.from(password), {
-          salt: createHash('sha256').update(salt).digest(),
-          memoryCost: (kdf.memory ?? 0) * 1024,
-          timeCost: kdf.iterations,
-          parallelism: kdf.parallelism ?? 1,
-          outputLen: 32,
-          algorithm: 2,
-        });
+      : Buffer.from(
+          await argon2Raw(Buffer.from(password), createHash('sha256').update(salt).digest(), {
+            type: 2,
+            version: 0x13,
+            memoryKiB: (kdf.memory ?? 0) * 1024,
+            iterations: kdf.iterations,
+            parallelism: kdf.parallelism ?? 1,
+            length: 32,
+          }),
+        );
   const expand = (info: string) => createHmac('sha256', master).update(Buffer.concat([Buffer.from(info), Buffer.from([1])])).digest();
   const enc = expand('enc');
   const mac = expand('mac');
