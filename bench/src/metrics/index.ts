@@ -16,6 +16,7 @@ import {
 } from './sync.js';
 import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
+import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
 
 export const METRICS: MetricDef[] = [
   cryptoFloor,
@@ -36,4 +37,7 @@ export const METRICS: MetricDef[] = [
   httpFloor,
   serverLoadSqlite,
   serverLoadPg,
+  keepassxcExport,
+  exportKdbx,
+  importBitwardenJson,
 ];

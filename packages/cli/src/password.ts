@@ -37,7 +37,7 @@ function readStdinLines(): string[] {
 }
 
 /** Hidden prompt on the controlling terminal (nothing echoed). */
-async function promptHidden(question: string): Promise<string> {
+export async function promptHidden(question: string): Promise<string> {
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
@@ -105,5 +105,39 @@ export function passwordReader(src: PasswordSources): (purpose: 'current' | 'new
     if (a !== b) throw new SafeholdError('bad_request', 'the two passwords differ');
     if (a.length === 0) throw new SafeholdError('bad_request', 'the master password must not be empty');
     return a;
+  };
+}
+
+/**
+ * Reading a file password (import/export, issue 15): from `envName`, from standard input with
+ * `fromStdin` (the line after the master password when --password-stdin is given too), or a hidden
+ * prompt (asked twice with `confirm`). Never empty.
+ */
+export function filePasswordReader(src: {
+  env: NodeJS.ProcessEnv;
+  envName: 'SAFEHOLD_EXPORT_PASSWORD' | 'SAFEHOLD_IMPORT_PASSWORD';
+  fromStdin: boolean;
+  masterFromStdin: boolean;
+  confirm: boolean;
+  flag: string;
+  readStdin?: () => string[];
+}): () => Promise<string> {
+  let cached: string | null = null;
+  return async () => {
+    if (cached !== null) return cached;
+    let value: string;
+    if (src.fromStdin) {
+      const line = (src.readStdin ?? readStdinLines)()[src.masterFromStdin ? 1 : 0];
+      if (line === undefined || line === '') throw new SafeholdError('bad_request', `${src.flag}: no file password on standard input`);
+      value = line;
+    } else if (src.env[src.envName]) {
+      value = src.env[src.envName] ?? '';
+    } else {
+      value = await promptHidden('File password: ');
+      if (src.confirm && (await promptHidden('Repeat the file password: ')) !== value) throw new SafeholdError('bad_request', 'the two file passwords differ');
+    }
+    if (value === '') throw new SafeholdError('bad_request', 'the file password must not be empty');
+    cached = value;
+    return value;
   };
 }

@@ -19,3 +19,4 @@ export { ENVELOPE_AEAD_V1, ENVELOPE_HPKE_V1, encrypt, decrypt, envelopeVersion, 
 export { type X25519KeyPair, generateX25519KeyPair, x25519PublicFromPrivate, wrapForRecipient, unwrapForRecipient, prepareRecipient, type X25519Recipient, WRAP_INFO } from './wrap.js';
 export { type Ed25519KeyPair, generateSigningKeyPair, signingPublicFromPrivate, sign, verify } from './sign.js';
 export { type CharSet, CHARSETS, generatePassword } from './password.js';
+export { type Argon2RawParams, argon2Raw } from './argon2raw.js';

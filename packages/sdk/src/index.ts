@@ -18,3 +18,4 @@ export * from './seals.js';
 export * from './addons.js';
 // Loading the Offline Add-on registers it with the core (see addons.ts).
 export * from './offline/index.js';
+export * from './transfer/index.js';

@@ -13,6 +13,7 @@ import { registerSealCommands } from './seals.js';
 import { registerOfflineCommands } from './offline.js';
 import { registerAgentCommands } from './agent.js';
 import { registerUiCommands } from './ui.js';
+import { registerTransferCommands } from './transfer.js';
 
 /** Adds a group of commands to the program. */
 export type Registrar = (program: Command, cli: Cli) => void;
@@ -26,4 +27,5 @@ export const registrars: Registrar[] = [
   registerOfflineCommands,
   registerAgentCommands,
   registerUiCommands,
+  registerTransferCommands,
 ];

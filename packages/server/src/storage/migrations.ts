@@ -6,6 +6,7 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type ColumnDataType } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
+import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -269,7 +270,10 @@ const m0001: DialectMigration = (dialect) => {
 };
 
 /** Every migration in order. Names sort lexically; add new ones at the end. */
-const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [['0001_initial', m0001]];
+const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
+  ['0001_initial', m0001],
+  ['0005_impexp_record_sources', m0005ImpexpRecordSources],
+];
 
 class InCodeProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -91,6 +91,15 @@ export interface RecordsTable {
   change_seq: number;
 }
 
+/** Which record an import made from which source (migration 0005_impexp_record_sources). */
+export interface RecordSourcesTable {
+  db_id: string;
+  user_id: string;
+  /** The client's HMAC tag of the source id. */
+  source: string;
+  record_id: string;
+}
+
 export interface RevisionsTable {
   record_id: string;
   revision: string;
@@ -233,6 +242,7 @@ export interface Tables {
   audit: AuditTable;
   offline_devices: OfflineDevicesTable;
   offline_held: OfflineHeldTable;
+  record_sources: RecordSourcesTable;
 }
 
 /** Generated is re-exported for later tables that want it. */

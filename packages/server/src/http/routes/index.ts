@@ -6,6 +6,7 @@ import { registerRecordRoutes } from './records.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerReleaseRoutes } from './releases.js';
 import { registerOfflineRoutes } from './offline.js';
+import { registerTransferRoutes } from './transfer.js';
 
 export function registerRoutes(app: FastifyInstance, deps: AppDeps): void {
   registerAccountRoutes(app, deps);
@@ -13,4 +14,5 @@ export function registerRoutes(app: FastifyInstance, deps: AppDeps): void {
   registerRoleRoutes(app, deps);
   registerReleaseRoutes(app, deps);
   registerOfflineRoutes(app, deps);
+  registerTransferRoutes(app, deps);
 }

@@ -1,0 +1,207 @@
+/**
+ * Import (issue 15): records parsed and checked in full first, then encrypted here as every record
+ * is and sent in bulk. Each carries a source tag (an HMAC of its source id under a key derived from
+ * the user key), so the server can skip what an earlier run imported: a re-run adds nothing, and an
+ * interrupted import completes when run again.
+ */
+import { createHmac } from 'node:crypto';
+import { hkdfSha256, randomId, randomKey, utf8, zero } from '@safehold/crypto';
+import { SafeholdError, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
+import type { ImportFormat, ImportRecord } from '@safehold/protocol/transfer';
+import type { ClientContext } from '../context.js';
+import { encryptPart } from '../recordcrypto.js';
+import { runOfflineTrigger } from '../offline/index.js';
+import { checkRecords, fallbackName, type NamedValue, type ParsedFile, type ParseNotes, type PortableContent, type PortableKind, type PortableRecord } from './portable.js';
+
+const SOURCE_INFO = 'safehold/v1/import-source';
+/** Stay well below the server's 1 MiB body limit. */
+const MAX_BATCH_BYTES = 768 * 1024;
+const MAX_BATCH = 500;
+const MAX_HISTORY = 100;
+/** Older revisions of one record together (characters): beyond, the oldest are left out (one request must hold the record). */
+const MAX_HISTORY_CHARS = 384 * 1024;
+const CHECK_BATCH = 5000;
+
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Check and count only; nothing is written. */
+  dryRun?: boolean;
+}
+
+export interface ImportSummary {
+  db: string;
+  dryRun: boolean;
+  /** Records in the file (recycle-bin entries not counted). */
+  total: number;
+  /** Added now (or, with dryRun, that would be added). */
+  created: number;
+  /** Already imported earlier (or present by their Safehold id): not added again. */
+  existing: number;
+  kinds: Record<PortableKind, number>;
+  /** The first few names that are (or would be) added. */
+  names: string[];
+  notes: ParseNotes;
+  /** Older revisions left out: beyond the newest 100 of a record, or beyond what one request holds. */
+  historyTruncated: number;
+}
+
+/** The key that tags sources for this user (never leaves the client). */
+function sourceKey(ctx: ClientContext): Uint8Array {
+  return hkdfSha256(ctx.keyring.userKey, new Uint8Array(0), utf8(SOURCE_INFO), 32);
+}
+
+function sourceTag(key: Uint8Array, r: PortableRecord): string {
+  return createHmac('sha256', key).update(r.sourceId, 'utf8').digest('base64url');
+}
+
+/** Unique field names in one list (a second "pin" becomes "pin (2)"): a Safehold record holds each name once. */
+function uniqueNames(list: readonly NamedValue[]): NamedValue[] {
+  const seen = new Map<string, number>();
+  return list.map((f) => {
+    const n = (seen.get(f.name) ?? 0) + 1;
+    seen.set(f.name, n);
+    return n === 1 ? { ...f } : { name: `${f.name} (${n})`, value: f.value };
+  });
+}
+
+/** The two plaintext parts of one state (values kept exactly; only empty tags are dropped). */
+export function partsOfContent(c: PortableContent): { header: HeaderPlain; secret: SecretPlain } {
+  const secretFields = uniqueNames(c.secretFields);
+  return {
+    header: {
+      name: fallbackName(c),
+      username: c.username,
+      url: c.url,
+      notes: c.notes,
+      tags: [...new Set(c.tags.filter((t) => t.trim() !== ''))],
+      fields: uniqueNames(c.fields),
+      secretFieldNames: secretFields.map((f) => f.name),
+    },
+    secret: { password: c.password, fields: secretFields },
+  };
+}
+
+function contentChars(c: PortableContent): number {
+  return JSON.stringify([c.name, c.username, c.password, c.url, c.notes, c.tags, c.fields, c.secretFields]).length;
+}
+
+/** The older revisions that are imported: the newest 100, and only as many as fit one request. */
+export function keptHistory(r: PortableRecord): PortableContent[] {
+  const kept = r.history.slice(-MAX_HISTORY);
+  let total = kept.reduce((n, h) => n + contentChars(h), 0);
+  while (kept.length > 0 && total > MAX_HISTORY_CHARS) total -= contentChars(kept.shift() as PortableContent);
+  return kept;
+}
+
+function encryptRecord(ctx: ClientContext, r: PortableRecord, source: string): { body: ImportRecord; size: number } {
+  const id = randomId();
+  const headerKey = randomKey();
+  const secretKey = randomKey();
+  try {
+    const history = keptHistory(r).map((h) => {
+      const revision = randomId();
+      const p = partsOfContent(h);
+      return {
+        revision,
+        header: encryptPart(headerKey, id, 'header', revision, p.header),
+        secret: encryptPart(secretKey, id, 'secret', revision, p.secret),
+      };
+    });
+    const revision = randomId();
+    const p = partsOfContent(r);
+    const body: ImportRecord = {
+      id,
+      revision,
+      header: encryptPart(headerKey, id, 'header', revision, p.header),
+      secret: encryptPart(secretKey, id, 'secret', revision, p.secret),
+      keys: { header: ctx.keyring.wrapForSelf(id, 'header', headerKey), secret: ctx.keyring.wrapForSelf(id, 'secret', secretKey) },
+      source,
+      origin: r.origin,
+      history,
+    };
+    const size = body.header.length + body.secret.length + history.reduce((n, h) => n + h.header.length + h.secret.length + 60, 0) + 400;
+    return { body, size };
+  } finally {
+    zero(headerKey, secretKey);
+  }
+}
+
+async function existingOf(ctx: ClientContext, db: string, items: Array<{ source: string; origin: string | null }>): Promise<Array<string | null>> {
+  const { ImportCheckResponse } = await import('@safehold/protocol/transfer');
+  const out: Array<string | null> = [];
+  for (let i = 0; i < items.length; i += CHECK_BATCH) {
+    const part = items.slice(i, i + CHECK_BATCH);
+    const json = await ctx.api.request('POST', `/db/${encodeURIComponent(db)}/import/check`, { body: { sources: part } });
+    const parsed = ImportCheckResponse.safeParse(json);
+    if (!parsed.success || parsed.data.existing.length !== part.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
+    out.push(...parsed.data.existing);
+  }
+  return out;
+}
+
+/** Adds the position range of a refused batch to the server's error, keeping its code (and so its exit code). */
+function withPositions(e: unknown, batch: readonly PortableRecord[]): unknown {
+  if (!(e instanceof SafeholdError) || e.code === 'unreachable') return e;
+  const first = batch[0]?.position ?? '';
+  const last = batch[batch.length - 1]?.position ?? '';
+  const where = first === last ? first : `${first} to ${last}`;
+  return new SafeholdError(e.code, `${e.message} (importing ${where}; records before these are imported, run the command again to go on)`, e.details, { cause: e });
+}
+
+/** Imports the parsed file into `db` (the context's database by default); see the module comment. */
+export async function importVault(ctx: ClientContext, db: string, parsed: ParsedFile, opts: ImportOptions): Promise<ImportSummary> {
+  checkRecords(parsed.records);
+  const key = sourceKey(ctx);
+  const tags = parsed.records.map((r) => sourceTag(key, r));
+  zero(key);
+  const existing = await existingOf(ctx, db, parsed.records.map((r, i) => ({ source: tags[i] ?? '', origin: r.origin })));
+  const todo = parsed.records.map((r, i) => ({ r, source: tags[i] ?? '' })).filter((_, i) => existing[i] === null);
+  const summary: ImportSummary = {
+    db,
+    dryRun: opts.dryRun === true,
+    total: parsed.records.length,
+    created: 0,
+    existing: parsed.records.length - todo.length,
+    kinds: { login: 0, note: 0, card: 0, identity: 0, other: 0 },
+    names: todo.slice(0, 5).map((t) => fallbackName(t.r)),
+    notes: parsed.notes,
+    historyTruncated: todo.reduce((n, t) => n + t.r.history.length - keptHistory(t.r).length, 0),
+  };
+  for (const t of todo) summary.kinds[t.r.kind] += 1;
+  if (opts.dryRun) {
+    summary.created = todo.length;
+    return summary;
+  }
+  const { ImportResponse } = await import('@safehold/protocol/transfer');
+  let i = 0;
+  while (i < todo.length) {
+    const batch: Array<{ r: PortableRecord; body: ImportRecord }> = [];
+    let bytes = 0;
+    while (i < todo.length && batch.length < MAX_BATCH) {
+      const t = todo[i];
+      if (!t) break;
+      const enc = encryptRecord(ctx, t.r, t.source);
+      if (batch.length > 0 && bytes + enc.size > MAX_BATCH_BYTES) break;
+      batch.push({ r: t.r, body: enc.body });
+      bytes += enc.size;
+      i += 1;
+    }
+    let json: unknown;
+    try {
+      json = await ctx.api.request('POST', `/db/${encodeURIComponent(db)}/import`, { body: { format: opts.format, records: batch.map((b) => b.body) } });
+    } catch (e) {
+      if (summary.created > 0) await runOfflineTrigger(ctx, 'after-save');
+      throw withPositions(e, batch.map((b) => b.r));
+    }
+    const res = ImportResponse.safeParse(json);
+    if (!res.success || res.data.results.length !== batch.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
+    for (const r of res.data.results) {
+      if (r.status === 'created') summary.created += 1;
+      else summary.existing += 1;
+    }
+    ctx.events.progress('importing', i, todo.length);
+  }
+  // The after-save trigger (R9) once for the whole import, not per record.
+  if (summary.created > 0) await runOfflineTrigger(ctx, 'after-save');
+  return summary;
+}
