@@ -3,7 +3,7 @@
  * rendering SDK events on stderr. Commands only parse, call the SDK, and print.
  */
 import type { Command } from 'commander';
-import type { ClientContext, Home, SafeholdEvents, AccountFile } from '@safehold/sdk';
+import type { ClientContext, Home, SafeholdEvents, AccountFile, TransportOptions } from '@safehold/sdk';
 import { passwordReader } from './password.js';
 
 /** The global options of SPEC §3.2. */
@@ -15,6 +15,8 @@ export interface GlobalOptions {
   json?: boolean;
   offline?: boolean;
   passwordStdin?: boolean;
+  caFile?: string;
+  insecureHttp?: boolean;
 }
 
 /** Streams and environment of one CLI run (injected for tests). */
@@ -47,6 +49,12 @@ export class Cli {
   async home(g: GlobalOptions): Promise<Home> {
     const sdk = await import('@safehold/sdk');
     return new sdk.Home(g.home ?? sdk.defaultHomeDir(this.io.env));
+  }
+
+  /** CA file (--ca-file, else SAFEHOLD_CA_FILE) and --insecure-http. */
+  transport(g: GlobalOptions): TransportOptions {
+    const caFile = g.caFile ?? (this.io.env.SAFEHOLD_CA_FILE || undefined);
+    return { ...(caFile ? { caFile } : {}), insecureHttp: g.insecureHttp === true };
   }
 
   /** The master-password reader for this run. */
@@ -99,6 +107,7 @@ export class Cli {
       password: this.passwords(g),
       sessionKey: this.io.env.SAFEHOLD_SESSION ?? null,
       events: await this.events(),
+      transport: this.transport(g),
     });
     this.contexts.push(ctx);
     return ctx;

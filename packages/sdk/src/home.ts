@@ -29,6 +29,8 @@ export interface AccountFile {
   signingPublicKey: string;
   /** Other users' X25519 public keys, pinned on first use. */
   pinnedKeys: Record<string, string>;
+  /** Set when the account was registered or logged in with --insecure-http (plain http:// to a remote host). */
+  insecureHttp?: boolean;
 }
 
 /** token.json: the session token, encrypted under the user key. */

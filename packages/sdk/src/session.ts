@@ -22,7 +22,7 @@ import { SafeholdError, privateKeyAad, userKeyAad } from '@safehold/protocol';
 import type { KdfParams as WireKdf, Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
-import { ApiClient, normalizeServerUrl } from './http.js';
+import { ApiClient, checkServerUrl, normalizeServerUrl, type TransportOptions } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
 import { runOfflineTrigger } from './offline/index.js';
@@ -46,6 +46,13 @@ export interface SessionOptions {
   events?: SafeholdEvents;
   clock?: () => number;
   connectTimeoutMs?: number;
+  /** --ca-file / SAFEHOLD_CA_FILE and --insecure-http. */
+  transport?: TransportOptions;
+}
+
+/** The transport of an account: the options given, plus the --insecure-http choice recorded at register/login. */
+function accountTransport(opts: SessionOptions, account: Pick<AccountFile, 'insecureHttp'>): TransportOptions {
+  return { ...(opts.transport ?? {}), insecureHttp: opts.transport?.insecureHttp === true || account.insecureHttp === true };
 }
 
 /** Crypto's KDF params (salt bytes) from the wire form (salt base64url). */
@@ -150,6 +157,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
   const api = new ApiClient({
     baseUrl: account.server,
     token,
+    transport: accountTransport(opts, account),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     reauth: async () => {
       if (!secrets.authKey) return null;
@@ -207,6 +215,8 @@ function loadToken(home: Home, a: AccountFile, userKey: Uint8Array, now: number)
 /** Opens the account picked by the options with SAFEHOLD_SESSION or the master password (no network needed). */
 export async function openSession(opts: SessionOptions): Promise<ClientContext> {
   const account = resolveAccount(opts.home, opts.server, opts.user);
+  // Before any password is asked for: an account on plain http:// to a remote host needs --insecure-http.
+  checkServerUrl(account.server, accountTransport(opts, account));
   const now = (opts.clock ?? Date.now)();
   let unlocked: Unlocked | null = null;
   if (opts.sessionKey) unlocked = openWithSessionKey(opts.home, account, opts.sessionKey);
@@ -248,9 +258,10 @@ function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: str
 
 /** Registers with an invite: makes the keys, uploads only what SPEC §4 allows, pins the server key, logs in. */
 export async function register(opts: SessionOptions & { server: string; user: string; invite: string }): Promise<ClientContext> {
+  checkServerUrl(opts.server, opts.transport);
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
-  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
   const password = await opts.password('new');
   const kdf = newKdfParams();
@@ -282,6 +293,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
     privateKeyEnc,
     signingPublicKey,
     pinnedKeys: {},
+    ...(opts.transport?.insecureHttp && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   opts.home.writeAccount(account);
   saveToken(opts.home, account, userKey, session);
@@ -291,9 +303,10 @@ export async function register(opts: SessionOptions & { server: string; user: st
 
 /** Logs in (prelogin, derive, login), stores the account on this device, then runs the after-login sync. */
 export async function login(opts: SessionOptions & { server: string; user: string }): Promise<ClientContext> {
+  checkServerUrl(opts.server, opts.transport);
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
-  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user } });
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
@@ -320,6 +333,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
     privateKeyEnc: session.privateKeyEnc,
     signingPublicKey: known?.signingPublicKey ?? session.signingPublicKey,
     pinnedKeys: known?.pinnedKeys ?? {},
+    ...((opts.transport?.insecureHttp || known?.insecureHttp) && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   // Check the key pair before storing anything.
   zero(openPrivateKey(userKey, account));

@@ -3,6 +3,7 @@
  * storage (applying pending migrations), does one thing and prints a short line, or JSON with --json.
  * Errors: `error: <message>` on stderr (a JSON error object under --json) with the SPEC exit code.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -58,6 +59,24 @@ function isoTime(v: string | undefined): number | undefined {
 
 const onoff = (b: boolean): string => (b ? 'on' : 'off');
 
+/** Reads --tls-cert and --tls-key (both or neither); an unreadable file is a usage error naming the flag. */
+function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | null {
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) throw new SafeholdError('bad_request', '--tls-cert and --tls-key go together: give both');
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new SafeholdError('bad_request', `${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const cert = read(certFile, '--tls-cert');
+  const key = read(keyFile, '--tls-key');
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) throw new SafeholdError('bad_request', `--tls-cert: ${certFile} holds no PEM certificate`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) throw new SafeholdError('bad_request', `--tls-key: ${keyFile} holds no PEM private key`);
+  return { cert, key };
+}
+
 /** Builds the program; `io` lets tests capture output. */
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void } = {
   out: (s) => process.stdout.write(s),
@@ -93,14 +112,17 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)')
-    .action(async (o: { host: string; port: string; trustProxy?: boolean }, cmd: Command) => {
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .action(async (o: { host: string; port: string; trustProxy?: boolean; tlsCert?: string; tlsKey?: string }, cmd: Command) => {
       const p = port(o.port);
+      const tls = readTls(o.tlsCert, o.tlsKey);
       const storage = await openStorage(resolveStorageOptions(globals(cmd)));
       // Loaded here only: the manager commands need no HTTP stack.
       const { startServer } = await import('./server.js');
       let server;
       try {
-        server = await startServer({ storage, host: o.host, port: p, logger: true, ...(o.trustProxy ? { trustProxy: true } : {}) });
+        server = await startServer({ storage, host: o.host, port: p, logger: true, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
       } catch (e) {
         await storage.close();
         throw e;

@@ -21,6 +21,8 @@ export interface StartServerOptions {
   /** true: pino logs to stdout (redacted); false/absent: silent. */
   logger?: boolean;
   trustProxy?: boolean | string | string[];
+  /** Serve HTTPS (PEM certificate chain and key); the URL is then https://. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RunningServer {
@@ -41,7 +43,11 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const serverId = await loadServerId(opts.storage);
   const app = await buildApp(
     { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },
-    { logger: opts.logger ? loggerOptions() : false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) },
+    {
+      logger: opts.logger ? loggerOptions() : false,
+      ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    },
   );
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 8080 });
@@ -59,7 +65,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   pruneTimer.unref();
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     app,
     close() {
