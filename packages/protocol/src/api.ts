@@ -71,8 +71,17 @@ export const Ok = z.object({ ok: z.literal(true) }).strict();
 export type Ok = z.infer<typeof Ok>;
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 export type Health = z.infer<typeof Health>;
-/** The server's Ed25519 public key (raw 32 bytes), pinned by clients at registration. */
-export const ServerKey = z.object({ signingPublicKey: B64 }).strict();
+/**
+ * The server's Ed25519 public key (raw 32 bytes), pinned by clients at registration, and the chain of key
+ * rotations (oldest first): each `payload` is `{"kind":"safehold-server-key-rotation","previous","next","at"}`,
+ * signed by `previous` (issue 12.10).
+ */
+export const ServerKey = z
+  .object({
+    signingPublicKey: B64,
+    rotations: z.array(z.object({ payload: z.string().max(1000), signature: B64 }).strict()).max(10_000).optional(),
+  })
+  .strict();
 export type ServerKey = z.infer<typeof ServerKey>;
 
 export const DeviceInfo = z.object({ id: RandomId, name: z.string().min(1).max(128) }).strict();

@@ -16,3 +16,4 @@ export * from './sharing.js';
 export * from './roles.js';
 export * from './seals.js';
 export * from './offline/index.js';
+export * from './serverkey.js';

@@ -25,6 +25,7 @@ import { SafeholdEvents } from './events.js';
 import { ApiClient, checkServerUrl, normalizeServerUrl, type TransportOptions } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
+import { acceptServerKey } from './serverkey.js';
 import { runOfflineTrigger } from './offline/index.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
 
@@ -162,7 +163,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     reauth: async () => {
       if (!secrets.authKey) return null;
       const session = await postLogin(api, account.user, secrets.authKey, device);
-      applySession(ctx, session);
+      await applySession(ctx, session);
       return session.token;
     },
   });
@@ -181,12 +182,12 @@ async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, devi
   return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
 }
 
-/** Stores what a fresh session says (databases, token) and checks the pinned server key. */
-function applySession(ctx: ClientContext, s: Session): void {
+/** Stores what a fresh session says (databases, token) and checks the pinned server key (a rotation must be signed). */
+async function applySession(ctx: ClientContext, s: Session): Promise<void> {
   const a = ctx.accountFile;
   if (s.user !== a.user) throw new SafeholdError('integrity', 'the server answered a login for another user');
   if (!constantTimeEqual(fromB64(s.signingPublicKey), fromB64(a.signingPublicKey))) {
-    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${a.server}`);
+    await acceptServerKey({ api: ctx.api, home: ctx.home, account: a, userKey: ctx.keyring.userKey, deviceId: ctx.device.id, presented: s.signingPublicKey, events: ctx.events });
   }
   a.databases = s.databases;
   a.admin = s.admin;
@@ -312,15 +313,24 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();
   const session = await postLogin(api, user, authKey, device);
-  api.close();
   const userKey = openUserKey(kek, { user, userKeyEnc: session.userKeyEnc });
   zero(kek);
-  if (!userKey) throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
+  if (!userKey) {
+    api.close();
+    throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
+  }
   const known = opts.home.readAccount(server, user);
   if (known && !constantTimeEqual(fromB64(known.signingPublicKey), fromB64(session.signingPublicKey))) {
-    zero(userKey, authKey);
-    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${server}`);
+    try {
+      await acceptServerKey({ api, home: opts.home, account: known, userKey, deviceId: device.id, presented: session.signingPublicKey, ...(opts.events ? { events: opts.events } : {}) });
+    } catch (e) {
+      zero(userKey, authKey);
+      throw e;
+    } finally {
+      api.close();
+    }
   }
+  api.close();
   const account: AccountFile = {
     server,
     user,

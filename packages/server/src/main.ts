@@ -4,6 +4,7 @@
  * Errors: `error: <message>` on stderr (a JSON error object under --json) with the SPEC exit code.
  */
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -13,11 +14,19 @@ import { MIGRATION_NAMES } from './storage/migrations.js';
 import { AdminService } from './services/admin.js';
 import { systemClock } from './clock.js';
 import { SERVER_VERSION } from './config.js';
+import { keySourceFrom, loadRotations, readConfiguredSeed, rotateSigningKey } from './services/keysource.js';
+
+/** The fingerprint clients show for a key: first 128 bits of SHA-256, hex in groups of four. */
+function keyFingerprint(publicKey: Uint8Array): string {
+  const hex = createHash('sha256').update(publicKey).digest('hex').slice(0, 32);
+  return hex.match(/.{4}/g)?.join(':') ?? hex;
+}
 
 interface GlobalOpts {
   data?: string;
   databaseUrl?: string;
   json?: boolean;
+  signingKeyFile?: string;
 }
 
 /** Where the storage is: --database-url, else --data, else env SAFEHOLD_DATABASE_URL, else SAFEHOLD_DATA, else the XDG default. */
@@ -87,6 +96,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .version(SERVER_VERSION)
     .option('--data <dir>', 'data directory of the embedded SQLite database (env SAFEHOLD_DATA)')
     .option('--database-url <url>', 'PostgreSQL connection string (env SAFEHOLD_DATABASE_URL)')
+    .option('--signing-key-file <file>', 'the signing key in a 0600 file instead of storage (env SAFEHOLD_SIGNING_KEY_FILE; or SAFEHOLD_SIGNING_KEY)')
     .option('--json', 'machine-readable output')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: () => undefined })
@@ -117,12 +127,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .action(async (o: { host: string; port: string; trustProxy?: boolean; tlsCert?: string; tlsKey?: string }, cmd: Command) => {
       const p = port(o.port);
       const tls = readTls(o.tlsCert, o.tlsKey);
+      const keySource = keySourceFrom(globals(cmd).signingKeyFile);
+      readConfiguredSeed(keySource)?.fill(0); // a bad or group-readable key file fails before the storage is opened
       const storage = await openStorage(resolveStorageOptions(globals(cmd)));
       // Loaded here only: the manager commands need no HTTP stack.
       const { startServer } = await import('./server.js');
       let server;
       try {
-        server = await startServer({ storage, host: o.host, port: p, logger: true, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
+        server = await startServer({ storage, host: o.host, port: p, logger: true, keySource, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
       } catch (e) {
         await storage.close();
         throw e;
@@ -142,6 +154,26 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+    });
+
+  const key = program.command('key').description("the server's signing key (leases, wipe orders; pinned by clients)");
+  leaf(key.command('show'))
+    .description('print the public signing key, its fingerprint and the number of rotations')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withAdmin(cmd, async (_a, storage) => {
+        const { loadServerSigner } = await import('./services/serverkey.js');
+        const signer = await loadServerSigner(storage.db, keySourceFrom(globals(cmd).signingKeyFile));
+        const publicKey = Buffer.from(signer.publicKey).toString('base64url');
+        return { publicKey, fingerprint: keyFingerprint(signer.publicKey), rotations: (await loadRotations(storage.db)).length };
+      });
+      print(cmd, r, `signing key ${r.fingerprint} (${r.publicKey}); ${r.rotations} rotation(s)`);
+    });
+  leaf(key.command('rotate'))
+    .description('replace the signing key after a leak: the old key signs the new one, so clients accept it; restart the servers')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withAdmin(cmd, (_a, storage) => rotateSigningKey(storage.db, keySourceFrom(globals(cmd).signingKeyFile), Date.now()));
+      const out = { previous: r.previous, next: r.next, fingerprint: keyFingerprint(Buffer.from(r.next, 'base64url')) };
+      print(cmd, out, `rotated the signing key: new fingerprint ${out.fingerprint}; restart every server process to sign with it`);
     });
 
   leaf(program.command('migrate'))

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveLimits, type RateLimits } from './config.js';
 import { buildApp } from './http/app.js';
 import { getOrCreateMeta, loadServerSigner } from './services/serverkey.js';
+import type { KeySource } from './services/keysource.js';
 import { newId as randomId } from './services/tokens.js';
 import { loggerOptions } from './log.js';
 import { pruneChanges } from './services/sync.js';
@@ -21,6 +22,8 @@ export interface StartServerOptions {
   /** true: pino logs to stdout (redacted); false/absent: silent. */
   logger?: boolean;
   trustProxy?: boolean | string | string[];
+  /** Where the signing seed comes from (default: storage). */
+  keySource?: KeySource;
   /** Serve HTTPS (PEM certificate chain and key); the URL is then https://. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -39,7 +42,7 @@ export async function loadServerId(storage: Storage): Promise<string> {
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const signer = await loadServerSigner(opts.storage.db);
+  const signer = await loadServerSigner(opts.storage.db, opts.keySource ?? {});
   const serverId = await loadServerId(opts.storage);
   const app = await buildApp(
     { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },

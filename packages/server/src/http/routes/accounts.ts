@@ -1,5 +1,6 @@
 /** Public account endpoints and the caller's own profile. */
 import type { FastifyInstance } from 'fastify';
+import { loadRotations } from '../../services/keysource.js';
 import { z } from 'zod';
 import {
   ChangePasswordRequest,
@@ -26,7 +27,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
 
   app.get('/v1/health', async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
 
-  app.get('/v1/server-key', async (): Promise<ServerKey> => ({ signingPublicKey: toB64(deps.signer.publicKey) }));
+  app.get('/v1/server-key', async (): Promise<ServerKey> => {
+    const rotations = await loadRotations(deps.storage.db);
+    return { signingPublicKey: toB64(deps.signer.publicKey), ...(rotations.length > 0 ? { rotations } : {}) };
+  });
 
   app.post('/v1/prelogin', async (req) => {
     noQuery(req);
