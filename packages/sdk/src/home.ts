@@ -31,6 +31,12 @@ export interface AccountFile {
   pinnedKeys: Record<string, string>;
   /** Set when the account was registered or logged in with --insecure-http (plain http:// to a remote host). */
   insecureHttp?: boolean;
+  /** Other users' Ed25519 signing keys (role-key signatures), pinned on first use (12.2). */
+  pinnedSigningKeys?: Record<string, string>;
+  /** Role public keys by "db/role", pinned on first use after their signature verified, or by `trust --role`. */
+  pinnedRoleKeys?: Record<string, string>;
+  /** True once this account's signing key was published to the server. */
+  signingKeyPublished?: boolean;
 }
 
 /** token.json: the session token, encrypted under the user key. */

@@ -17,3 +17,4 @@ export * from './roles.js';
 export * from './seals.js';
 export * from './offline/index.js';
 export * from './serverkey.js';
+export * from './rolekeys.js';

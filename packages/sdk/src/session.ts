@@ -26,6 +26,7 @@ import { ApiClient, checkServerUrl, normalizeServerUrl, type TransportOptions } 
 import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
 import { acceptServerKey } from './serverkey.js';
+import { signOwnUnsignedRoles } from './rolekeys.js';
 import { runOfflineTrigger } from './offline/index.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
 
@@ -172,7 +173,8 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     userKey: u.userKey,
     privateKey,
     publicKey: fromB64(account.publicKey),
-    loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles,
+    // Any contact that loads the roles also signs this user's own unsigned roles (the 12.2 migration).
+    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles),
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
   return ctx;

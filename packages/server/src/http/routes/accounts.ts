@@ -11,12 +11,13 @@ import {
   type Health,
   type Ok,
   type ServerKey,
+  SigningKeyRequest,
 } from '@safehold/protocol/api';
 import { toB64 } from '@safehold/crypto';
 import type { AppDeps } from '../app.js';
 import { noInput, noQuery, parse } from '../validate.js';
 import { requireAuth, requireAuthWithToken } from '../auth.js';
-import { changePassword, login, logout, me, prelogin, publicKeyOf, register, type AccountsDeps } from '../../services/accounts.js';
+import { changePassword, login, logout, me, prelogin, publicKeyOf, register, setSigningKey, type AccountsDeps } from '../../services/accounts.js';
 import { SERVER_VERSION } from '../../config.js';
 
 const UserParam = z.object({ user: Name }).strict();
@@ -65,6 +66,13 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
     const auth = await requireAuth(req, deps);
     noQuery(req);
     await changePassword(accounts(), auth, parse(ChangePasswordRequest, req.body), req.ip);
+    return ok;
+  });
+
+  app.put('/v1/me/signing-key', async (req) => {
+    const auth = await requireAuth(req, deps);
+    noQuery(req);
+    await setSigningKey(deps.storage.db, auth, parse(SigningKeyRequest, req.body).signingKey);
     return ok;
   });
 
