@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Cli, type CliIo } from './runtime.js';
 import { registrars } from './commands/index.js';
+import { safeText } from './format.js';
 
 /** Commands that can read from the offline database when the server is unreachable. */
 const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy']);
@@ -114,7 +115,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const json = argv.includes('--json');
   const fail = (code: string, message: string, exit: number): number => {
     if (json) io.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
-    else io.stderr.write(`error: ${message}\n`);
+    else io.stderr.write(`error: ${safeText(message)}\n`);
     return exit;
   };
   try {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ClientContext, Home, SafeholdEvents, AccountFile, TransportOptions } from '@safehold/sdk';
 import { passwordReader } from './password.js';
+import { safeText } from './format.js';
 
 /** The global options of SPEC §3.2. */
 export interface GlobalOptions {
@@ -69,9 +70,9 @@ export class Cli {
     const { SafeholdEvents } = await import('@safehold/sdk');
     const ev = new SafeholdEvents();
     const tty = this.io.stderr.isTTY === true;
-    ev.on('warning', (e) => this.io.stderr.write(`warning: ${e.message}\n`));
+    ev.on('warning', (e) => this.io.stderr.write(`warning: ${safeText(e.message)}\n`));
     ev.on('notice', (e) => {
-      if (tty) this.io.stderr.write(`${e.message}\n`);
+      if (tty) this.io.stderr.write(`${safeText(e.message)}\n`);
     });
     if (tty) {
       const cliProgress = (await import('cli-progress')).default;
@@ -131,7 +132,7 @@ export class Cli {
   print(cmd: Command, value: unknown, text: string | (() => string)): void {
     if (this.json(cmd)) this.io.stdout.write(JSON.stringify(value) + '\n');
     else {
-      const t = typeof text === 'string' ? text : text();
+      const t = safeText(typeof text === 'string' ? text : text());
       if (t.length > 0) this.io.stdout.write(t.endsWith('\n') ? t : t + '\n');
     }
   }

@@ -16,6 +16,12 @@ import { systemClock } from './clock.js';
 import { SERVER_VERSION } from './config.js';
 import { keySourceFrom, loadRotations, readConfiguredSeed, rotateSigningKey } from './services/keysource.js';
 
+/** Terminal-safe text (12.11): control characters and bidi overrides in names (devices, users) become U+FFFD. */
+function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
 /** The fingerprint clients show for a key: first 128 bits of SHA-256, hex in groups of four. */
 function keyFingerprint(publicKey: Uint8Array): string {
   const hex = createHash('sha256').update(publicKey).digest('hex').slice(0, 32);
@@ -104,7 +110,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 
   const globals = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
   const print = (cmd: Command, json: unknown, human: string): void => {
-    io.out(globals(cmd).json ? `${JSON.stringify(json)}\n` : human.endsWith('\n') || human === '' ? human : `${human}\n`);
+    const text = safeText(human);
+    io.out(globals(cmd).json ? `${JSON.stringify(json)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
   };
   /** Opens storage, runs `fn` with the admin service, closes storage. */
   const withAdmin = async <T>(cmd: Command, fn: (admin: AdminService, storage: Storage) => Promise<T>): Promise<T> => {
@@ -316,7 +323,7 @@ export async function run(argv: string[], io?: { out: (s: string) => void; err: 
   const program = buildProgram(outIo);
   const json = argv.includes('--json');
   const fail = (code: string, message: string, exit: number): number => {
-    outIo.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${message}\n`);
+    outIo.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${safeText(message)}\n`);
     return exit;
   };
   if (argv.filter((a) => !a.startsWith('-')).length === 0 && !argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a))) {
