@@ -297,7 +297,15 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
       .set({ kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc })
       .where('id', '=', auth.userId)
       .execute();
-    await writeAudit(trx, clock, { db: null, actor: auth.user, action: 'password_changed', target: auth.user, detail: { device: auth.deviceId } });
+    // 12.11: the other devices' sessions end; they sign in again with the new password.
+    const ended = await trx.deleteFrom('sessions').where('user_id', '=', auth.userId).where('device_id', '!=', auth.deviceId).executeTakeFirst();
+    await writeAudit(trx, clock, {
+      db: null,
+      actor: auth.user,
+      action: 'password_changed',
+      target: auth.user,
+      detail: { device: auth.deviceId, sessionsEnded: Number(ended.numDeletedRows) },
+    });
   });
 }
 
