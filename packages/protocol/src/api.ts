@@ -79,6 +79,8 @@ export type Health = z.infer<typeof Health>;
 export const ServerKey = z
   .object({
     signingPublicKey: B64,
+    /** The server's stable id, the `server` field of its leases (12.11). */
+    serverId: z.string().max(64).optional(),
     rotations: z.array(z.object({ payload: z.string().max(1000), signature: B64 }).strict()).max(10_000).optional(),
   })
   .strict();

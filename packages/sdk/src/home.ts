@@ -35,6 +35,8 @@ export interface AccountFile {
   pinnedSigningKeys?: Record<string, string>;
   /** Role public keys by "db/role", pinned on first use after their signature verified, or by `trust --role`. */
   pinnedRoleKeys?: Record<string, string>;
+  /** The server's id (the `server` field of its leases), from register or the first lease (12.11). */
+  serverId?: string;
   /** True once this account's signing key was published to the server. */
   signingKeyPublished?: boolean;
 }

@@ -317,7 +317,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
+  const { signingPublicKey, serverId } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
   const password = await opts.password('new');
   const kdf = newKdfParams();
   const { authKey, kek } = await derive(password, kdf);
@@ -348,6 +348,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
     privateKeyEnc,
     signingPublicKey,
     pinnedKeys: {},
+    ...(serverId ? { serverId } : {}),
     ...(opts.transport?.insecureHttp && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   opts.home.writeAccount(account);
@@ -397,6 +398,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
     privateKeyEnc: session.privateKeyEnc,
     signingPublicKey: known?.signingPublicKey ?? session.signingPublicKey,
     pinnedKeys: known?.pinnedKeys ?? {},
+    ...(known?.serverId ? { serverId: known.serverId } : {}),
     ...((opts.transport?.insecureHttp || known?.insecureHttp) && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   // Check the key pair before storing anything.

@@ -205,9 +205,16 @@ class SyncRun {
 
   private async checkLease(signed: { payload: string; signature: string }): Promise<LeasePayload> {
     const { server, user, device } = this.target.ident;
-    let c = verifyLease(signed, fromB64(this.pinned), verify, { user, device, db: this.db });
+    const a = this.ctx.accountFile;
+    const expected = { user, device, db: this.db, ...(a.serverId ? { server: a.serverId } : {}) };
+    let c = verifyLease(signed, fromB64(this.pinned), verify, expected);
     if (!c.ok && c.why === 'bad_signature' && (await this.followKeyRotation().catch(keepRefusal))) {
-      c = verifyLease(signed, fromB64(this.pinned), verify, { user, device, db: this.db });
+      c = verifyLease(signed, fromB64(this.pinned), verify, expected);
+    }
+    if (c.ok && !a.serverId) {
+      // Accounts registered before the server id was published pin it at their first lease.
+      a.serverId = c.lease.server;
+      this.ctx.home.writeAccount(a);
     }
     if (!c.ok) {
       throw new SafeholdError('integrity', `the sync answer's lease is not validly signed by the pinned server key for ${user} (${c.why}): nothing applied`, { server });

@@ -30,7 +30,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
 
   app.get('/v1/server-key', async (): Promise<ServerKey> => {
     const rotations = await loadRotations(deps.storage.db);
-    return { signingPublicKey: toB64(deps.signer.publicKey), ...(rotations.length > 0 ? { rotations } : {}) };
+    return { signingPublicKey: toB64(deps.signer.publicKey), serverId: deps.serverId, ...(rotations.length > 0 ? { rotations } : {}) };
   });
 
   app.post('/v1/prelogin', async (req) => {
