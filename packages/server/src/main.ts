@@ -14,6 +14,7 @@ import { MIGRATION_NAMES } from './storage/migrations.js';
 import { AdminService } from './services/admin.js';
 import { systemClock } from './clock.js';
 import { SERVER_VERSION } from './config.js';
+import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
 import { keySourceFrom, loadRotations, readConfiguredSeed, rotateSigningKey } from './services/keysource.js';
 
 /** Terminal-safe text (12.11): control characters and bidi overrides in names (devices, users) become U+FFFD. */
@@ -74,6 +75,26 @@ function isoTime(v: string | undefined): number | undefined {
 
 const onoff = (b: boolean): string => (b ? 'on' : 'off');
 
+interface RetentionOpts {
+  retentionSessions?: string;
+  retentionFailures?: string;
+  retentionAudit?: string;
+}
+
+/** The retention flags over the documented defaults; each a whole number of days, 0 = keep for ever. */
+function retentionOf(o: RetentionOpts): Retention {
+  const days = (v: string | undefined, flag: string, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (!/^\d{1,5}$/.test(v)) throw new SafeholdError('bad_request', `${flag} must be a whole number of days (0 = keep for ever), not '${v.slice(0, 40)}'`);
+    return Number(v);
+  };
+  return {
+    sessionsDays: days(o.retentionSessions, '--retention-sessions', DEFAULT_RETENTION.sessionsDays),
+    failuresDays: days(o.retentionFailures, '--retention-failures', DEFAULT_RETENTION.failuresDays),
+    auditDays: days(o.retentionAudit, '--retention-audit', DEFAULT_RETENTION.auditDays),
+  };
+}
+
 /** Reads --tls-cert and --tls-key (both or neither); an unreadable file is a usage error naming the flag. */
 function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | null {
   if (!certFile && !keyFile) return null;
@@ -129,10 +150,14 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)')
+    .option('--retention-sessions <days>', `days expired sessions are kept (default ${DEFAULT_RETENTION.sessionsDays}; 0 = for ever)`)
+    .option('--retention-failures <days>', `days failed-login rows are kept (default ${DEFAULT_RETENTION.failuresDays}; 0 = for ever)`)
+    .option('--retention-audit <days>', `days audit events are kept (default ${DEFAULT_RETENTION.auditDays}; 0 = for ever)`)
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
-    .action(async (o: { host: string; port: string; trustProxy?: boolean; tlsCert?: string; tlsKey?: string }, cmd: Command) => {
+    .action(async (o: RetentionOpts & { host: string; port: string; trustProxy?: boolean; tlsCert?: string; tlsKey?: string }, cmd: Command) => {
       const p = port(o.port);
+      const retention = retentionOf(o);
       const tls = readTls(o.tlsCert, o.tlsKey);
       const keySource = keySourceFrom(globals(cmd).signingKeyFile);
       readConfiguredSeed(keySource)?.fill(0); // a bad or group-readable key file fails before the storage is opened
@@ -141,7 +166,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       const { startServer } = await import('./server.js');
       let server;
       try {
-        server = await startServer({ storage, host: o.host, port: p, logger: true, keySource, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
+        server = await startServer({ storage, host: o.host, port: p, logger: true, keySource, retention, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
       } catch (e) {
         await storage.close();
         throw e;
@@ -181,6 +206,17 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       const r = await withAdmin(cmd, (_a, storage) => rotateSigningKey(storage.db, keySourceFrom(globals(cmd).signingKeyFile), Date.now()));
       const out = { previous: r.previous, next: r.next, fingerprint: keyFingerprint(Buffer.from(r.next, 'base64url')) };
       print(cmd, out, `rotated the signing key: new fingerprint ${out.fingerprint}; restart every server process to sign with it`);
+    });
+
+  leaf(program.command('prune'))
+    .description('delete expired sessions, old failed-login rows and old audit events now (the server also does it daily)')
+    .option('--retention-sessions <days>', `days expired sessions are kept (default ${DEFAULT_RETENTION.sessionsDays}; 0 = for ever)`)
+    .option('--retention-failures <days>', `days failed-login rows are kept (default ${DEFAULT_RETENTION.failuresDays}; 0 = for ever)`)
+    .option('--retention-audit <days>', `days audit events are kept (default ${DEFAULT_RETENTION.auditDays}; 0 = for ever)`)
+    .action(async (o: RetentionOpts, cmd: Command) => {
+      const retention = retentionOf(o);
+      const r = await withAdmin(cmd, (_a, storage) => pruneRetention(storage.db, systemClock, retention));
+      print(cmd, { pruned: r, retention }, `pruned ${r.sessions} session(s), ${r.failures} failed-login row(s), ${r.audit} audit event(s)`);
     });
 
   leaf(program.command('migrate'))

@@ -6,6 +6,7 @@ import { resolveLimits, type RateLimits } from './config.js';
 import { buildApp } from './http/app.js';
 import { getOrCreateMeta, loadServerSigner } from './services/serverkey.js';
 import type { KeySource } from './services/keysource.js';
+import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
 import { newId as randomId } from './services/tokens.js';
 import { loggerOptions } from './log.js';
 import { pruneChanges } from './services/sync.js';
@@ -22,6 +23,8 @@ export interface StartServerOptions {
   /** true: pino logs to stdout (redacted); false/absent: silent. */
   logger?: boolean;
   trustProxy?: boolean | string | string[];
+  /** Retention of sessions, failed-login rows and audit events (12.11); defaults DEFAULT_RETENTION. */
+  retention?: Partial<Retention>;
   /** Where the signing seed comes from (default: storage). */
   keySource?: KeySource;
   /** Serve HTTPS (PEM certificate chain and key); the URL is then https://. */
@@ -60,8 +63,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // The change log is kept for a bounded window (a cursor older than it gets a reset, DESIGN.md "Sync protocol").
   // Prune once at start and then daily; a failure is logged and retried at the next round, never fatal.
   const clock = opts.clock ?? systemClock;
+  const retention = { ...DEFAULT_RETENTION, ...(opts.retention ?? {}) };
   const prune = (): void => {
     pruneChanges(opts.storage.db, clock).catch((e: unknown) => app.log.warn({ err: e }, 'change log pruning failed'));
+    pruneRetention(opts.storage.db, clock, retention).catch((e: unknown) => app.log.warn({ err: e }, 'retention pruning failed'));
   };
   prune();
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
