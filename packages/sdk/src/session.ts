@@ -27,6 +27,7 @@ import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
 import { acceptServerKey } from './serverkey.js';
 import { signOwnUnsignedRoles } from './rolekeys.js';
+import { passwordChangedElsewhere } from './passwdelsewhere.js';
 import { runOfflineTrigger } from './offline/index.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
 
@@ -53,7 +54,7 @@ export interface SessionOptions {
 }
 
 /** The transport of an account: the options given, plus the --insecure-http choice recorded at register/login. */
-function accountTransport(opts: SessionOptions, account: Pick<AccountFile, 'insecureHttp'>): TransportOptions {
+export function accountTransport(opts: SessionOptions, account: Pick<AccountFile, 'insecureHttp'>): TransportOptions {
   return { ...(opts.transport ?? {}), insecureHttp: opts.transport?.insecureHttp === true || account.insecureHttp === true };
 }
 
@@ -88,7 +89,7 @@ export function openUserKey(kek: Uint8Array, account: Pick<AccountFile, 'user' |
   }
 }
 
-function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, 'user' | 'privateKeyEnc' | 'publicKey'>): Uint8Array {
+export function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, 'user' | 'privateKeyEnc' | 'publicKey'>): Uint8Array {
   let priv: Uint8Array;
   try {
     priv = decrypt(userKey, fromB64(account.privateKeyEnc), privateKeyAad(account.user));
@@ -180,7 +181,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
   return ctx;
 }
 
-async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
+export async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
   return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
 }
 
@@ -248,50 +249,6 @@ export async function openSession(opts: SessionOptions): Promise<ClientContext> 
     unlocked = { account, userKey, authKey, sessionKey: null };
   }
   return buildContext(opts, unlocked, loadToken(opts.home, account, unlocked.userKey, now));
-}
-
-/**
- * 12.11: after `passwd` on another device, this device's copy of the wrapped user key is the old one. When the
- * local unlock fails and the server answers other key-derivation parameters, the password is tried there: a
- * successful login brings the new wrapping, which must open this account's own private key (the user key is the
- * same). Then the account file is updated. Null when it is simply the wrong password, or the server is unreachable.
- */
-async function passwordChangedElsewhere(
-  opts: SessionOptions,
-  account: AccountFile,
-  password: string,
-): Promise<{ userKey: Uint8Array; authKey: Uint8Array; session: Session } | null> {
-  const api = new ApiClient({ baseUrl: account.server, transport: accountTransport(opts, account), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  try {
-    const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user: account.user } });
-    if (JSON.stringify(pre.kdf) === JSON.stringify(account.kdf)) return null;
-    const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
-    let session: Session;
-    try {
-      session = await postLogin(api, account.user, authKey, opts.home.device());
-    } catch (e) {
-      zero(authKey, kek);
-      if (e instanceof SafeholdError && e.code !== 'bad_credentials' && e.code !== 'unreachable') throw e;
-      return null;
-    }
-    const userKey = openUserKey(kek, { user: account.user, userKeyEnc: session.userKeyEnc });
-    zero(kek);
-    if (!userKey) throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
-    if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(account.signingPublicKey))) {
-      await acceptServerKey({ api, home: opts.home, account, userKey, deviceId: opts.home.device().id, presented: session.signingPublicKey, ...(opts.events ? { events: opts.events } : {}) });
-    }
-    zero(openPrivateKey(userKey, account)); // the same user key: it opens our own private key
-    account.kdf = session.kdf;
-    account.userKeyEnc = session.userKeyEnc;
-    opts.home.writeAccount(account);
-    opts.events?.notice('your master password was changed on another device: this device now uses the new one');
-    return { userKey, authKey, session };
-  } catch (e) {
-    if (e instanceof SafeholdError && e.code === 'unreachable') return null;
-    throw e;
-  } finally {
-    api.close();
-  }
 }
 
 function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: string): Unlocked | null {
