@@ -27,8 +27,27 @@ export function clipboardTool(env: NodeJS.ProcessEnv, platform: NodeJS.Platform 
   throw new SafeholdError('internal', 'no clipboard tool found (wl-copy, xclip, xsel): install one or set SAFEHOLD_CLIPBOARD_CMD');
 }
 
-/** Writes `value` to the clipboard tool's stdin and waits (briefly) for it to take it. */
-export function writeClipboard(tool: ClipboardTool, value: string, env: NodeJS.ProcessEnv): Promise<void> {
+/**
+ * What the clipboard tool and the clear-helper may see of the environment: what a clipboard needs to find its
+ * display and run, nothing else. Never SAFEHOLD_PASSWORD, SAFEHOLD_SESSION or anything a user's shell exported:
+ * the helper lives for the whole clear delay, and /proc/<pid>/environ is readable by the same user.
+ */
+const CLIPBOARD_ENV = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'TZ',
+  'DISPLAY', 'XAUTHORITY', 'WAYLAND_DISPLAY', 'XDG_RUNTIME_DIR', 'XDG_SESSION_TYPE', 'DBUS_SESSION_BUS_ADDRESS',
+  'SYSTEMROOT', 'WINDIR', 'COMSPEC', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE',
+];
+
+/** The minimal environment of the clipboard tool and the clear-helper (see CLIPBOARD_ENV). */
+export function clipboardEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of CLIPBOARD_ENV) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+/** Writes `value` to the clipboard tool's stdin (with the minimal environment) and waits briefly for it to take it. */
+export function writeClipboard(tool: ClipboardTool, value: string, fullEnv: NodeJS.ProcessEnv): Promise<void> {
+  const env = clipboardEnv(fullEnv);
   const [cmd, args] = 'shell' in tool ? (process.platform === 'win32' ? ['cmd.exe', ['/d', '/s', '/c', tool.shell]] : ['/bin/sh', ['-c', tool.shell]]) : [tool.argv[0] ?? '', tool.argv.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd as string, args as string[], { stdio: ['pipe', 'ignore', 'ignore'], env });
@@ -60,17 +79,21 @@ export function writeClipboard(tool: ClipboardTool, value: string, env: NodeJS.P
   });
 }
 
-/** Copies and schedules the clearing after `clearAfterSeconds` (0 = never) in a detached helper. */
-export async function copyToClipboard(value: string, clearAfterSeconds: number, env: NodeJS.ProcessEnv): Promise<void> {
+/**
+ * Copies and schedules the clearing after `clearAfterSeconds` (0 = never) in a detached helper; returns the
+ * helper's pid (null when none was started).
+ */
+export async function copyToClipboard(value: string, clearAfterSeconds: number, env: NodeJS.ProcessEnv): Promise<{ helperPid: number | null }> {
   const tool = clipboardTool(env);
   await writeClipboard(tool, value, env);
-  if (clearAfterSeconds > 0) {
-    const helper = fileURLToPath(new URL('./clipclear.js', import.meta.url));
-    const child = spawn(process.execPath, [helper], {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...env, SAFEHOLD_CLIPCLEAR: JSON.stringify({ tool, seconds: clearAfterSeconds }) },
-    });
-    child.unref();
-  }
+  if (clearAfterSeconds <= 0) return { helperPid: null };
+  const helper = fileURLToPath(new URL('./clipclear.js', import.meta.url));
+  const child = spawn(process.execPath, [helper], {
+    detached: true,
+    stdio: 'ignore',
+    // NODE_OPTIONS and the like are left out too: the helper needs nothing of the caller's.
+    env: { ...clipboardEnv(env), SAFEHOLD_CLIPCLEAR: JSON.stringify({ tool, seconds: clearAfterSeconds }) },
+  });
+  child.unref();
+  return { helperPid: child.pid ?? null };
 }

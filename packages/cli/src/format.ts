@@ -1,6 +1,15 @@
 /** Text output helpers (the --json shapes are the SDK's views, printed as they are). */
 import type { RecordView, RevealedView } from '@safehold/sdk';
 
+/**
+ * Terminal-safe text (12.11): C0 controls but tab and newline, DEL, C1 controls, and bidirectional overrides are
+ * replaced by U+FFFD, so a record or device name cannot move the cursor, retitle the window, or hide text.
+ */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
 /** A help section of examples. */
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;

@@ -36,6 +36,18 @@ function readStdinLines(): string[] {
   return stdinLines;
 }
 
+let processStdinNext = 0;
+
+/** The next unread line of standard input (after any master password read from it); undefined at its end. */
+export function nextStdinLine(): string | undefined {
+  const lines = readStdinLines();
+  if (processStdinNext >= lines.length) return undefined;
+  const line = lines[processStdinNext++];
+  // The split leaves an empty last element after a final newline: that is the end, not a value.
+  if (processStdinNext === lines.length && line === '') return undefined;
+  return line;
+}
+
 /** Hidden prompt on the controlling terminal (nothing echoed). */
 export async function promptHidden(question: string): Promise<string> {
   let fd: number;
@@ -91,7 +103,8 @@ export function passwordReader(src: PasswordSources): (purpose: 'current' | 'new
   return async (purpose, opts) => {
     if (src.fromStdin) {
       const lines = (src.readStdin ?? readStdinLines)();
-      const line = lines[stdinIndex++];
+      // Standard input is one stream for the run: the master password and --secret-field-stdin values share it.
+      const line = src.readStdin ? lines[stdinIndex++] : lines[processStdinNext++];
       if (line === undefined || line === '') throw new SafeholdError('bad_request', `--password-stdin: no ${purpose === 'new' ? 'new ' : ''}password on standard input`);
       return line;
     }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Cli, type CliIo } from './runtime.js';
 import { registrars } from './commands/index.js';
+import { safeText } from './format.js';
 
 /** Commands that can read from the offline database when the server is unreachable. */
 const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy']);
@@ -27,6 +28,8 @@ export function buildProgram(cli: Cli): Command {
     .option('--json', 'machine-readable output on stdout')
     .option('--offline', 'read from the offline database (list, search, show, copy)')
     .option('--password-stdin', 'read the master password from standard input')
+    .option('--ca-file <file>', 'trust this CA (PEM) besides the system CAs, for a private CA or a self-signed certificate (env SAFEHOLD_CA_FILE)')
+    .option('--insecure-http', 'allow plain http:// to a server that is not on a loopback address (the auth key and tokens cross the network in clear)')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -70,7 +73,7 @@ function commandPath(c: Command): string[] {
   return names;
 }
 
-const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db']);
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db', '--ca-file']);
 /** Commands whose own `--user` names a grantee, not the account (spec §3.2 `share ID --user U`). */
 const GRANTEE_USER_COMMANDS = new Set(['share', 'unshare']);
 
@@ -100,13 +103,19 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const cli = new Cli(io);
   const program = buildProgram(cli);
   let path: string[] = [];
-  program.hook('preAction', (_this, action) => {
+  program.hook('preAction', async (_this, action) => {
     path = commandPath(action);
+    // A server URL given to register/login is checked before anything else (no prompt, no connection).
+    const g = cli.globals(action);
+    if (g.server && (path[0] === 'register' || path[0] === 'login')) {
+      const { checkServerUrl } = await import('@safehold/sdk');
+      checkServerUrl(g.server, cli.transport(g));
+    }
   });
   const json = argv.includes('--json');
   const fail = (code: string, message: string, exit: number): number => {
     if (json) io.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
-    else io.stderr.write(`error: ${message}\n`);
+    else io.stderr.write(`error: ${safeText(message)}\n`);
     return exit;
   };
   try {

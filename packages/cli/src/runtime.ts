@@ -3,8 +3,9 @@
  * rendering SDK events on stderr. Commands only parse, call the SDK, and print.
  */
 import type { Command } from 'commander';
-import type { ClientContext, Home, SafeholdEvents, AccountFile } from '@safehold/sdk';
+import type { ClientContext, Home, SafeholdEvents, AccountFile, TransportOptions } from '@safehold/sdk';
 import { passwordReader } from './password.js';
+import { safeText } from './format.js';
 
 /** The global options of spec §3.2. */
 export interface GlobalOptions {
@@ -15,6 +16,8 @@ export interface GlobalOptions {
   json?: boolean;
   offline?: boolean;
   passwordStdin?: boolean;
+  caFile?: string;
+  insecureHttp?: boolean;
 }
 
 /** Streams and environment of one CLI run (injected for tests). */
@@ -49,6 +52,12 @@ export class Cli {
     return new sdk.Home(g.home ?? sdk.defaultHomeDir(this.io.env));
   }
 
+  /** CA file (--ca-file, else SAFEHOLD_CA_FILE) and --insecure-http. */
+  transport(g: GlobalOptions): TransportOptions {
+    const caFile = g.caFile ?? (this.io.env.SAFEHOLD_CA_FILE || undefined);
+    return { ...(caFile ? { caFile } : {}), insecureHttp: g.insecureHttp === true };
+  }
+
   /** The master-password reader for this run. */
   passwords(g: GlobalOptions): ReturnType<typeof passwordReader> {
     this.readPassword ??= passwordReader({ env: this.io.env, fromStdin: g.passwordStdin === true });
@@ -61,9 +70,9 @@ export class Cli {
     const { SafeholdEvents } = await import('@safehold/sdk');
     const ev = new SafeholdEvents();
     const tty = this.io.stderr.isTTY === true;
-    ev.on('warning', (e) => this.io.stderr.write(`warning: ${e.message}\n`));
+    ev.on('warning', (e) => this.io.stderr.write(`warning: ${safeText(e.message)}\n`));
     ev.on('notice', (e) => {
-      if (tty) this.io.stderr.write(`${e.message}\n`);
+      if (tty) this.io.stderr.write(`${safeText(e.message)}\n`);
     });
     if (tty) {
       const cliProgress = (await import('cli-progress')).default;
@@ -99,6 +108,7 @@ export class Cli {
       password: this.passwords(g),
       sessionKey: this.io.env.SAFEHOLD_SESSION ?? null,
       events: await this.events(),
+      transport: this.transport(g),
     });
     this.contexts.push(ctx);
     return ctx;
@@ -122,7 +132,7 @@ export class Cli {
   print(cmd: Command, value: unknown, text: string | (() => string)): void {
     if (this.json(cmd)) this.io.stdout.write(JSON.stringify(value) + '\n');
     else {
-      const t = typeof text === 'string' ? text : text();
+      const t = safeText(typeof text === 'string' ? text : text());
       if (t.length > 0) this.io.stdout.write(t.endsWith('\n') ? t : t + '\n');
     }
   }

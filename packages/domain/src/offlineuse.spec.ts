@@ -70,6 +70,11 @@ describe('verifyLease', () => {
     assert.equal(verifyLease({ payload: JSON.stringify(lease), signature: '' }, server.raw, verify, expected).ok, false);
     assert.equal(verifyLease({ payload: JSON.stringify(lease), signature: '!!' }, server.raw, verify, expected).ok, false);
   });
+  test("12.11: another server's lease (same signing key, other server id) is refused when the server id is known", () => {
+    const s2 = signed(server.priv, { ...lease, server: 'another-server' });
+    assert.deepEqual(verifyLease(s2, server.raw, verify, { ...expected, server: 's' }), { ok: false, why: 'not_ours' });
+    assert.equal(verifyLease(signed(server.priv, lease), server.raw, verify, { ...expected, server: 's' }).ok, true);
+  });
   test("another user's, device's or db's lease: refused", () => {
     for (const k of ['user', 'device', 'db'] as const) {
       const l = { ...lease, [k]: k === 'device' ? 'BBBBBBBBBBBBBBBBBBBBBB' : 'bob' };

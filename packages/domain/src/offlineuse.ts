@@ -51,6 +51,8 @@ export interface Expected {
   user: string;
   device: string;
   db: string;
+  /** The server's id, when the client knows it (12.11): a lease of another server signed with the same key is refused. */
+  server?: string;
 }
 
 export type LeaseCheck = { ok: true; lease: LeasePayload } | { ok: false; why: 'bad_signature' | 'malformed' | 'not_ours' };
@@ -64,6 +66,7 @@ export function verifyLease(signed: Signed, pinnedKey: Uint8Array, verify: Verif
   const l = asLeasePayload(parseJson(signed.payload));
   if (!l) return { ok: false, why: 'malformed' };
   if (l.user !== expected.user || l.device !== expected.device || l.db !== expected.db) return { ok: false, why: 'not_ours' };
+  if (expected.server !== undefined && l.server !== expected.server) return { ok: false, why: 'not_ours' };
   return { ok: true, lease: l };
 }
 

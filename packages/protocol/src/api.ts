@@ -70,8 +70,19 @@ export const Ok = z.object({ ok: z.literal(true) }).strict();
 export type Ok = z.infer<typeof Ok>;
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 export type Health = z.infer<typeof Health>;
-/** The server's Ed25519 public key (raw 32 bytes), pinned by clients at registration. */
-export const ServerKey = z.object({ signingPublicKey: B64 }).strict();
+/**
+ * The server's Ed25519 public key (raw 32 bytes), pinned by clients at registration, and the chain of key
+ * rotations (oldest first): each `payload` is `{"kind":"safehold-server-key-rotation","previous","next","at"}`,
+ * signed by `previous` (issue 12.10).
+ */
+export const ServerKey = z
+  .object({
+    signingPublicKey: B64,
+    /** The server's stable id, the `server` field of its leases (12.11). */
+    serverId: z.string().max(64).optional(),
+    rotations: z.array(z.object({ payload: z.string().max(1000), signature: B64 }).strict()).max(10_000).optional(),
+  })
+  .strict();
 export type ServerKey = z.infer<typeof ServerKey>;
 
 export const DeviceInfo = z.object({ id: RandomId, name: z.string().min(1).max(128) }).strict();
@@ -142,7 +153,11 @@ export const ChangePasswordRequest = z
   .strict();
 export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 
-export const PublicKey = z.object({ user: Name, publicKey: B64 }).strict();
+/** `signingKey`: the user's Ed25519 key for role-key signatures (12.2); null until their client uploaded it. */
+export const PublicKey = z.object({ user: Name, publicKey: B64, signingKey: B64.nullable().optional() }).strict();
+/** PUT /me/signing-key: the caller's Ed25519 public key (set once; the same key again is a no-op). */
+export const SigningKeyRequest = z.object({ signingKey: B64 }).strict();
+export type SigningKeyRequest = z.infer<typeof SigningKeyRequest>;
 export type PublicKey = z.infer<typeof PublicKey>;
 
 /**
@@ -309,13 +324,23 @@ export const RoleWire = z
     members: z.array(Name),
     /** The role's private key wrapped (HPKE) for the caller, when the caller is a member. */
     myKey: B64.nullable(),
+    /**
+     * 12.2: `payload` is `{"kind":"safehold-role-key","db","role","publicKey","signer"}` signed (Ed25519) by the
+     * signer's signing key; null for a role not signed yet.
+     */
+    keySignature: z.object({ payload: z.string().max(2000), signature: B64 }).strict().nullable().optional(),
   })
   .strict();
 export type RoleWire = z.infer<typeof RoleWire>;
+/** PUT /db/:db/roles/:role/signature: the role key's signature (by the creator, or a member). */
+export const RoleSignatureRequest = z.object({ keySignature: z.object({ payload: z.string().max(2000), signature: B64 }).strict() }).strict();
+export type RoleSignatureRequest = z.infer<typeof RoleSignatureRequest>;
 export const RoleList = z.object({ roles: z.array(RoleWire) }).strict();
 export type RoleList = z.infer<typeof RoleList>;
 /** `memberKey`: the role's private key wrapped (HPKE) for the creator. */
-export const CreateRoleRequest = z.object({ name: Name, publicKey: B64, memberKey: B64 }).strict();
+export const CreateRoleRequest = z
+  .object({ name: Name, publicKey: B64, memberKey: B64, keySignature: z.object({ payload: z.string().max(2000), signature: B64 }).strict().optional() })
+  .strict();
 export type CreateRoleRequest = z.infer<typeof CreateRoleRequest>;
 /** `memberKey`: the role's private key wrapped (HPKE) for the new member's public key. */
 export const AddMemberRequest = z.object({ memberKey: B64 }).strict();

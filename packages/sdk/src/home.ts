@@ -29,6 +29,16 @@ export interface AccountFile {
   signingPublicKey: string;
   /** Other users' X25519 public keys, pinned on first use. */
   pinnedKeys: Record<string, string>;
+  /** Set when the account was registered or logged in with --insecure-http (plain http:// to a remote host). */
+  insecureHttp?: boolean;
+  /** Other users' Ed25519 signing keys (role-key signatures), pinned on first use (12.2). */
+  pinnedSigningKeys?: Record<string, string>;
+  /** Role public keys by "db/role", pinned on first use after their signature verified, or by `trust --role`. */
+  pinnedRoleKeys?: Record<string, string>;
+  /** The server's id (the `server` field of its leases), from register or the first lease (12.11). */
+  serverId?: string;
+  /** True once this account's signing key was published to the server. */
+  signingKeyPublished?: boolean;
 }
 
 /** token.json: the session token, encrypted under the user key. */

@@ -4,6 +4,9 @@
  */
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { API_VERSION, SafeholdError, isErrorCode } from '@safehold/protocol';
 import type { z } from 'zod';
 import type * as Wire from '@safehold/protocol/api';
@@ -24,6 +27,63 @@ function wireSchemas(): Promise<typeof Wire> {
   return wire;
 }
 
+/** How the client reaches a server: which CAs it trusts, and whether plain HTTP to a remote host is allowed. */
+export interface TransportOptions {
+  /** A PEM file of one more CA to trust besides the system's (--ca-file / SAFEHOLD_CA_FILE). */
+  caFile?: string | null;
+  /** Allow http:// to a host that is not a loopback address (--insecure-http). */
+  insecureHttp?: boolean;
+}
+
+/** True for 127.0.0.0/8, ::1 (and its IPv4-mapped forms) and the name localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
+  return false;
+}
+
+/**
+ * Refuses a server URL the client must not use: not http(s), or plain http:// to anything but a loopback
+ * address without --insecure-http (the auth key and tokens would cross the network in clear). Usage error, exit 2.
+ */
+export function checkServerUrl(url: string, transport: TransportOptions = {}): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SafeholdError('bad_request', `not a server URL: ${url.slice(0, 200)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new SafeholdError('bad_request', `server URL must start with http:// or https://: ${url.slice(0, 200)}`);
+  }
+  if (u.protocol === 'http:' && !transport.insecureHttp && !isLoopbackHost(u.hostname)) {
+    throw new SafeholdError(
+      'bad_request',
+      `refusing plain http:// to ${u.host}: the auth key and session tokens would cross the network unencrypted; ` +
+        'use https:// (with --ca-file for a private CA), or pass --insecure-http to accept the risk',
+    );
+  }
+  return u;
+}
+
+/** The CA list for https: the system's plus the one of --ca-file, or undefined for the default store only. */
+function trustedCas(caFile: string | null | undefined): string[] | undefined {
+  if (!caFile) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch (e) {
+    throw new SafeholdError('bad_request', `cannot read the CA file ${caFile}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new SafeholdError('bad_request', `the CA file ${caFile} holds no PEM certificate`);
+  return [...rootCertificates, pem];
+}
+
+/** TLS verification failures: the server is reachable but not who it claims (or not trusted). */
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|HOSTNAME|ALTNAME/;
+
 export interface ApiClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 (the /v1 prefix is added here). */
   baseUrl: string;
@@ -37,6 +97,8 @@ export interface ApiClientOptions {
    * returns a fresh token (the request is then retried once) or null to give up.
    */
   reauth?: () => Promise<string | null>;
+  /** CA file and plain-HTTP policy (see checkServerUrl). */
+  transport?: TransportOptions;
 }
 
 export interface RequestOptions {
@@ -59,10 +121,7 @@ export class ApiClient {
   private readonly isHttps: boolean;
 
   constructor(opts: ApiClientOptions) {
-    const u = new URL(opts.baseUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new SafeholdError('bad_request', `server URL must start with http:// or https://: ${opts.baseUrl}`);
-    }
+    const u = checkServerUrl(opts.baseUrl, opts.transport);
     this.baseUrl = normalizeServerUrl(opts.baseUrl);
     this.token = opts.token ?? null;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
@@ -70,7 +129,8 @@ export class ApiClient {
     this.reauth = opts.reauth;
     this.isHttps = u.protocol === 'https:';
     // Keep-alive sockets are unref'd by node when idle, so they never hold the process open.
-    this.agent = this.isHttps ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const ca = this.isHttps ? trustedCas(opts.transport?.caFile) : undefined;
+    this.agent = this.isHttps ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
   }
 
   /** Replaces the bearer token (after a login). */
@@ -180,6 +240,15 @@ export class ApiClient {
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(connectTimer);
+        if (e.code && TLS_ERRORS.test(e.code)) {
+          fail(
+            new SafeholdError(
+              'integrity',
+              `the TLS certificate of ${where} is not trusted (${e.code}): for a private CA or a self-signed certificate, give it with --ca-file FILE or SAFEHOLD_CA_FILE`,
+            ),
+          );
+          return;
+        }
         fail(new SafeholdError('unreachable', `cannot reach the server at ${where}${e.code ? ` (${e.code})` : ''}`));
       });
       if (payload) req.end(payload);

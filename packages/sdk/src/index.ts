@@ -19,3 +19,5 @@ export * from './addons.js';
 // Loading the Offline Add-on registers it with the core (see addons.ts).
 export * from './offline/index.js';
 export * from './transfer/index.js';
+export * from './serverkey.js';
+export * from './rolekeys.js';

@@ -9,12 +9,16 @@ export function fingerprint(publicKey: Uint8Array): string {
   return hex.match(/.{4}/g)?.join(':') ?? hex;
 }
 
-async function fetchPublicKey(ctx: ClientContext, user: string): Promise<Uint8Array> {
+async function fetchKeys(ctx: ClientContext, user: string): Promise<{ key: Uint8Array; signingKey: string | null }> {
   const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
   const key = fromB64(res.publicKey);
   if (key.byteLength !== 32) throw new SafeholdError('integrity', `the server sent a malformed public key for ${user}`);
-  return key;
+  return { key, signingKey: res.signingKey ?? null };
+}
+
+async function fetchPublicKey(ctx: ClientContext, user: string): Promise<Uint8Array> {
+  return (await fetchKeys(ctx, user)).key;
 }
 
 /**
@@ -43,11 +47,23 @@ export async function pinnedPublicKey(ctx: ClientContext, user: string): Promise
 }
 
 /** Accepts the current public key of `user` (after a verified change); returns its fingerprint. */
-export async function trustUser(ctx: ClientContext, user: string): Promise<{ user: string; fingerprint: string; changed: boolean }> {
-  const key = await fetchPublicKey(ctx, user);
+export async function trustUser(ctx: ClientContext, user: string, expectFingerprint?: string): Promise<{ user: string; fingerprint: string; changed: boolean }> {
+  const { key, signingKey } = await fetchKeys(ctx, user);
+  if (expectFingerprint !== undefined && !sameFingerprint(expectFingerprint, fingerprint(key))) {
+    throw new SafeholdError('forbidden', `the key of ${user} has fingerprint ${fingerprint(key)}, not the one given: nothing trusted`, { reason: 'fingerprint_mismatch', user });
+  }
   const before = ctx.accountFile.pinnedKeys[user];
   const changed = before !== undefined && !constantTimeEqual(fromB64(before), key);
   ctx.accountFile.pinnedKeys[user] = toB64(key);
+  // The signing key (role-key signatures, 12.2) is re-pinned with it; absent until their client publishes it.
+  if (signingKey) (ctx.accountFile.pinnedSigningKeys ??= {})[user] = signingKey;
+  else if (ctx.accountFile.pinnedSigningKeys) delete ctx.accountFile.pinnedSigningKeys[user];
   ctx.home.writeAccount(ctx.accountFile);
   return { user, fingerprint: fingerprint(key), changed };
+}
+
+/** Fingerprints compare without case, spaces or colons ("ab12 cd34…" = "AB12:CD34…"). */
+export function sameFingerprint(given: string, actual: string): boolean {
+  const norm = (x: string): string => x.toLowerCase().replace(/[\s:]/g, '');
+  return norm(given).length > 0 && norm(given) === norm(actual);
 }

@@ -4,9 +4,10 @@ import { SafeholdError, isName, roleKeyAad } from '@safehold/protocol';
 import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
-import { fingerprint, pinnedPublicKey } from './pinning.js';
+import { fingerprint, pinnedPublicKey, sameFingerprint } from './pinning.js';
 import { dbPath, } from './vault.js';
 import { fetchRoles } from './sharing.js';
+import { ensureSigningKeyPublished, signRoleKey, trustRoleKey } from './rolekeys.js';
 
 /** A role as `safehold role list` prints it. */
 export interface RoleView {
@@ -32,7 +33,13 @@ export async function createRole(ctx: ClientContext, name: string): Promise<Role
   const pair = generateX25519KeyPair();
   try {
     const memberKey = toB64(wrapForRecipient(ctx.keyring.publicKey, pair.privateKey, roleKeyAad(db, name, ctx.account.user)));
-    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: 'RoleWire', body: { name, publicKey: toB64(pair.publicKey), memberKey } });
+    const publicKey = toB64(pair.publicKey);
+    // 12.2: the creator signs the role key, so that sharers who are not members can verify it.
+    await ensureSigningKeyPublished(ctx);
+    const keySignature = signRoleKey(ctx, db, name, publicKey);
+    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: 'RoleWire', body: { name, publicKey, memberKey, keySignature } });
+    if (r.publicKey !== publicKey) throw new SafeholdError('integrity', `the server answered role ${name} with another key than the one made`);
+    trustRoleKey(ctx, db, r);
     return roleView(r, ctx.account.user);
   } finally {
     zero(pair.privateKey);
@@ -72,4 +79,18 @@ export async function removeRoleMember(ctx: ClientContext, role: string, user: s
 /** The roles of the database. */
 export async function listRoles(ctx: ClientContext): Promise<RoleView[]> {
   return (await fetchRoles(ctx)).map((r) => roleView(r, ctx.account.user));
+}
+
+/** Accepts the current key of a role (`safehold trust --role ROLE [--fingerprint FP]`); returns its fingerprint. */
+export async function trustRole(ctx: ClientContext, role: string, expectFingerprint?: string): Promise<{ role: string; fingerprint: string; changed: boolean }> {
+  checkName('role', role);
+  const db = requireDb(ctx);
+  const r = (await fetchRoles(ctx)).find((x) => x.name === role);
+  if (!r) throw new SafeholdError('not_found', `role ${role} not found`);
+  const fp = fingerprint(fromB64(r.publicKey));
+  if (expectFingerprint !== undefined && !sameFingerprint(expectFingerprint, fp)) {
+    throw new SafeholdError('forbidden', `the key of role ${role} has fingerprint ${fp}, not the one given: nothing trusted`, { reason: 'fingerprint_mismatch', role });
+  }
+  if (r.myKey) zero(ctx.keyring.openRoleKey(db, r));
+  return trustRoleKey(ctx, db, r);
 }

@@ -4,7 +4,6 @@
  */
 import {
   decrypt,
-  deriveMasterKeys,
   encrypt,
   fromB64,
   fromUtf8,
@@ -13,85 +12,30 @@ import {
   randomKey,
   toB64,
   utf8,
-  x25519PublicFromPrivate,
   constantTimeEqual,
   zero,
-  type KdfParams,
 } from '@safehold/crypto';
 import { SafeholdError, privateKeyAad, userKeyAad } from '@safehold/protocol';
-import type { KdfParams as WireKdf, Session } from '@safehold/protocol/api';
+import type { Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
-import { ApiClient, normalizeServerUrl } from './http.js';
+import { ApiClient, checkServerUrl, normalizeServerUrl } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
 import { attachAddons } from './addons.js';
+import { acceptServerKey } from './serverkey.js';
+import { signOwnUnsignedRoles } from './rolekeys.js';
+import { passwordChangedElsewhere } from './passwdelsewhere.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
 
 /** Asks for a password: the current master password, or a new one (register, passwd). */
-export type PasswordPrompt = (purpose: 'current' | 'new') => Promise<string>;
-
-/** What picks and opens an account. */
-export interface SessionOptions {
-  home: Home;
-  /** --server (any form; normalized here). */
-  server?: string | null;
-  /** --user */
-  user?: string | null;
-  /** --db */
-  db?: string | null;
-  password: PasswordPrompt;
-  /** The SAFEHOLD_SESSION key (base64url), if set. */
-  sessionKey?: string | null;
-  events?: SafeholdEvents;
-  clock?: () => number;
-  connectTimeoutMs?: number;
-}
-
-/** Crypto's KDF params (salt bytes) from the wire form (salt base64url). */
-export function kdfFromWire(w: WireKdf): KdfParams {
-  return { alg: w.alg, memoryKiB: w.memoryKiB, iterations: w.iterations, parallelism: w.parallelism, salt: fromB64(w.salt) };
-}
-/** The wire form of KDF params. */
-export function kdfToWire(k: KdfParams): WireKdf {
-  return { alg: k.alg, memoryKiB: k.memoryKiB, iterations: k.iterations, parallelism: k.parallelism, salt: toB64(k.salt) };
-}
+export { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
+import { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type SessionOptions } from './sessionkeys.js';
 
 const tokenAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/token/${server}/${user}`);
 /** AAD of the SAFEHOLD_SESSION copy of the keys. */
 export const unlockAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/unlock/${server}/${user}`);
 
-/** Derives the auth key and KEK; invalid or weak parameters are refused as an integrity error. */
-export async function derive(password: string, kdf: KdfParams): Promise<{ authKey: Uint8Array; kek: Uint8Array }> {
-  try {
-    return await deriveMasterKeys(password, kdf);
-  } catch {
-    throw new SafeholdError('integrity', 'the key-derivation parameters are invalid or too weak: refusing them');
-  }
-}
-
-/** Opens the wrapped user key with a KEK; null when it does not open (wrong password). */
-export function openUserKey(kek: Uint8Array, account: Pick<AccountFile, 'user' | 'userKeyEnc'>): Uint8Array | null {
-  try {
-    return decrypt(kek, fromB64(account.userKeyEnc), userKeyAad(account.user));
-  } catch {
-    return null;
-  }
-}
-
-function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, 'user' | 'privateKeyEnc' | 'publicKey'>): Uint8Array {
-  let priv: Uint8Array;
-  try {
-    priv = decrypt(userKey, fromB64(account.privateKeyEnc), privateKeyAad(account.user));
-  } catch {
-    throw new SafeholdError('integrity', 'your private key failed integrity check: the stored copy was tampered with or corrupted');
-  }
-  if (!constantTimeEqual(x25519PublicFromPrivate(priv), fromB64(account.publicKey))) {
-    zero(priv);
-    throw new SafeholdError('integrity', 'your private key does not match your public key: the stored copy was tampered with');
-  }
-  return priv;
-}
 
 function pickDb(account: AccountFile, wanted: string | null | undefined): string | null {
   if (wanted) return wanted;
@@ -150,11 +94,12 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
   const api = new ApiClient({
     baseUrl: account.server,
     token,
+    transport: accountTransport(opts, account),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     reauth: async () => {
       if (!secrets.authKey) return null;
       const session = await postLogin(api, account.user, secrets.authKey, device);
-      applySession(ctx, session);
+      await applySession(ctx, session);
       return session.token;
     },
   });
@@ -163,23 +108,21 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     userKey: u.userKey,
     privateKey,
     publicKey: fromB64(account.publicKey),
-    loadRoles: async (db) => (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles,
+    // Any contact that loads the roles also signs this user's own unsigned roles (the 12.2 migration).
+    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles),
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
   attachAddons(ctx);
   return ctx;
 }
 
-async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
-  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
-}
 
-/** Stores what a fresh session says (databases, token) and checks the pinned server key. */
-function applySession(ctx: ClientContext, s: Session): void {
+/** Stores what a fresh session says (databases, token) and checks the pinned server key (a rotation must be signed). */
+async function applySession(ctx: ClientContext, s: Session): Promise<void> {
   const a = ctx.accountFile;
   if (s.user !== a.user) throw new SafeholdError('integrity', 'the server answered a login for another user');
   if (!constantTimeEqual(fromB64(s.signingPublicKey), fromB64(a.signingPublicKey))) {
-    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${a.server}`);
+    await acceptServerKey({ api: ctx.api, home: ctx.home, account: a, userKey: ctx.keyring.userKey, deviceId: ctx.device.id, presented: s.signingPublicKey, events: ctx.events });
   }
   a.databases = s.databases;
   a.admin = s.admin;
@@ -208,6 +151,8 @@ function loadToken(home: Home, a: AccountFile, userKey: Uint8Array, now: number)
 /** Opens the account picked by the options with SAFEHOLD_SESSION or the master password (no network needed). */
 export async function openSession(opts: SessionOptions): Promise<ClientContext> {
   const account = resolveAccount(opts.home, opts.server, opts.user);
+  // Before any password is asked for: an account on plain http:// to a remote host needs --insecure-http.
+  checkServerUrl(account.server, accountTransport(opts, account));
   const now = (opts.clock ?? Date.now)();
   let unlocked: Unlocked | null = null;
   if (opts.sessionKey) unlocked = openWithSessionKey(opts.home, account, opts.sessionKey);
@@ -221,8 +166,16 @@ export async function openSession(opts: SessionOptions): Promise<ClientContext> 
     zero(kek);
     if (!userKey) {
       zero(authKey);
-      noteUnlock(opts.home, account.server, account.user, false, now);
-      throw new SafeholdError('bad_credentials', 'wrong master password');
+      // The password may have been changed on another device: the server then knows the new parameters.
+      const fresh = await passwordChangedElsewhere(opts, account, password);
+      if (!fresh) {
+        noteUnlock(opts.home, account.server, account.user, false, now);
+        throw new SafeholdError('bad_credentials', 'wrong master password');
+      }
+      noteUnlock(opts.home, account.server, account.user, true, now);
+      const ctx = buildContext(opts, { account, userKey: fresh.userKey, authKey: fresh.authKey, sessionKey: null }, fresh.session.token);
+      saveToken(opts.home, account, fresh.userKey, fresh.session);
+      return ctx;
     }
     noteUnlock(opts.home, account.server, account.user, true, now);
     unlocked = { account, userKey, authKey, sessionKey: null };
@@ -249,10 +202,11 @@ function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: str
 
 /** Registers with an invite: makes the keys, uploads only what spec §4 allows, pins the server key, logs in. */
 export async function register(opts: SessionOptions & { server: string; user: string; invite: string }): Promise<ClientContext> {
+  checkServerUrl(opts.server, opts.transport);
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
-  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const { signingPublicKey } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
+  const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const { signingPublicKey, serverId } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
   const password = await opts.password('new');
   const kdf = newKdfParams();
   const { authKey, kek } = await derive(password, kdf);
@@ -283,6 +237,8 @@ export async function register(opts: SessionOptions & { server: string; user: st
     privateKeyEnc,
     signingPublicKey,
     pinnedKeys: {},
+    ...(serverId ? { serverId } : {}),
+    ...(opts.transport?.insecureHttp && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   opts.home.writeAccount(account);
   saveToken(opts.home, account, userKey, session);
@@ -292,23 +248,33 @@ export async function register(opts: SessionOptions & { server: string; user: st
 
 /** Logs in (prelogin, derive, login), stores the account on this device, then runs the after-login sync. */
 export async function login(opts: SessionOptions & { server: string; user: string }): Promise<ClientContext> {
+  checkServerUrl(opts.server, opts.transport);
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
-  const api = new ApiClient({ baseUrl: server, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+  const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user } });
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();
   const session = await postLogin(api, user, authKey, device);
-  api.close();
   const userKey = openUserKey(kek, { user, userKeyEnc: session.userKeyEnc });
   zero(kek);
-  if (!userKey) throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
+  if (!userKey) {
+    api.close();
+    throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
+  }
   const known = opts.home.readAccount(server, user);
   if (known && !constantTimeEqual(fromB64(known.signingPublicKey), fromB64(session.signingPublicKey))) {
-    zero(userKey, authKey);
-    throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${server}`);
+    try {
+      await acceptServerKey({ api, home: opts.home, account: known, userKey, deviceId: device.id, presented: session.signingPublicKey, ...(opts.events ? { events: opts.events } : {}) });
+    } catch (e) {
+      zero(userKey, authKey);
+      throw e;
+    } finally {
+      api.close();
+    }
   }
+  api.close();
   const account: AccountFile = {
     server,
     user,
@@ -321,6 +287,8 @@ export async function login(opts: SessionOptions & { server: string; user: strin
     privateKeyEnc: session.privateKeyEnc,
     signingPublicKey: known?.signingPublicKey ?? session.signingPublicKey,
     pinnedKeys: known?.pinnedKeys ?? {},
+    ...(known?.serverId ? { serverId: known.serverId } : {}),
+    ...((opts.transport?.insecureHttp || known?.insecureHttp) && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
   };
   // Check the key pair before storing anything.
   zero(openPrivateKey(userKey, account));

@@ -1,11 +1,12 @@
 /** Sharing: grants for users and roles, with the record keys wrapped for the grantee's public key. */
-import { fromB64, zero } from '@safehold/crypto';
+import { zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import { RIGHTS } from '@safehold/protocol';
 import type { Grant, Grants, KeyHolder, Right, RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey } from './pinning.js';
+import { signOwnUnsignedRoles, verifiedRoleKey } from './rolekeys.js';
 import { checkRecordId, dbPath, getRecord } from './vault.js';
 
 /** A grantee: a user or a role. */
@@ -37,9 +38,10 @@ function holderOf(g: Grantee): KeyHolder {
   return 'user' in g ? { kind: 'user', user: g.user } : { kind: 'role', role: g.role };
 }
 
-/** The roles of the context's database. */
+/** The roles of the context's database (the caller's own unsigned roles get signed on the way, 12.2). */
 export async function fetchRoles(ctx: ClientContext): Promise<RoleWire[]> {
-  return (await ctx.api.request('GET', dbPath(ctx, '/roles'), { schema: 'RoleList' })).roles;
+  const roles = (await ctx.api.request('GET', dbPath(ctx, '/roles'), { schema: 'RoleList' })).roles;
+  return signOwnUnsignedRoles(ctx, requireDb(ctx), roles);
 }
 
 /** The public key for a key holder: a user's pinned key, or a role's key (checked against its private key when a member). */
@@ -49,7 +51,7 @@ export async function holderPublicKey(ctx: ClientContext, holder: KeyHolder, rol
   const role = list.find((r) => r.name === holder.role);
   if (!role) throw new SafeholdError('not_found', `role ${holder.role} not found`);
   if (role.myKey) zero(ctx.keyring.openRoleKey(requireDb(ctx), role));
-  return fromB64(role.publicKey);
+  return verifiedRoleKey(ctx, requireDb(ctx), role);
 }
 
 async function toRightsView(ctx: ClientContext, g: Grants): Promise<RightsView> {

@@ -3,6 +3,8 @@
  * storage (applying pending migrations), does one thing and prints a short line, or JSON with --json.
  * Errors: `error: <message>` on stderr (a JSON error object under --json) with the spec's exit code.
  */
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -12,11 +14,26 @@ import { MIGRATION_NAMES } from './storage/migrations.js';
 import { AdminService } from './services/admin.js';
 import { systemClock } from './clock.js';
 import { SERVER_VERSION } from './config.js';
+import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
+import { keySourceFrom, loadRotations, readConfiguredSeed, rotateSigningKey } from './services/keysource.js';
+
+/** Terminal-safe text (12.11): control characters and bidi overrides in names (devices, users) become U+FFFD. */
+function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
+/** The fingerprint clients show for a key: first 128 bits of SHA-256, hex in groups of four. */
+function keyFingerprint(publicKey: Uint8Array): string {
+  const hex = createHash('sha256').update(publicKey).digest('hex').slice(0, 32);
+  return hex.match(/.{4}/g)?.join(':') ?? hex;
+}
 
 interface GlobalOpts {
   data?: string;
   databaseUrl?: string;
   json?: boolean;
+  signingKeyFile?: string;
 }
 
 /** Where the storage is: --database-url, else --data, else env SAFEHOLD_DATABASE_URL, else SAFEHOLD_DATA, else the XDG default. */
@@ -58,6 +75,44 @@ function isoTime(v: string | undefined): number | undefined {
 
 const onoff = (b: boolean): string => (b ? 'on' : 'off');
 
+interface RetentionOpts {
+  retentionSessions?: string;
+  retentionFailures?: string;
+  retentionAudit?: string;
+}
+
+/** The retention flags over the documented defaults; each a whole number of days, 0 = keep for ever. */
+function retentionOf(o: RetentionOpts): Retention {
+  const days = (v: string | undefined, flag: string, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (!/^\d{1,5}$/.test(v)) throw new SafeholdError('bad_request', `${flag} must be a whole number of days (0 = keep for ever), not '${v.slice(0, 40)}'`);
+    return Number(v);
+  };
+  return {
+    sessionsDays: days(o.retentionSessions, '--retention-sessions', DEFAULT_RETENTION.sessionsDays),
+    failuresDays: days(o.retentionFailures, '--retention-failures', DEFAULT_RETENTION.failuresDays),
+    auditDays: days(o.retentionAudit, '--retention-audit', DEFAULT_RETENTION.auditDays),
+  };
+}
+
+/** Reads --tls-cert and --tls-key (both or neither); an unreadable file is a usage error naming the flag. */
+function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | null {
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) throw new SafeholdError('bad_request', '--tls-cert and --tls-key go together: give both');
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new SafeholdError('bad_request', `${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const cert = read(certFile, '--tls-cert');
+  const key = read(keyFile, '--tls-key');
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) throw new SafeholdError('bad_request', `--tls-cert: ${certFile} holds no PEM certificate`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) throw new SafeholdError('bad_request', `--tls-key: ${keyFile} holds no PEM private key`);
+  return { cert, key };
+}
+
 /** Builds the program; `io` lets tests capture output. */
 export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void } = {
   out: (s) => process.stdout.write(s),
@@ -68,6 +123,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .version(SERVER_VERSION)
     .option('--data <dir>', 'data directory of the embedded SQLite database (env SAFEHOLD_DATA)')
     .option('--database-url <url>', 'PostgreSQL connection string (env SAFEHOLD_DATABASE_URL)')
+    .option('--signing-key-file <file>', 'the signing key in a 0600 file instead of storage (env SAFEHOLD_SIGNING_KEY_FILE; or SAFEHOLD_SIGNING_KEY)')
     .option('--json', 'machine-readable output')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: () => undefined })
@@ -75,7 +131,8 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 
   const globals = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
   const print = (cmd: Command, json: unknown, human: string): void => {
-    io.out(globals(cmd).json ? `${JSON.stringify(json)}\n` : human.endsWith('\n') || human === '' ? human : `${human}\n`);
+    const text = safeText(human);
+    io.out(globals(cmd).json ? `${JSON.stringify(json)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
   };
   /** Opens storage, runs `fn` with the admin service, closes storage. */
   const withAdmin = async <T>(cmd: Command, fn: (admin: AdminService, storage: Storage) => Promise<T>): Promise<T> => {
@@ -93,14 +150,23 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)')
-    .action(async (o: { host: string; port: string; trustProxy?: boolean }, cmd: Command) => {
+    .option('--retention-sessions <days>', `days expired sessions are kept (default ${DEFAULT_RETENTION.sessionsDays}; 0 = for ever)`)
+    .option('--retention-failures <days>', `days failed-login rows are kept (default ${DEFAULT_RETENTION.failuresDays}; 0 = for ever)`)
+    .option('--retention-audit <days>', `days audit events are kept (default ${DEFAULT_RETENTION.auditDays}; 0 = for ever)`)
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .action(async (o: RetentionOpts & { host: string; port: string; trustProxy?: boolean; tlsCert?: string; tlsKey?: string }, cmd: Command) => {
       const p = port(o.port);
+      const retention = retentionOf(o);
+      const tls = readTls(o.tlsCert, o.tlsKey);
+      const keySource = keySourceFrom(globals(cmd).signingKeyFile);
+      readConfiguredSeed(keySource)?.fill(0); // a bad or group-readable key file fails before the storage is opened
       const storage = await openStorage(resolveStorageOptions(globals(cmd)));
       // Loaded here only: the manager commands need no HTTP stack.
       const { startServer } = await import('./server.js');
       let server;
       try {
-        server = await startServer({ storage, host: o.host, port: p, logger: true, ...(o.trustProxy ? { trustProxy: true } : {}) });
+        server = await startServer({ storage, host: o.host, port: p, logger: true, keySource, retention, ...(o.trustProxy ? { trustProxy: true } : {}), ...(tls ? { tls } : {}) });
       } catch (e) {
         await storage.close();
         throw e;
@@ -120,6 +186,37 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+    });
+
+  const key = program.command('key').description("the server's signing key (leases, wipe orders; pinned by clients)");
+  leaf(key.command('show'))
+    .description('print the public signing key, its fingerprint and the number of rotations')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withAdmin(cmd, async (_a, storage) => {
+        const { loadServerSigner } = await import('./services/serverkey.js');
+        const signer = await loadServerSigner(storage.db, keySourceFrom(globals(cmd).signingKeyFile));
+        const publicKey = Buffer.from(signer.publicKey).toString('base64url');
+        return { publicKey, fingerprint: keyFingerprint(signer.publicKey), rotations: (await loadRotations(storage.db)).length };
+      });
+      print(cmd, r, `signing key ${r.fingerprint} (${r.publicKey}); ${r.rotations} rotation(s)`);
+    });
+  leaf(key.command('rotate'))
+    .description('replace the signing key after a leak: the old key signs the new one, so clients accept it; restart the servers')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withAdmin(cmd, (_a, storage) => rotateSigningKey(storage.db, keySourceFrom(globals(cmd).signingKeyFile), Date.now()));
+      const out = { previous: r.previous, next: r.next, fingerprint: keyFingerprint(Buffer.from(r.next, 'base64url')) };
+      print(cmd, out, `rotated the signing key: new fingerprint ${out.fingerprint}; restart every server process to sign with it`);
+    });
+
+  leaf(program.command('prune'))
+    .description('delete expired sessions, old failed-login rows and old audit events now (the server also does it daily)')
+    .option('--retention-sessions <days>', `days expired sessions are kept (default ${DEFAULT_RETENTION.sessionsDays}; 0 = for ever)`)
+    .option('--retention-failures <days>', `days failed-login rows are kept (default ${DEFAULT_RETENTION.failuresDays}; 0 = for ever)`)
+    .option('--retention-audit <days>', `days audit events are kept (default ${DEFAULT_RETENTION.auditDays}; 0 = for ever)`)
+    .action(async (o: RetentionOpts, cmd: Command) => {
+      const retention = retentionOf(o);
+      const r = await withAdmin(cmd, (_a, storage) => pruneRetention(storage.db, systemClock, retention));
+      print(cmd, { pruned: r, retention }, `pruned ${r.sessions} session(s), ${r.failures} failed-login row(s), ${r.audit} audit event(s)`);
     });
 
   leaf(program.command('migrate'))
@@ -262,7 +359,7 @@ export async function run(argv: string[], io?: { out: (s: string) => void; err: 
   const program = buildProgram(outIo);
   const json = argv.includes('--json');
   const fail = (code: string, message: string, exit: number): number => {
-    outIo.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${message}\n`);
+    outIo.err(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${safeText(message)}\n`);
     return exit;
   };
   if (argv.filter((a) => !a.startsWith('-')).length === 0 && !argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a))) {

@@ -5,6 +5,8 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveLimits, type RateLimits } from './config.js';
 import { buildApp } from './http/app.js';
 import { getOrCreateMeta, loadServerSigner } from './services/serverkey.js';
+import type { KeySource } from './services/keysource.js';
+import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
 import { newId as randomId } from './services/tokens.js';
 import { loggerOptions } from './log.js';
 import { pruneChanges } from './services/sync.js';
@@ -21,6 +23,12 @@ export interface StartServerOptions {
   /** true: pino logs to stdout (redacted); false/absent: silent. */
   logger?: boolean;
   trustProxy?: boolean | string | string[];
+  /** Retention of sessions, failed-login rows and audit events (12.11); defaults DEFAULT_RETENTION. */
+  retention?: Partial<Retention>;
+  /** Where the signing seed comes from (default: storage). */
+  keySource?: KeySource;
+  /** Serve HTTPS (PEM certificate chain and key); the URL is then https://. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RunningServer {
@@ -37,11 +45,15 @@ export async function loadServerId(storage: Storage): Promise<string> {
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
-  const signer = await loadServerSigner(opts.storage.db);
+  const signer = await loadServerSigner(opts.storage.db, opts.keySource ?? {});
   const serverId = await loadServerId(opts.storage);
   const app = await buildApp(
     { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },
-    { logger: opts.logger ? loggerOptions() : false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) },
+    {
+      logger: opts.logger ? loggerOptions() : false,
+      ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    },
   );
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 8080 });
@@ -51,15 +63,17 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   // The change log is kept for a bounded window (a cursor older than it gets a reset, DESIGN.md "Sync protocol").
   // Prune once at start and then daily; a failure is logged and retried at the next round, never fatal.
   const clock = opts.clock ?? systemClock;
+  const retention = { ...DEFAULT_RETENTION, ...(opts.retention ?? {}) };
   const prune = (): void => {
     pruneChanges(opts.storage.db, clock).catch((e: unknown) => app.log.warn({ err: e }, 'change log pruning failed'));
+    pruneRetention(opts.storage.db, clock, retention).catch((e: unknown) => app.log.warn({ err: e }, 'retention pruning failed'));
   };
   prune();
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     app,
     close() {

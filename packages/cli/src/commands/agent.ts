@@ -1,7 +1,7 @@
 /** `safehold agent`: the interval sync (R9) in the foreground, one log line per run. */
 import type { Command } from 'commander';
 import type { Cli } from '../runtime.js';
-import { examples } from '../format.js';
+import { examples, safeText } from '../format.js';
 import { usage } from '../usage.js';
 
 interface AgentOpts {
@@ -48,7 +48,7 @@ export function registerAgentCommands(program: Command, cli: Cli): void {
                 resolve();
               };
             }),
-          log: (line) => cli.io.stdout.write(json ? `${JSON.stringify({ at: line.slice(0, line.indexOf(' ')), message: line.slice(line.indexOf(' ') + 1) })}\n` : `${line}\n`),
+          log: (line) => cli.io.stdout.write(json ? `${JSON.stringify({ at: line.slice(0, line.indexOf(' ')), message: line.slice(line.indexOf(' ') + 1) })}\n` : `${safeText(line)}\n`),
           ...(maxRuns !== undefined ? { maxRuns } : {}),
           ...(minuteMs !== undefined ? { minuteMs } : {}),
           shouldStop: () => stop,

@@ -16,6 +16,7 @@ interface RecordOpts {
   tag?: string[];
   field?: string[];
   secretField?: string[];
+  secretFieldStdin?: string[];
   masked?: boolean;
   baseRevision?: string;
 }
@@ -58,7 +59,27 @@ function recordOptions(cmd: Command, forAdd: boolean): Command {
     .option('--notes <text>', 'notes')
     .option('--tag <tag>', `tag (repeatable${forAdd ? '' : '; replaces the tags'})`, collect)
     .option('--field <name=value>', 'non-secret custom field (repeatable)', collect)
-    .option('--secret-field <name=value>', `secret custom field (repeatable${forAdd ? '' : '; an empty value removes it'})`, collect);
+    .option(
+      '--secret-field <name=value>',
+      `secret custom field (repeatable${forAdd ? '' : '; an empty value removes it'}; the value is visible in the process list: prefer --secret-field-stdin)`,
+      collect,
+    )
+    .option('--secret-field-stdin <name>', 'secret custom field NAME, its value read from the next line of standard input (repeatable; after the master password with --password-stdin)', collect);
+}
+
+/** --secret-field pairs, then the --secret-field-stdin ones (read now, from the next stdin lines). */
+async function secretFieldsOf(o: RecordOpts): Promise<Array<{ name: string; value: string }> | undefined> {
+  const fromArgs = pairs(o.secretField, '--secret-field');
+  if (!o.secretFieldStdin) return fromArgs;
+  const { nextStdinLine } = await import('../password.js');
+  const out = [...(fromArgs ?? [])];
+  for (const name of o.secretFieldStdin) {
+    if (name === '' || name.includes('=')) throw usage(`--secret-field-stdin takes a field NAME (the value comes from standard input), not "${name.slice(0, 40)}"`);
+    const value = nextStdinLine();
+    if (value === undefined) throw usage(`--secret-field-stdin ${name}: no value on standard input`);
+    out.push({ name, value });
+  }
+  return out;
 }
 
 export function registerRecordCommands(program: Command, cli: Cli): void {
@@ -75,6 +96,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
       const sdk = await import('@safehold/sdk');
       const password = await passwordOf(o);
       const ctx = await cli.open(cmd);
+      const secretFields = (await secretFieldsOf(o)) ?? [];
       const view = await sdk.createRecord(ctx, {
         name: o.name ?? '',
         ...(o.username !== undefined ? { username: o.username } : {}),
@@ -83,7 +105,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
         ...(o.notes !== undefined ? { notes: o.notes } : {}),
         tags: o.tag ?? [],
         fields: pairs(o.field, '--field') ?? [],
-        secretFields: pairs(o.secretField, '--secret-field') ?? [],
+        secretFields,
         masked: o.masked === true,
       });
       cli.print(cmd, view, () => `added ${view.id}  ${view.name}`);
@@ -103,9 +125,10 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
         ...(o.notes !== undefined ? { notes: o.notes } : {}),
         ...(o.tag !== undefined ? { tags: o.tag } : {}),
         ...(o.field !== undefined ? { fields: pairs(o.field, '--field') } : {}),
-        ...(o.secretField !== undefined ? { secretFields: pairs(o.secretField, '--secret-field') } : {}),
       };
       const ctx = await cli.open(cmd);
+      const secretFields = await secretFieldsOf(o);
+      if (secretFields !== undefined) Object.assign(changes, { secretFields });
       const view = await sdk.editRecord(ctx, id, changes, o.baseRevision ? { baseRevision: o.baseRevision } : {});
       cli.print(cmd, view, () => `updated ${view.id}  ${view.name} (revision ${view.revision})`);
     });

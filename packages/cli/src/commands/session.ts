@@ -31,6 +31,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
           db: g.db ?? null,
           password: (purpose) => read(purpose, { newIsFirst: true }),
           events: await cli.events(),
+          transport: cli.transport(g),
         }),
       );
       const out = { server: ctx.account.server, user: ctx.account.user, db: ctx.account.db, device: ctx.device.id, databases: ctx.accountFile.databases.map((d) => d.name) };
@@ -47,7 +48,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
       const opts = serverAndUser(g);
       const sdk = await import('@safehold/sdk');
       const ctx = cli.track(
-        await sdk.login({ home: await cli.home(g), server: opts.server, user: opts.user, db: g.db ?? null, password: cli.passwords(g), events: await cli.events() }),
+        await sdk.login({ home: await cli.home(g), server: opts.server, user: opts.user, db: g.db ?? null, password: cli.passwords(g), events: await cli.events(), transport: cli.transport(g) }),
       );
       const out = { server: ctx.account.server, user: ctx.account.user, db: ctx.account.db, device: ctx.device.id, databases: ctx.accountFile.databases.map((d) => d.name) };
       cli.print(cmd, out, `logged in as ${out.user} on ${out.server}${out.db ? ` (database ${out.db})` : ''}`);

@@ -75,13 +75,21 @@ export function registerSharingCommands(program: Command, cli: Cli): void {
 
   program
     .command('trust')
-    .description("accept the current public key of USER (after you verified its fingerprint with them)")
-    .argument('<user>', 'user name')
-    .addHelpText('after', examples('safehold trust bob'))
-    .action(async (user: string, _o: unknown, cmd: Command) => {
+    .description('accept the current public key of USER, or of a role with --role (after you verified its fingerprint)')
+    .argument('[user]', 'user name')
+    .option('--role <role>', "accept the role's current key instead (a changed or unsigned role key)")
+    .option('--fingerprint <fp>', 'trust only if the key has this fingerprint (as shown by `rights` or the error); refused (exit 5) otherwise')
+    .addHelpText('after', examples('safehold trust bob', 'safehold trust bob --fingerprint 3f2a:9c01:…', 'safehold trust --role ops --fingerprint 77e0:…'))
+    .action(async (user: string | undefined, o: { role?: string; fingerprint?: string }, cmd: Command) => {
+      if ((user === undefined) === (o.role === undefined)) throw usage('give either USER or --role ROLE');
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
-      const t = await sdk.trustUser(ctx, user);
+      if (o.role !== undefined) {
+        const r = await sdk.trustRole(ctx, o.role, o.fingerprint);
+        cli.print(cmd, r, `trusted the key of role ${r.role}: ${r.fingerprint}${r.changed ? ' (replaces the earlier pinned key)' : ''}`);
+        return;
+      }
+      const t = await sdk.trustUser(ctx, user as string, o.fingerprint);
       cli.print(cmd, t, `trusted the key of ${t.user}: ${t.fingerprint}${t.changed ? ' (replaces the earlier pinned key)' : ''}`);
     });
 }

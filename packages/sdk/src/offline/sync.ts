@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fromB64, randomKey, verify, zero } from '@safehold/crypto';
 import { verifyLease } from '@safehold/domain';
+import { acceptServerKey } from '../serverkey.js';
 import { SafeholdError } from '@safehold/protocol';
 import { MAX_ADOPT_BATCH, MAX_SYNC_LIMIT } from '@safehold/protocol';
 import type { AdoptBatchRequest, LeasePayload, RecordWire, SyncResponse } from '@safehold/protocol/api';
@@ -91,6 +92,12 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
  */
 const SYNC_PAGE = Math.min(1000, MAX_SYNC_LIMIT);
 
+/** A failed look-up of the server key (not found, unreachable) leaves the lease refused; a refused rotation is thrown. */
+function keepRefusal(e: unknown): false {
+  if (e instanceof SafeholdError && e.code === 'integrity') throw e;
+  return false;
+}
+
 /** A page request's outcome, kept until its turn comes. */
 type PageAnswer = { ok: true; res: SyncResponse } | { ok: false; error: unknown };
 
@@ -106,7 +113,7 @@ class SyncRun {
     private readonly ctx: ClientContext,
     private readonly target: OfflineTarget,
     private readonly db: string,
-    private readonly pinned: string,
+    private pinned: string,
     private readonly fileKey: Uint8Array,
     private sidecar: Sidecar | null,
     private readonly limit: number,
@@ -143,7 +150,7 @@ class SyncRun {
     for (;;) {
       const page = await this.fetchPage(cursor, pending);
       pending = page.hasMore ? this.requestPage(page.cursor) : null;
-      lease = this.checkLease(page.lease);
+      lease = await this.checkLease(page.lease);
       const { records, removed } = await this.prepare(page.records, page.removed);
       const now = this.ctx.clock();
       if (!this.build && (page.reset || !this.main)) {
@@ -206,13 +213,38 @@ class SyncRun {
     return res;
   }
 
-  private checkLease(signed: { payload: string; signature: string }): LeasePayload {
+  private async checkLease(signed: { payload: string; signature: string }): Promise<LeasePayload> {
     const { server, user, device } = this.target.ident;
-    const c = verifyLease(signed, fromB64(this.pinned), verify, { user, device, db: this.db });
+    const a = this.ctx.accountFile;
+    const expected = { user, device, db: this.db, ...(a.serverId ? { server: a.serverId } : {}) };
+    let c = verifyLease(signed, fromB64(this.pinned), verify, expected);
+    if (!c.ok && c.why === 'bad_signature' && (await this.followKeyRotation().catch(keepRefusal))) {
+      c = verifyLease(signed, fromB64(this.pinned), verify, expected);
+    }
+    if (c.ok && !a.serverId) {
+      // Accounts registered before the server id was published pin it at their first lease.
+      a.serverId = c.lease.server;
+      this.ctx.home.writeAccount(a);
+    }
     if (!c.ok) {
       throw new SafeholdError('integrity', `the sync answer's lease is not validly signed by the pinned server key for ${user} (${c.why}): nothing applied`, { server });
     }
     return c.lease;
+  }
+
+  /**
+   * A lease that does not verify may be signed by a rotated server key: accepted only through the signed
+   * rotation chain (12.10), which also re-binds the sidecar on disk; a key that the pinned one does not sign is
+   * refused (integrity). True when the pinned key changed.
+   */
+  private async followKeyRotation(): Promise<boolean> {
+    const a = this.ctx.accountFile;
+    if (this.pinned !== a.signingPublicKey) return false;
+    const changed = await acceptServerKey({ api: this.ctx.api, home: this.ctx.home, account: a, userKey: this.ctx.keyring.userKey, deviceId: this.ctx.device.id, presented: null, events: this.ctx.events });
+    if (!changed) return false;
+    this.pinned = a.signingPublicKey;
+    if (this.sidecar) this.sidecar = readSidecar(this.target.paths.sidecar);
+    return true;
   }
 
   /** Opens each record's keys and re-wraps them under the user key; sealed or keyless records are removed. */

@@ -1,5 +1,6 @@
 /** The HTTP application: fastify with Safehold's error shape, body limit and routes. No state beyond `deps`. */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { MAX_BODY_BYTES } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
 import type { RateLimits } from '../config.js';
@@ -15,6 +16,8 @@ export interface BuildAppOptions {
   logger?: boolean | object;
   /** Trust X-Forwarded-For from a reverse proxy for the client address (rate limits, audit). Default false. */
   trustProxy?: boolean | string | string[];
+  /** Serve HTTPS with this certificate chain and private key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -25,7 +28,10 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     clientErrorHandler,
     // Routes stay case-sensitive and exact (fastify's defaults): ids are base64url.
   };
-  const app: FastifyInstance = Fastify(options);
+  // With TLS fastify's instance type carries an https.Server; the routes only use what both have in common.
+  const app: FastifyInstance = opts.tls
+    ? (Fastify({ ...(options as FastifyHttpsOptions<HttpsServer>), https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' } }) as unknown as FastifyInstance)
+    : Fastify(options);
   // JSON bodies only; an empty body (e.g. a POST /logout sent with a JSON content type) is "no body".
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => {

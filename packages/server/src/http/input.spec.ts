@@ -267,6 +267,17 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         strictQuery: true,
         malformed: [{ path: '/v1/db/main/roles/..team/members/bob' }, { path: '/v1/db/main/roles/team/members/..bob' }],
       },
+      // 12.2: role-key signatures (signing key of the caller, signature of a role the caller is a member of).
+      {
+        method: 'PUT',
+        template: '/v1/db/:db/roles/:role/signature',
+        path: '/v1/db/main/roles/team/signature',
+        auth: true,
+        body: { keySignature: { payload: '{}', signature: b64(64) } },
+        strictQuery: true,
+        malformed: [{ path: '/v1/db/main/roles/..team/signature' }, { path: '/v1/db/main/roles/ghost/signature' }],
+      },
+      { method: 'PUT', template: '/v1/me/signing-key', path: '/v1/me/signing-key', auth: true, body: { signingKey: b64(32) }, strictQuery: true },
       // The offline routes belong to the Offline Add-on (their own specs cover their inputs in depth).
       { method: 'GET', template: '/v1/db/:db/offline', path: '/v1/db/main/offline', auth: true, body: null, strictQuery: false },
       {

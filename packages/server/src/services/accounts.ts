@@ -291,24 +291,44 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
       .set({ kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc })
       .where('id', '=', auth.userId)
       .execute();
-    await writeAudit(trx, clock, { db: null, actor: auth.user, action: 'password_changed', target: auth.user, detail: { device: auth.deviceId } });
+    // 12.11: the other devices' sessions end; they sign in again with the new password.
+    const ended = await trx.deleteFrom('sessions').where('user_id', '=', auth.userId).where('device_id', '!=', auth.deviceId).executeTakeFirst();
+    await writeAudit(trx, clock, {
+      db: null,
+      actor: auth.user,
+      action: 'password_changed',
+      target: auth.user,
+      detail: { device: auth.deviceId, sessionsEnded: Number(ended.numDeletedRows) },
+    });
   });
 }
 
 /** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
-export async function publicKeyOf(db: Db, auth: AuthContext, name: string): Promise<{ user: string; publicKey: string }> {
+export async function publicKeyOf(db: Db, auth: AuthContext, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
   if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
   const row = await db
     .selectFrom('users as u')
     .innerJoin('memberships as m', 'm.user_id', 'u.id')
     .innerJoin('memberships as mine', 'mine.db_id', 'm.db_id')
-    .select(['u.name', 'u.public_key'])
+    .select(['u.name', 'u.public_key', 'u.signing_key'])
     .where('u.name', '=', name)
     .where('u.removed_at', 'is', null)
     .where('mine.user_id', '=', auth.userId)
     .executeTakeFirst();
   if (!row || !row.public_key) throw new SafeholdError('not_found', 'no such user');
-  return { user: row.name, publicKey: row.public_key };
+  return { user: row.name, publicKey: row.public_key, signingKey: row.signing_key ?? null };
+}
+
+/**
+ * Stores the caller's Ed25519 signing key (12.2). Set once: the client derives it from the user key, which never
+ * changes, so the same key again is a no-op and a different one is a conflict.
+ */
+export async function setSigningKey(db: Db, auth: AuthContext, signingKey: string): Promise<void> {
+  const row = await db.selectFrom('users').select('signing_key').where('id', '=', auth.userId).executeTakeFirst();
+  if (!row) throw new SafeholdError('unauthorized', 'no such user');
+  if (row.signing_key === signingKey) return;
+  if (row.signing_key !== null) throw new SafeholdError('conflict', 'a different signing key is already registered for this user');
+  await db.updateTable('users').set({ signing_key: signingKey }).where('id', '=', auth.userId).where('signing_key', 'is', null).execute();
 }
 
 export interface Membership {

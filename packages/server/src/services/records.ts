@@ -49,7 +49,9 @@ export async function createRecord(
   try {
     await inTransaction(db, async (trx) => {
       const seq = await nextSeq(trx, scope.dbId);
-      const exists = await trx.selectFrom('records').select('id').where('id', '=', req.id).executeTakeFirst();
+      const exists = await trx.selectFrom('records').select(['id', 'db_id']).where('id', '=', req.id).executeTakeFirst();
+      // An id of another database is answered as a not-found id (12.11): a 409 would tell that it exists there.
+      if (exists && exists.db_id !== scope.dbId) throw new SafeholdError('not_found', 'record not found');
       if (exists) throw new SafeholdError('conflict', 'a record with this id already exists');
       const now = clock.now();
       await trx

@@ -35,6 +35,8 @@ async function toWire(db: Db, actor: Actor, scope: DbScope, roles: readonly Role
       publicKey: r.public_key,
       members: mine.map((m) => m.name).sort(),
       myKey: mine.find((m) => m.user_id === actor.userId)?.member_key ?? null,
+      // Absent (not null) while unsigned: the wire of an unsigned role stays as it was before 12.2.
+      ...(r.key_signature ? { keySignature: JSON.parse(r.key_signature) as { payload: string; signature: string } } : {}),
     };
   });
 }
@@ -61,7 +63,15 @@ export async function createRole(db: Db, clock: Clock, actor: Actor, scope: DbSc
     return await inTransaction(db, async (trx) => {
       if (await findRole(trx, scope.dbId, req.name)) throw new SafeholdError('conflict', `role ${req.name} already exists`);
       const now = clock.now();
-      const role: RoleRow = { id: randomId(), db_id: scope.dbId, name: req.name, public_key: req.publicKey, creator_id: actor.userId, created_at: now };
+      const role: RoleRow = {
+        id: randomId(),
+        db_id: scope.dbId,
+        name: req.name,
+        public_key: req.publicKey,
+        creator_id: actor.userId,
+        created_at: now,
+        key_signature: req.keySignature ? JSON.stringify(req.keySignature) : null,
+      };
       await trx.insertInto('roles').values(role).execute();
       await trx.insertInto('role_members').values({ role_id: role.id, user_id: actor.userId, member_key: req.memberKey, created_at: now }).execute();
       await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_created', target: req.name });
@@ -119,6 +129,30 @@ export async function removeRoleMember(db: Db, clock: Clock, actor: Actor, scope
     await logChange(trx, clock, scope.dbId, seq, { kind: 'role_member_removed', roleId: role.id, userId: user.id });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_member_removed', target: roleName, detail: { member: userName } });
     const [w] = await toWire(trx, actor, scope, [role]);
+    return w as RoleWire;
+  });
+}
+
+/**
+ * Stores the signature of a role's public key (12.2): by its creator (signing a role made before signatures
+ * existed) or a member. Clients verify it against the signer's pinned signing key; the server only checks who sends it.
+ */
+export async function signRole(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  scope: DbScope,
+  roleName: string,
+  keySignature: { payload: string; signature: string },
+): Promise<RoleWire> {
+  return inTransaction(db, async (trx) => {
+    const role = await roleOrNotFound(trx, scope, roleName);
+    const member = await trx.selectFrom('role_members').select('user_id').where('role_id', '=', role.id).where('user_id', '=', actor.userId).executeTakeFirst();
+    if (!member) throw new SafeholdError('forbidden', 'only a member of the role signs its key');
+    const value = JSON.stringify(keySignature);
+    await trx.updateTable('roles').set({ key_signature: value }).where('id', '=', role.id).execute();
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_key_signed', target: roleName });
+    const [w] = await toWire(trx, actor, scope, [{ ...role, key_signature: value }]);
     return w as RoleWire;
   });
 }

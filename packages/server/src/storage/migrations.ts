@@ -269,9 +269,26 @@ const m0001: DialectMigration = (dialect) => {
   };
 };
 
+/**
+ * Issue 12.2: users publish an Ed25519 signing key (derived by their client from the user key), and a role's
+ * public key carries a signature by its creator (or a member who re-keys it). Both nullable: existing users
+ * upload their key, and creators sign their existing roles, at their client's next contact.
+ */
+const m0003SecclientRoleSignatures: DialectMigration = () => ({
+  async up(db: AnyDb) {
+    await db.schema.alterTable('users').addColumn('signing_key', 'text').execute();
+    await db.schema.alterTable('roles').addColumn('key_signature', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('roles').dropColumn('key_signature').execute();
+    await db.schema.alterTable('users').dropColumn('signing_key').execute();
+  },
+});
+
 /** Every migration in order. Names sort lexically; add new ones at the end. */
 const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0001_initial', m0001],
+  ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
 ];
 

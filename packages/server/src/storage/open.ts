@@ -47,11 +47,16 @@ async function openSqlite(dataDir: string | undefined): Promise<Storage> {
   const { default: Database } = await import('better-sqlite3-multiple-ciphers');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'safehold.db');
+  // The file holds the signing seed and every session hash: 0600 whatever the directory or umask. SQLite
+  // gives -wal and -shm the database file's mode; they are checked once they exist, too.
+  privateFile(file, true);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  sqlite.prepare('select count(*) from sqlite_master').get();
+  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) privateFile(f, false);
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   return {
@@ -63,6 +68,23 @@ async function openSqlite(dataDir: string | undefined): Promise<Storage> {
       await db.destroy();
     },
   };
+}
+
+/** Makes `file` mode 0600 (creating it empty when `create`); a file that does not exist is left alone otherwise. */
+function privateFile(file: string, create: boolean): void {
+  if (process.platform === 'win32') return;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDONLY, 0o600);
+  } catch (e) {
+    if (!create && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Most distinct statements kept prepared; past it the cache starts over (lists of ids make many shapes). */

@@ -31,6 +31,8 @@ export interface UsersTable {
   private_key_enc: string | null;
   created_at: number;
   removed_at: number | null;
+  /** Ed25519 public key (base64url) the user's client signs role keys with; null until uploaded (12.2). */
+  signing_key: string | null;
 }
 
 export interface MembershipsTable {
@@ -134,6 +136,8 @@ export interface RolesTable {
   public_key: string;
   creator_id: string;
   created_at: number;
+  /** JSON {payload, signature}: the role's public key signed by its creator or a member (12.2); null until signed. */
+  key_signature: string | null;
 }
 
 export interface RoleMembersTable {

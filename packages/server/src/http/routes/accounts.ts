@@ -1,5 +1,6 @@
 /** Public account endpoints and the caller's own profile. */
 import type { FastifyInstance } from 'fastify';
+import { loadRotations } from '../../services/keysource.js';
 import { z } from 'zod';
 import {
   ChangePasswordRequest,
@@ -10,12 +11,13 @@ import {
   type Health,
   type Ok,
   type ServerKey,
+  SigningKeyRequest,
 } from '@safehold/protocol/api';
 import { toB64 } from '@safehold/crypto';
 import type { AppDeps } from '../deps.js';
 import { noInput, noQuery, parse } from '../validate.js';
 import { requireAuth, requireAuthWithToken } from '../auth.js';
-import { changePassword, login, logout, me, prelogin, publicKeyOf, register, type AccountsDeps } from '../../services/accounts.js';
+import { changePassword, login, logout, me, prelogin, publicKeyOf, register, setSigningKey, type AccountsDeps } from '../../services/accounts.js';
 import { SERVER_VERSION } from '../../config.js';
 import { V1 } from '../paths.js';
 
@@ -27,7 +29,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
 
   app.get(`${V1}/health`, async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
 
-  app.get(`${V1}/server-key`, async (): Promise<ServerKey> => ({ signingPublicKey: toB64(deps.signer.publicKey) }));
+  app.get(`${V1}/server-key`, async (): Promise<ServerKey> => {
+    const rotations = await loadRotations(deps.storage.db);
+    return { signingPublicKey: toB64(deps.signer.publicKey), serverId: deps.serverId, ...(rotations.length > 0 ? { rotations } : {}) };
+  });
 
   app.post(`${V1}/prelogin`, async (req) => {
     noQuery(req);
@@ -62,6 +67,13 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
     const auth = await requireAuth(req, deps);
     noQuery(req);
     await changePassword(accounts(), auth, parse(ChangePasswordRequest, req.body), req.ip);
+    return ok;
+  });
+
+  app.put(`${V1}/me/signing-key`, async (req) => {
+    const auth = await requireAuth(req, deps);
+    noQuery(req);
+    await setSigningKey(deps.storage.db, auth, parse(SigningKeyRequest, req.body).signingKey);
     return ok;
   });
 
