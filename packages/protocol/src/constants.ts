@@ -25,6 +25,7 @@ export interface LeasePayloadShape {
   offlineDays: number;
   issuedAt: string;
   expiresAt: string;
+  offlineEdits?: boolean;
 }
 
 /** The payload of a wipe order. `db` null means every offline database of this user on the device. */
@@ -67,11 +68,13 @@ const WIPE_KEYS = ['type', 'server', 'user', 'device', 'db', 'reason', 'issuedAt
 
 /** The lease payload when `x` is exactly one (every field present and well-formed, no other field), else null. */
 export function asLeasePayload(x: unknown): LeasePayloadShape | null {
-  if (!hasExactly(x, LEASE_KEYS)) return null;
-  const { type, server, user, device, db, offlineDays, issuedAt, expiresAt } = x;
+  // `offlineEdits` (E5) is optional: leases of servers before it lack it, and mean "no offline edits".
+  if (!hasExactly(x, LEASE_KEYS) && !hasExactly(x, [...LEASE_KEYS, 'offlineEdits'])) return null;
+  const { type, server, user, device, db, offlineDays, issuedAt, expiresAt, offlineEdits } = x;
   if (type !== 'lease' || !isStr(server) || !isName(user) || !isId(device) || !isName(db)) return null;
   if (typeof offlineDays !== 'number' || !Number.isSafeInteger(offlineDays) || offlineDays < 0 || !isTime(issuedAt) || !isTime(expiresAt)) return null;
-  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt };
+  if (offlineEdits !== undefined && typeof offlineEdits !== 'boolean') return null;
+  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt, ...(offlineEdits !== undefined ? { offlineEdits } : {}) };
 }
 
 /** The wipe order payload when `x` is exactly one, else null. */

@@ -38,6 +38,8 @@ export interface MembershipsTable {
   user_id: string;
   offline_right: number; // R2
   offline_days: number; // default 7 when granted
+  /** E5: may add, edit and delete records offline (0004_offedits). */
+  offline_edits: Generated<number>;
   created_at: number;
 }
 
@@ -99,6 +101,20 @@ export interface RevisionsTable {
   secret: string;
   updated_at: number;
   updated_by: string;
+  /** 1: an offline version that lost a same-field conflict, kept in history (0004_offedits). */
+  conflict: Generated<number>;
+}
+
+/** Pushed offline changes by operation id, with their outcome (E5: a retried push is applied once). */
+export interface OfflineOpsTable {
+  user_id: string;
+  op_id: string;
+  db_id: string;
+  record_id: string;
+  status: string;
+  reason: string | null;
+  revision: string | null;
+  at: number;
 }
 
 export type HolderKind = 'user' | 'role';
@@ -233,6 +249,7 @@ export interface Tables {
   audit: AuditTable;
   offline_devices: OfflineDevicesTable;
   offline_held: OfflineHeldTable;
+  offline_ops: OfflineOpsTable;
 }
 
 /** Generated is re-exported for later tables that want it. */
