@@ -12,6 +12,7 @@ import { registerRoleCommands } from './roles.js';
 import { registerSealCommands } from './seals.js';
 import { registerOfflineCommands } from './offline.js';
 import { registerAgentCommands } from './agent.js';
+import { registerConflictCommands } from './conflicts.js';
 
 /** Adds a group of commands to the program. */
 export type Registrar = (program: Command, cli: Cli) => void;
@@ -24,4 +25,5 @@ export const registrars: Registrar[] = [
   registerSealCommands,
   registerOfflineCommands,
   registerAgentCommands,
+  registerConflictCommands,
 ];

@@ -85,8 +85,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
         fields: pairs(o.field, '--field') ?? [],
         secretFields: pairs(o.secretField, '--secret-field') ?? [],
         masked: o.masked === true,
-      });
-      cli.print(cmd, view, () => `added ${view.id}  ${view.name}`);
+      }, { offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, view, () => `added ${view.id}  ${view.name}${view.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   recordOptions(program.command('edit').description('edit a record: a new revision (then the after-save offline sync)').argument('<id>', 'record id'), false)
@@ -106,8 +106,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
         ...(o.secretField !== undefined ? { secretFields: pairs(o.secretField, '--secret-field') } : {}),
       };
       const ctx = await cli.open(cmd);
-      const view = await sdk.editRecord(ctx, id, changes, o.baseRevision ? { baseRevision: o.baseRevision } : {});
-      cli.print(cmd, view, () => `updated ${view.id}  ${view.name} (revision ${view.revision})`);
+      const view = await sdk.editRecord(ctx, id, changes, { ...(o.baseRevision ? { baseRevision: o.baseRevision } : {}), offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, view, () => `updated ${view.id}  ${view.name} (revision ${view.revision})${view.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   program
@@ -118,8 +118,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
-      await sdk.removeRecord(ctx, id);
-      cli.print(cmd, { id, removed: true }, `removed ${id}`);
+      const r = await sdk.removeRecord(ctx, id, { offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, { id, removed: true, ...(r.pending ? { pending: true } : {}) }, `removed ${id}${r.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   program

@@ -42,6 +42,9 @@ export {
   listOfflineDatabases,
   removeOfflineDatabase,
   changeSettings,
+  pendingCount,
+  accountPending,
+  refuseIfPending,
   type OfflineStatus,
   type OfflineListEntry,
   type AccountScope,
@@ -51,3 +54,6 @@ export { readSettings, defaultSettings, offlineDir, parseOnOff, parseInterval, D
 export { checkThrottle, noteUnlock, delayAfter, FREE_ATTEMPTS } from './throttle.js';
 export { locate, type OfflineTarget } from './locate.js';
 export { applyWipeOrder, fetchAndApplyOrders } from './wipe.js';
+export { offlineCreate, offlineEdit, offlineRemove, type QueuedChange } from './edits.js';
+export { pushOutbox, type PushCounts } from './push.js';
+export { listConflicts, listPending, resolveConflict, type ConflictItem, type PendingItem } from './conflicts.js';
