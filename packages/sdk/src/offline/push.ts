@@ -78,7 +78,7 @@ async function mergedOp(ctx: ClientContext, e: OutboxEntry, c: QueuedChange, cur
 }
 
 /** Pushes the whole outbox of `store` in order; throws (leaving the unsettled rest queued) when the server fails. */
-export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: string): Promise<PushCounts> {
+export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: string, onBatch?: (left: number) => void): Promise<PushCounts> {
   const counts: PushCounts = { pushed: 0, conflicts: 0, rejected: 0 };
   const path = `/db/${encodeURIComponent(db)}/offline/push`;
   const send = (ops: PushOp[]) => ctx.api.request('POST', path, { body: { ops }, schema: 'PushResponse' });
@@ -107,6 +107,7 @@ export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: st
       }
       settle(ctx, store, e, c, r, fields, counts);
     }
+    onBatch?.(store.outbox().length);
   }
   return counts;
 }

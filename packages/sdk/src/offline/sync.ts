@@ -24,7 +24,7 @@ import {
 } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
+import { locate, statusOf, type OfflineStatusFile, type OfflineTarget } from './locate.js';
 import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
 import { pushOutbox, type PushCounts } from './push.js';
 
@@ -177,7 +177,11 @@ class SyncRun {
   private async push(main: OfflineStore): Promise<void> {
     if (main.outbox().length === 0) return;
     try {
-      this.pushCounts = await pushOutbox(this.ctx, main, this.db);
+      // The plain status file follows each settled batch, so an interrupted push leaves the right count.
+      this.pushCounts = await pushOutbox(this.ctx, main, this.db, (left) => {
+        const st = statusOf(this.target);
+        if (st) writeJson(this.target.paths.status, { ...st, pending: left });
+      });
     } catch (e) {
       if (!isRefusal(e)) throw e;
       this.unpushed = main.outbox().length;
