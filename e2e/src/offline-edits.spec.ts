@@ -193,6 +193,30 @@ describe('offline edits e2e (E5)', () => {
     assert.equal((await w.ok('alice', ['offline', 'status', '--json'])).json.pending, 0);
   });
 
+  test('two offline devices of one user edit the same record', async (t) => {
+    const w = await world(t, ['alice']);
+    await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline-edits', 'on');
+    const r = await w.add('alice', ['--name', 'Shared box', '--username', 'u0', '--password', 'P-0', '--url', 'https://0.example']);
+    const dev2 = await secondDevice(w, 'alice');
+    await w.ok('alice', ['offline', 'sync']);
+    await w.ok('alice', ['offline', 'sync'], dev2);
+    await w.ok('alice', ['--offline', 'edit', r, '--username', 'u1', '--url', 'https://1.example']);
+    await w.ok('alice', ['--offline', 'edit', r, '--password', 'P-2', '--url', 'https://2.example'], dev2);
+    assert.equal((await w.ok('alice', ['offline', 'sync', '--json'])).json.conflicts, 0);
+    const s2 = await w.ok('alice', ['offline', 'sync', '--json'], dev2);
+    assert.equal(s2.json.pushed, 1);
+    assert.equal(s2.json.conflicts, 1);
+    const cur = await w.ok('alice', ['show', r, '--reveal', '--json']);
+    assert.equal(cur.json.username, 'u1');
+    assert.equal(cur.json.password, 'P-2');
+    assert.equal(cur.json.url, 'https://1.example', 'the first push is the server value');
+    const hist = await w.ok('alice', ['history', r, '--json']);
+    assert.ok(hist.json.revisions.some((x: { url: string }) => x.url === 'https://2.example'), 'the other device\'s value is in history');
+    const c = await w.ok('alice', ['conflicts', '--json'], dev2);
+    assert.deepEqual(c.json.conflicts.map((x: { fields: string[] }) => x.fields), [['url']]);
+    assert.equal((await w.ok('alice', ['conflicts', '--json'])).json.conflicts.length, 0, 'conflicts belong to the device that met them');
+  });
+
   test('offline remove --force says how many changes are lost', async (t) => {
     const w = await world(t, ['alice']);
     await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline-edits', 'on');
