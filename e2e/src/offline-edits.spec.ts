@@ -77,7 +77,7 @@ describe('offline edits e2e (E5)', () => {
     const s2 = await w.ok('alice', ['show', r2, '--reveal', '--json'], dev2);
     assert.equal(s2.json.password, 'Server-Mail-2');
     const hist = await w.ok('alice', ['history', r2, '--reveal', '--json'], dev2);
-    assert.ok(hist.json.revisions.some((r: { password?: string }) => r.password === 'Mine-Mail-3'), 'the offline value is in history');
+    assert.ok(hist.json.revisions.some((r: { password?: string; conflict?: boolean }) => r.password === 'Mine-Mail-3' && r.conflict === true), 'the offline value is in history, marked');
     // The offline copy follows the server after the push.
     assert.equal((await w.ok('alice', ['--offline', 'show', r1, '--reveal', '--json'])).json.password, 'Server-Router-2');
 
@@ -215,6 +215,29 @@ describe('offline edits e2e (E5)', () => {
     const c = await w.ok('alice', ['conflicts', '--json'], dev2);
     assert.deepEqual(c.json.conflicts.map((x: { fields: string[] }) => x.fields), [['url']]);
     assert.equal((await w.ok('alice', ['conflicts', '--json'])).json.conflicts.length, 0, 'conflicts belong to the device that met them');
+  });
+
+  test('a wipe order comes after the push; what the server refuses is reported before the file goes', async (t) => {
+    const w = await world(t, ['alice', 'bob']);
+    for (const u of ['alice', 'bob']) await w.smOk('user', 'rights', u, '--db', 'main', '--offline-edits', 'on');
+    const r = await w.add('alice', ['--name', 'Before the wipe', '--password', 'W-1']);
+    await w.ok('alice', ['offline', 'sync']);
+    await w.ok('bob', ['offline', 'sync']);
+    await w.ok('alice', ['--offline', 'edit', r, '--password', 'W-2']);
+    await w.ok('bob', ['--offline', 'add', '--name', 'Never pushed', '--password', 'B-1']);
+
+    // The offline right withdrawn: the push is still accepted, then the wipe.
+    await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline', 'off');
+    const a = await w.client('alice', ['offline', 'sync']);
+    assert.equal(a.code, 6, a.stderr);
+    assert.equal((await w.ok('alice', ['show', r, '--reveal', '--json'])).json.password, 'W-2', 'pushed before the wipe');
+    assert.equal((await w.client('alice', ['--offline', 'list'])).code, 6);
+
+    // Removed from the database: the push is refused; the loss is said, with the count, before the file goes.
+    await w.smOk('user', 'remove', 'bob', '--db', 'main');
+    const b = await w.client('bob', ['offline', 'sync']);
+    assert.equal(b.code, 6, b.stderr);
+    assert.match(b.stderr, /1 queued offline change\(s\) were refused by the server and destroyed/);
   });
 
   test('offline remove --force says how many changes are lost', async (t) => {

@@ -207,7 +207,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
       const h = await sdk.recordHistory(ctx, id, { reveal: o.reveal === true });
       cli.print(cmd, h, () =>
         h.revisions
-          .map((r) => `${r.revision}  ${r.updatedAt}  ${r.updatedBy}  ${r.name}${r.password !== undefined ? `  password: ${r.password}` : ''}`)
+          .map((r) => `${r.revision}  ${r.updatedAt}  ${r.updatedBy}  ${r.name}${r.conflict ? '  (offline conflict)' : ''}${r.password !== undefined ? `  password: ${r.password}` : ''}`)
           .join('\n'),
       );
     });
