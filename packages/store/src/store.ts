@@ -448,6 +448,14 @@ export class OfflineStore {
     })();
   }
 
+  /** Settles several pushed changes in ONE transaction (one commit per pushed batch). */
+  settleAll(items: ReadonlyArray<{ seq: number; conflict?: ConflictEntry; restore?: StoredRecord; removeRecord?: string }>): void {
+    if (items.length === 0) return;
+    this.conn.transaction(() => {
+      for (const it of items) this.settle(it.seq, it);
+    })();
+  }
+
   /** Conflicts and rejected changes kept for the user. */
   conflicts(): ConflictEntry[] {
     return readConflicts(this.conn);

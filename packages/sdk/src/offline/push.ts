@@ -87,6 +87,8 @@ export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: st
     const changes = batch.map((e) => JSON.parse(e.data) as QueuedChange);
     const { results } = await send(batch.map((e, i) => opOf(e, changes[i] as QueuedChange)));
     if (results.length === 0) throw new SafeholdError('server_error', 'the server settled none of the pushed offline changes');
+    // Settled locally in one transaction per batch; killed before it, the next push replays (operation ids).
+    const settled: Settlement[] = [];
     for (const [i, r0] of results.entries()) {
       const e = batch[i];
       const c = changes[i];
@@ -105,36 +107,36 @@ export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: st
         if (!again) throw new SafeholdError('server_error', 'the server did not answer the merged offline change');
         r = again;
       }
-      settle(ctx, store, e, c, r, fields, counts);
+      settled.push(settlement(ctx, e, c, r, fields, counts));
     }
+    store.settleAll(settled);
     onBatch?.(store.outbox().length);
   }
   return counts;
 }
 
-function settle(ctx: ClientContext, store: OfflineStore, e: OutboxEntry, c: QueuedChange, r: PushResult, fields: string[], counts: PushCounts): void {
+type Settlement = { seq: number; conflict?: ConflictEntry; removeRecord?: string };
+
+/** What settling one answered change does to the file (applied by the caller with the rest of its batch). */
+function settlement(ctx: ClientContext, e: OutboxEntry, c: QueuedChange, r: PushResult, fields: string[], counts: PushCounts): Settlement {
   const at = new Date(ctx.clock()).toISOString();
   const entry = (kind: ConflictEntry['kind'], reason: string): ConflictEntry => ({ id: randomId(), record: c.record, kind, at, fields, reason, data: e.data });
   switch (r.status) {
     case 'applied':
       counts.pushed++;
-      store.settle(e.seq);
-      return;
+      return { seq: e.seq };
     case 'conflict':
       counts.pushed++;
       counts.conflicts++;
-      store.settle(e.seq, { conflict: entry('conflict', r.reason ?? 'changed on both sides') });
-      return;
+      return { seq: e.seq, conflict: entry('conflict', r.reason ?? 'changed on both sides') };
     case 'deleted':
       counts.pushed++;
       counts.conflicts++;
-      store.settle(e.seq, { conflict: entry('deleted', r.reason ?? 'the record was deleted on the server') });
-      return;
+      return { seq: e.seq, conflict: entry('deleted', r.reason ?? 'the record was deleted on the server') };
     case 'rejected':
       counts.rejected++;
       // A refused create exists nowhere but here: its local copy goes (the change itself is kept, listed).
-      store.settle(e.seq, { conflict: entry('rejected', r.reason ?? 'refused by the server'), ...(c.kind === 'create' ? { removeRecord: c.record } : {}) });
-      return;
+      return { seq: e.seq, conflict: entry('rejected', r.reason ?? 'refused by the server'), ...(c.kind === 'create' ? { removeRecord: c.record } : {}) };
     case 'stale':
       throw new SafeholdError('internal', 'a stale offline change cannot be settled');
   }

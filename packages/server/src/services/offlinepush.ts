@@ -94,8 +94,9 @@ async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope
     }
     case 'update': {
       const revision = need(op.revision, 'update');
-      if (op.conflict) await insertConflictRevision(trx, clock, actor, op.record, null, op.conflict);
+      // saveRevision checks first (a used revision id throws before anything is written): the batch stays clean.
       await saveRevision(trx, clock, actor, op.record, { baseRevision: need(op.baseRevision, 'update'), revision, header: need(op.header, 'update'), secret: need(op.secret, 'update') });
+      if (op.conflict) await insertConflictRevision(trx, clock, actor, op.record, null, op.conflict);
       await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
       await audit('offline_edit', {});
       if (op.conflict) {
@@ -123,52 +124,76 @@ async function insertConflictRevision(trx: Db, clock: Clock, actor: Actor, recor
     .execute();
 }
 
-/** One change: its recorded outcome when the operation id was seen, else decided and applied now. */
-async function pushOne(db: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<PushResult> {
-  const replay = async (trx: Db): Promise<Settled | null> => {
-    const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
-    return seen ? { opId: op.opId, status: seen.status as PushResult['status'], reason: seen.reason, revision: seen.revision } : null;
-  };
-  // A replay (the answer to an earlier push was lost) costs one lookup and writes nothing.
-  const before = await replay(db);
-  if (before) return { ...before, current: null };
-  const settled = await inTransaction(db, async (trx): Promise<Settled | null> => {
-    // The counter first: it serialises this change with every other writer of the database.
-    const seq = await nextSeq(trx, scope.dbId);
-    const seen = await replay(trx);
-    if (seen) {
-      await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
-      return seen;
-    }
-    const d = decidePush(op, await factsOf(trx, clock, actor, scope, op.record));
-    const out = await applyDecision(trx, clock, actor, scope, op, d, seq);
-    // The seq taken stays gap-free: an outcome that wrote no record still leaves its change row.
-    if (!out || !['create', 'update', 'delete'].includes(d.do)) await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
-    if (out) {
-      await trx
-        .insertInto('offline_ops')
-        .values({ user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() })
-        .execute();
-    }
-    return out;
-  }).catch((e: unknown) => {
-    if (isUniqueViolation(e)) return { opId: op.opId, status: 'rejected' as const, reason: 'a record or revision with this id already exists', revision: null };
-    throw e;
-  });
-  if (settled) {
-    const current = settled.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
-    return { ...settled, current };
+/** One change inside the batch's transaction: its recorded outcome when the operation id was seen, else decided and applied now; null when stale. */
+async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
+  // The counter first: it serialises this change with every other writer of the database.
+  const seq = await nextSeq(trx, scope.dbId);
+  const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
+  if (seen) {
+    // A replay (the answer to an earlier push was lost): nothing applied again.
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
+    return { opId: op.opId, status: seen.status as PushResult['status'], reason: seen.reason, revision: seen.revision };
   }
-  return { opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) };
+  const d = decidePush(op, await factsOf(trx, clock, actor, scope, op.record));
+  const out = await applyDecision(trx, clock, actor, scope, op, d, seq);
+  // The seq taken stays gap-free: an outcome that wrote no record still leaves its change row.
+  if (!out || !['create', 'update', 'delete'].includes(d.do)) await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
+  if (out) {
+    await trx
+      .insertInto('offline_ops')
+      .values({ user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() })
+      .execute();
+  }
+  return out;
 }
 
-/** Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends the rest again). */
+/** Settles ops in order in one transaction, up to and including the first stale one (null). */
+async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
+  return inTransaction(db, async (trx) => {
+    const out: Array<Settled | null> = [];
+    for (const op of ops) {
+      const s = await settleOne(trx, clock, actor, scope, op);
+      out.push(s);
+      if (!s) break;
+    }
+    return out;
+  });
+}
+
+/**
+ * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
+ * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
+ * with another writer (a unique violation), the batch is redone one change per transaction, the loser
+ * of the race rejected.
+ */
 export async function pushOfflineOps(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
+  let settled: Array<Settled | null>;
+  try {
+    settled = await settleBatch(db, clock, actor, scope, ops);
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    settled = [];
+    for (const op of ops) {
+      const s = await settleBatch(db, clock, actor, scope, [op]).then(
+        (r) => r[0] ?? null,
+        (err: unknown): Settled => {
+          if (!isUniqueViolation(err)) throw err;
+          return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
+        },
+      );
+      settled.push(s);
+      if (!s) break;
+    }
+  }
   const out: PushResult[] = [];
-  for (const op of ops) {
-    const r = await pushOne(db, clock, actor, scope, op);
-    out.push(r);
-    if (r.status === 'stale') break;
+  for (const [i, s] of settled.entries()) {
+    const op = ops[i] as PushOp;
+    if (s) {
+      const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
+      out.push({ ...s, current });
+    } else {
+      out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+    }
   }
   return out;
 }
