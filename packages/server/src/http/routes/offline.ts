@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MAX_SYNC_LIMIT, PushRequest, RandomId, type Orders, type PushResponse } from '@safehold/protocol/api';
 import type { AppDeps } from '../app.js';
-import { parse } from '../validate.js';
+import { noQuery, parse } from '../validate.js';
 import { requireAuth } from '../auth.js';
 import { offlineInfo, syncPage } from '../../services/sync.js';
 import { ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
@@ -38,6 +38,7 @@ export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void
   // E5: queued offline changes, in order, each applied once (operation ids).
   app.post('/v1/db/:db/offline/push', async (req): Promise<PushResponse> => {
     const { auth, scope } = await callerIn(req, deps);
+    noQuery(req);
     const body = parse(PushRequest, req.body);
     return { results: await pushOfflineOps(deps.storage.db, deps.clock, auth, scope, body.ops) };
   });
