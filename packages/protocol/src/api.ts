@@ -41,12 +41,12 @@
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
-import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const API_VERSION = 'v1';
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-export { MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+export { MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
 export const Name = z.string().regex(NAME_PATTERN, 'expected a name: letters, digits, . _ - (at most 64)');
@@ -399,8 +399,6 @@ export const SyncResponse = z.discriminatedUnion('kind', [SyncChanges, SyncWipe]
 export type SyncResponse = z.infer<typeof SyncResponse>;
 export type SyncChanges = z.infer<typeof SyncChanges>;
 
-/** Most queued offline changes in one push request. */
-export const MAX_PUSH_OPS = 100;
 
 /**
  * One queued offline change (E5). `opId` is made by the client when the change is queued: the server

@@ -12,6 +12,9 @@ export const DEFAULT_SYNC_LIMIT = 500;
 /** Largest key adoption batch. */
 export const MAX_ADOPT_BATCH = 2000;
 
+/** Most queued offline changes in one push request (E5). */
+export const MAX_PUSH_OPS = 100;
+
 export const RIGHTS = ['read', 'write', 'delete', 'authorize', 'export'] as const;
 export const WIPE_REASONS = ['offline_disabled', 'right_withdrawn', 'user_removed', 'device_revoked'] as const;
 

@@ -6,8 +6,8 @@
  */
 import { fromB64, randomId, zero } from '@safehold/crypto';
 import { mergeThreeWay, sameFlat } from '@safehold/domain';
-import { SafeholdError } from '@safehold/protocol';
-import { MAX_PUSH_OPS, type PushOp, type PushResult, type RecordWire } from '@safehold/protocol/api';
+import { MAX_PUSH_OPS, SafeholdError } from '@safehold/protocol';
+import type { PushOp, PushResult, RecordWire } from '@safehold/protocol/api';
 import type { OfflineStore, OutboxEntry, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { decryptHeader, decryptSecret, encryptPart, integrityError } from '../recordcrypto.js';

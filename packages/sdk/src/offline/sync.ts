@@ -99,6 +99,8 @@ class SyncRun {
   private pushCounts: PushCounts = { pushed: 0, conflicts: 0, rejected: 0 };
   /** Queued changes still unpushed when the server refused this device (reported if a wipe follows). */
   private unpushed = 0;
+  /** The refusal of the push, kept until the first page says whether a wipe order follows. */
+  private pushError: unknown = null;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -143,6 +145,8 @@ class SyncRun {
     let pending: Promise<PageAnswer> | null = null;
     for (;;) {
       const page = await this.fetchPage(cursor, pending);
+      // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
+      if (this.pushError !== null) throw this.pushError;
       pending = page.hasMore ? this.requestPage(page.cursor) : null;
       lease = this.checkLease(page.lease);
       const { records, removed } = await this.prepare(page.records, page.removed);
@@ -185,6 +189,7 @@ class SyncRun {
     } catch (e) {
       if (!isRefusal(e)) throw e;
       this.unpushed = main.outbox().length;
+      this.pushError = e;
     }
   }
 
