@@ -37,7 +37,7 @@ describe('offline e2e: the demo', () => {
 
     // The first manual sync (R3) with its JSON shape (spec §3.2) and, without --json, the notice (R10).
     const s1 = await w.ok('bob', ['offline', 'sync', '--json']);
-    assert.deepEqual(Object.keys(s1.json).sort(), ['added', 'cursor', 'db', 'durationMs', 'removed', 'total', 'updated']);
+    assert.deepEqual(Object.keys(s1.json).sort(), ['added', 'conflicts', 'cursor', 'db', 'durationMs', 'pushed', 'rejected', 'removed', 'total', 'updated']);
     assert.equal(s1.json.db, 'main');
     assert.equal(s1.json.added, 3, 'plain, masked and his own; never the sealed one (R5)');
     assert.equal(s1.json.total, 3);

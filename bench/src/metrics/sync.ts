@@ -206,6 +206,33 @@ export const delta100: MetricDef = {
   },
 };
 
+export const offlinePush1000: MetricDef = {
+  name: 'offline_push_1000_ms',
+  unit: 'ms',
+  sizes: BIG,
+  target: () => ({ op: '<', value: 2000 }),
+  baseline: 'first_sync_ms',
+  async run(ctx, n) {
+    const size = need(n);
+    const c = await syncedClient(ctx, size);
+    const count = Math.min(1000, size);
+    await c.server.admin.setUserRights(c.fx.user, c.fx.db, { offlineEdits: true });
+    const q = await c.worker.send({ op: 'queueOffline', count });
+    if (q.info?.['queued'] !== count) throw new Error(`queued ${String(q.info?.['queued'])} offline edits, expected ${count}`);
+    // The sync pushes the outbox (each change its own server transaction, 100 per request), then pulls the changes back.
+    c.server.record(true);
+    const { samples, reply } = await c.worker.samples({ op: 'sync', reps: 1, peak: false });
+    const timings = c.server.takeTimings();
+    c.server.record(false);
+    if (reply.info?.['pushed'] !== count) throw new Error(`the sync pushed ${String(reply.info?.['pushed'])} changes, expected ${count}`);
+    const push = timings.filter((t) => t.path.endsWith('/offline/push'));
+    return {
+      value: samples[0] as number,
+      detail: { changes: count, records: size, pushRequests: push.length, pushServerMs: Math.round(push.reduce((a, t) => a + t.ms, 0)), pulledUpdated: Number(reply.info?.['updated'] ?? 0) },
+    };
+  },
+};
+
 async function unlocked(ctx: MetricContext, n: number): Promise<{ c: SyncedClient; samples: number[] }> {
   return ctx.shared(`unlock@${n}`, async () => {
     const c = await syncedClient(ctx, n);

@@ -9,7 +9,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveMasterKeys, zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { Home, editRecord, kdfFromWire, listRecords, login, searchRecords, type ClientContext, type RecordView } from '@safehold/sdk';
+import { Home, editRecord, kdfFromWire, listRecords, login, openOfflineSource, searchRecords, type ClientContext, type RecordView } from '@safehold/sdk';
 import { MissingApi, offlineApi, type OfflineApi } from './offline-api.js';
 import type { WorkerCmd, WorkerReply } from './protocol.js';
 import { nowMs } from '../stats.js';
@@ -86,7 +86,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
           peakMethod = hwm !== null ? 'vmhwm' : 'sampled';
         }
         if (!r) throw new Error('syncOffline returned null for a manual sync');
-        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total };
+        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0 };
       }
       return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
     }
@@ -113,6 +113,20 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         samples.push(nowMs() - t0);
       }
       return { ok: true, samples, info: { records } };
+    }
+    case 'queueOffline': {
+      const ctx = need(main, 'login');
+      await (await offline()).syncOffline(ctx, { create: true }); // a lease that carries the offline-edits right
+      const src = await openOfflineSource(ctx);
+      if (!src) throw new Error('no offline database to queue edits in');
+      let ids: string[];
+      try {
+        ids = (await src.list()).map((v) => v.id).sort().slice(0, cmd.count);
+      } finally {
+        src.close();
+      }
+      for (const id of ids) await editRecord(ctx, id, { notes: 'queued offline by the bench' }, { offline: true });
+      return { ok: true, info: { queued: ids.length } };
     }
     case 'edit': {
       const ctx = need(editor, 'login as editor');

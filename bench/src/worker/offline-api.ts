@@ -10,6 +10,8 @@ export interface OfflineSyncResultLike {
   removed: number;
   total: number;
   cursor: string;
+  /** E5: queued offline changes pushed first (absent before offline edits). */
+  pushed?: number;
 }
 
 export interface OfflineSessionLike {

@@ -22,9 +22,11 @@ export interface UnlockCmd { op: 'unlock'; reps: number; server: string; user: s
 export interface SearchCmd { op: 'search'; queries: string[]; reps: number }
 /** Times one master-key derivation with the account's KDF parameters (the unlock floor). */
 export interface KdfCmd { op: 'kdf'; reps: number }
+/** E5: refreshes the lease with a sync, then queues `count` offline edits (untimed) on the main device. */
+export interface QueueOfflineCmd { op: 'queueOffline'; count: number }
 export interface ExitCmd { op: 'exit' }
 
-export type WorkerCmd = LoginCmd | SyncCmd | FullResyncCmd | EditCmd | UnlockCmd | SearchCmd | KdfCmd | ExitCmd;
+export type WorkerCmd = LoginCmd | SyncCmd | FullResyncCmd | EditCmd | UnlockCmd | SearchCmd | KdfCmd | QueueOfflineCmd | ExitCmd;
 
 export interface WorkerReply {
   ok: boolean;

@@ -6,9 +6,9 @@ import { registrars } from './commands/index.js';
 import { safeText } from './format.js';
 
 /** Commands that can read from the offline database when the server is unreachable. */
-const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy']);
+const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy', 'add', 'edit', 'rm']);
 /** Commands that never need the server. */
-const LOCAL_ONLY = new Set(['lock', 'use', 'unlock', 'offline']);
+const LOCAL_ONLY = new Set(['lock', 'use', 'unlock', 'offline', 'conflicts']);
 
 function version(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -26,7 +26,7 @@ export function buildProgram(cli: Cli): Command {
     .option('--user <name>', 'user name (default: the last one logged in)')
     .option('--db <name>', 'database (default: the only one, or the one set with `safehold use`)')
     .option('--json', 'machine-readable output on stdout')
-    .option('--offline', 'read from the offline database (list, search, show, copy)')
+    .option('--offline', 'use the offline database only, no server contact (list, search, show, copy; add, edit, rm queued where offline edits are allowed)')
     .option('--password-stdin', 'read the master password from standard input')
     .option('--ca-file <file>', 'trust this CA (PEM) besides the system CAs, for a private CA or a self-signed certificate (env SAFEHOLD_CA_FILE)')
     .option('--insecure-http', 'allow plain http:// to a server that is not on a loopback address (the auth key and tokens cross the network in clear)')
@@ -132,7 +132,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       let message = e.message;
       const top = path[0] ?? '';
       if (e.code === 'unreachable' && !OFFLINE_CAPABLE.has(top) && !LOCAL_ONLY.has(top)) {
-        message += `; \`safehold ${path.join(' ')}\` needs the server (offline mode offers list, search, show and copy)`;
+        message += `; \`safehold ${path.join(' ')}\` needs the server (offline mode offers list, search, show and copy, and add, edit and rm where an admin allows offline edits)`;
       }
       return fail(e.code, message, e.exitCode);
     }

@@ -3,3 +3,4 @@ export * from './eligibility.js';
 export * from './cursor.js';
 export * from './lease.js';
 export * from './offlineuse.js';
+export * from './merge.js';

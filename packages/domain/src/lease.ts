@@ -12,6 +12,8 @@ export interface LeaseInput {
   device: string;
   db: string;
   offlineDays: number;
+  /** The user may edit offline (E5). */
+  offlineEdits?: boolean;
   /** epoch ms */
   now: number;
 }
@@ -28,6 +30,7 @@ export function leasePayload(i: LeaseInput): LeasePayload {
     offlineDays: i.offlineDays,
     issuedAt: new Date(i.now).toISOString(),
     expiresAt: new Date(i.now + i.offlineDays * DAY_MS).toISOString(),
+    offlineEdits: i.offlineEdits === true,
   };
 }
 

@@ -37,14 +37,15 @@
  *   DELETE /db/:db/roles/:role/members/:user                -> RoleWire
  *   GET    /db/:db/offline                                  -> OfflineInfo
  *   GET    /db/:db/offline/changes?cursor=C&limit=N         -> SyncResponse
+ *   POST   /db/:db/offline/push                             PushRequest -> PushResponse (queued offline edits, E5)
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
-import { MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
 
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-export { API_VERSION, MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, RIGHTS, WIPE_REASONS } from './constants.js';
+export { API_VERSION, MAX_SYNC_LIMIT, DEFAULT_SYNC_LIMIT, MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
 
 export const B64 = z.string().regex(/^[A-Za-z0-9_-]*$/, 'expected unpadded base64url').max(400_000);
 export const Name = z.string().regex(NAME_PATTERN, 'expected a name: letters, digits, . _ - (at most 64)');
@@ -227,7 +228,15 @@ export const UpdateRecordRequest = z
 export type UpdateRecordRequest = z.infer<typeof UpdateRecordRequest>;
 
 export const HistoryEntry = z
-  .object({ revision: RandomId, updatedAt: IsoTime, updatedBy: Name, header: B64, secret: B64.nullable() })
+  .object({
+    revision: RandomId,
+    updatedAt: IsoTime,
+    updatedBy: Name,
+    header: B64,
+    secret: B64.nullable(),
+    /** An offline version that lost a same-field conflict (E5): kept in history, never current. */
+    conflict: z.boolean().optional(),
+  })
   .strict();
 export const History = z.object({ record: RandomId, revisions: z.array(HistoryEntry) }).strict();
 export type History = z.infer<typeof History>;
@@ -366,6 +375,8 @@ export const LeasePayload = z
     offlineDays: z.number().int().nonnegative(),
     issuedAt: IsoTime,
     expiresAt: IsoTime,
+    /** The user may add, edit and delete records offline (E5); absent in leases of older servers (= false). */
+    offlineEdits: z.boolean().optional(),
   })
   .strict();
 export type LeasePayload = z.infer<typeof LeasePayload>;
@@ -411,3 +422,52 @@ export const SyncWipe = z.object({ kind: z.literal('wipe'), wipe: Signed }).stri
 export const SyncResponse = z.discriminatedUnion('kind', [SyncChanges, SyncWipe]);
 export type SyncResponse = z.infer<typeof SyncResponse>;
 export type SyncChanges = z.infer<typeof SyncChanges>;
+
+
+/**
+ * One queued offline change (E5). `opId` is made by the client when the change is queued: the server
+ * records it with the outcome, so a retried push (its answer lost) is applied once. `baseRevision` is the
+ * revision the change was made on (null for a create). `conflict` is the offline version itself, sent with
+ * a merged update when a field was changed on both sides: it is kept in the record's history, marked.
+ */
+export const PushOp = z
+  .object({
+    opId: RandomId,
+    kind: z.enum(['create', 'update', 'delete']),
+    record: RandomId,
+    baseRevision: RandomId.nullable(),
+    revision: RandomId.nullable(),
+    header: B64.nullable(),
+    secret: B64.nullable(),
+    /** For a create: the creator's two wrapped keys. */
+    keys: z.object({ header: B64, secret: B64 }).strict().nullable(),
+    masked: z.boolean(),
+    conflict: z.object({ revision: RandomId, header: B64, secret: B64 }).strict().nullable(),
+    /** How many fields were in conflict (audited as a count). */
+    conflictFields: z.number().int().nonnegative(),
+  })
+  .strict();
+export type PushOp = z.infer<typeof PushOp>;
+export const PushRequest = z.object({ ops: z.array(PushOp).min(1).max(MAX_PUSH_OPS) }).strict();
+export type PushRequest = z.infer<typeof PushRequest>;
+
+/**
+ * The outcome of one pushed change. `applied`: in place (also for a replay); `conflict`: a merged update
+ * applied with the offline version kept in history, or a delete not applied because the record was edited
+ * on the server; `deleted`: edited offline but deleted on the server (nothing applied); `rejected`: refused
+ * (`reason`: a right withdrawn, sealed, not a member); `stale`: not applied, the base is not current
+ * (`current` is the record as the caller sees it): merge and send again. The server stops at a `stale`:
+ * the ops after it get no result and are sent again.
+ */
+export const PushResult = z
+  .object({
+    opId: RandomId,
+    status: z.enum(['applied', 'conflict', 'deleted', 'rejected', 'stale']),
+    reason: z.string().max(200).nullable(),
+    revision: RandomId.nullable(),
+    current: RecordWire.nullable(),
+  })
+  .strict();
+export type PushResult = z.infer<typeof PushResult>;
+export const PushResponse = z.object({ results: z.array(PushResult) }).strict();
+export type PushResponse = z.infer<typeof PushResponse>;

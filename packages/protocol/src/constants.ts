@@ -15,6 +15,9 @@ export const DEFAULT_SYNC_LIMIT = 500;
 /** Largest key adoption batch. */
 export const MAX_ADOPT_BATCH = 2000;
 
+/** Most queued offline changes in one push request (E5). */
+export const MAX_PUSH_OPS = 100;
+
 export const RIGHTS = ['read', 'write', 'delete', 'authorize', 'export'] as const;
 export const WIPE_REASONS = ['offline_disabled', 'right_withdrawn', 'user_removed', 'device_revoked'] as const;
 
@@ -28,6 +31,7 @@ export interface LeasePayloadShape {
   offlineDays: number;
   issuedAt: string;
   expiresAt: string;
+  offlineEdits?: boolean;
 }
 
 /** The payload of a wipe order. `db` null means every offline database of this user on the device. */
@@ -70,11 +74,13 @@ const WIPE_KEYS = ['type', 'server', 'user', 'device', 'db', 'reason', 'issuedAt
 
 /** The lease payload when `x` is exactly one (every field present and well-formed, no other field), else null. */
 export function asLeasePayload(x: unknown): LeasePayloadShape | null {
-  if (!hasExactly(x, LEASE_KEYS)) return null;
-  const { type, server, user, device, db, offlineDays, issuedAt, expiresAt } = x;
+  // `offlineEdits` (E5) is optional: leases of servers before it lack it, and mean "no offline edits".
+  if (!hasExactly(x, LEASE_KEYS) && !hasExactly(x, [...LEASE_KEYS, 'offlineEdits'])) return null;
+  const { type, server, user, device, db, offlineDays, issuedAt, expiresAt, offlineEdits } = x;
   if (type !== 'lease' || !isStr(server) || !isName(user) || !isId(device) || !isName(db)) return null;
   if (typeof offlineDays !== 'number' || !Number.isSafeInteger(offlineDays) || offlineDays < 0 || !isTime(issuedAt) || !isTime(expiresAt)) return null;
-  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt };
+  if (offlineEdits !== undefined && typeof offlineEdits !== 'boolean') return null;
+  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt, ...(offlineEdits !== undefined ? { offlineEdits } : {}) };
 }
 
 /** The wipe order payload when `x` is exactly one, else null. */

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, exit: 5 }, // a right you lack
   sealed: { status: 403, exit: 5 }, // secret withheld by a seal
   masked: { status: 403, exit: 5 }, // reveal of a masked secret
+  offline_edits_forbidden: { status: 403, exit: 5 }, // E5: add/edit/rm offline without the offline-edits right
   // exit 6: the offline database's own state
   offline_not_enabled: { status: 403, exit: 6 }, // the admin has not enabled offline mode for the database
   offline_no_right: { status: 403, exit: 6 }, // the user lacks the offline right
@@ -36,6 +37,7 @@ export const ERROR_CODES = {
   // exit 8: conflict
   conflict: { status: 409, exit: 8 }, // already exists
   stale_revision: { status: 409, exit: 8 }, // base revision is not the current one
+  offline_pending: { status: 409, exit: 8 }, // E5: queued offline changes would be lost (remove, logout, path) without --force
 } as const satisfies Record<string, { status: number; exit: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

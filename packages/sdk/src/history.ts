@@ -18,6 +18,8 @@ export interface HistoryItem {
   fields: RecordView['fields'];
   /** Only with `reveal`; absent when this revision's secret cannot be opened (an older key rotated by a seal). */
   password?: string;
+  /** E5: an offline version that lost a same-field conflict (kept here, never current). */
+  conflict?: boolean;
 }
 
 /** The revisions of a record, newest first; secrets only with `reveal` (refused when masked or sealed). */
@@ -41,6 +43,7 @@ export async function recordHistory(ctx: ClientContext, id: string, opts: { reve
         notes: base.notes,
         tags: base.tags,
         fields: base.fields,
+        ...(entry.conflict ? { conflict: true } : {}),
       };
       if (opts.reveal && entry.secret !== null && cur.keys.secretKey) {
         let secret: SecretPlain | null = null;

@@ -28,6 +28,8 @@ export interface RecordView {
   rights: Right[];
   revision: string;
   updatedAt: string;
+  /** E5: true on a record with an offline change not yet pushed (absent otherwise). */
+  pending?: boolean;
 }
 
 /** A record view with its secrets (`show --reveal`). */

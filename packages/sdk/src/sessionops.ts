@@ -1,4 +1,5 @@
 /** Operations on an open session: unlock/lock (SAFEHOLD_SESSION), logout, passwd, `use DB`. */
+import { accountPending, refuseIfPending } from './offline/manage.js';
 import { encrypt, newKdfParams, randomKey, toB64, constantTimeEqual, zero } from '@safehold/crypto';
 import { SafeholdError, userKeyAad } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
@@ -26,8 +27,12 @@ export function lock(home: Home, account: { server: string; user: string }): voi
 }
 
 /** Ends the server session and forgets the token and the session copy of the keys on this device. */
-export async function logout(ctx: ClientContext): Promise<void> {
+export async function logout(ctx: ClientContext, opts: { force?: boolean } = {}): Promise<void> {
   const a = ctx.accountFile;
+  // E5: queued offline changes are pushed with this account's session; logging out strands them.
+  const pending = accountPending(ctx.home, a.server, a.user, ctx.device.id);
+  refuseIfPending(pending, 'logging out', opts.force === true);
+  if (pending > 0) ctx.events.warning(`${pending} offline change(s) stay queued and unpushed until this account logs in and syncs again`);
   if (ctx.api.getToken()) {
     try {
       await ctx.api.request('POST', '/logout', { schema: 'Ok' });

@@ -20,6 +20,17 @@ import {
   type RecordView,
   type RevealedView,
 } from './recordcrypto.js';
+import { offlineCreate, offlineEdit, offlineRemove } from './offline/edits.js';
+
+/** Options of add/edit/rm: `offline` (`--offline`) queues the change with no server contact at all. */
+export interface WriteOptions {
+  offline?: boolean;
+}
+
+/** The server could not be reached: the change is queued offline instead (E5). */
+function unreachable(e: unknown): e is SafeholdError {
+  return e instanceof SafeholdError && e.code === 'unreachable';
+}
 import { sortByName } from './search.js';
 
 /** What a user types for a new record. */
@@ -255,14 +266,20 @@ export function pickValue(view: RecordView, header: Pick<HeaderPlain, 'username'
 }
 
 /** Creates a record (client-made id and revision, both parts under fresh keys wrapped for the creator). */
-export async function createRecord(ctx: ClientContext, input: RecordInput): Promise<RecordView> {
+export async function createRecord(ctx: ClientContext, input: RecordInput, opts: WriteOptions = {}): Promise<RecordView> {
   const { header, secret } = partsOf(input);
   const id = randomId();
   const revision = randomId();
   const headerKey = randomKey();
   const secretKey = randomKey();
+  // Offline, the same ids and keys: if an online attempt did reach the server, the push finds it in place.
+  const offline = (cause?: SafeholdError) =>
+    offlineCreate(ctx, { id, revision, header, secret, headerKey, secretKey, masked: input.masked ?? false }, { forced: cause === undefined, ...(cause ? { cause } : {}) });
   try {
-    const wire = await ctx.api.request('POST', dbPath(ctx, '/records'), {
+    if (opts.offline) return await offline();
+    let wire: RecordWire;
+    try {
+      wire = await ctx.api.request('POST', dbPath(ctx, '/records'), {
       schema: 'RecordWire',
       body: {
         id,
@@ -273,6 +290,10 @@ export async function createRecord(ctx: ClientContext, input: RecordInput): Prom
         masked: input.masked ?? false,
       },
     });
+    } catch (e) {
+      if (unreachable(e)) return await offline(e);
+      throw e;
+    }
     const view = toView(wire, header);
     await ctx.events.lifecycle('saved', ctx);
     return view;
@@ -306,8 +327,20 @@ export function applyChanges(header: HeaderPlain, secret: SecretPlain, c: Record
  * Edits a record: both parts re-encrypted under a new revision id. With `baseRevision`, the edit is
  * refused (stale_revision, exit 8) unless that is still the current revision; never a silent overwrite.
  */
-export async function editRecord(ctx: ClientContext, id: string, changes: RecordChanges, opts: { baseRevision?: string } = {}): Promise<RecordView> {
-  const cur = await getRecord(ctx, id, { use: true });
+export async function editRecord(ctx: ClientContext, id: string, changes: RecordChanges, opts: { baseRevision?: string } & WriteOptions = {}): Promise<RecordView> {
+  const offline = (cause?: SafeholdError) =>
+    offlineEdit(ctx, id, (h, s) => applyChanges(h, s, changes), { forced: cause === undefined, ...(cause ? { cause } : {}) }, opts.baseRevision !== undefined ? { baseRevision: opts.baseRevision } : {});
+  if (opts.offline) {
+    checkRecordId(id);
+    return offline();
+  }
+  let cur: OpenedRecord;
+  try {
+    cur = await getRecord(ctx, id, { use: true });
+  } catch (e) {
+    if (unreachable(e)) return offline(e);
+    throw e;
+  }
   try {
     if (!cur.view.rights.includes('write')) throw new SafeholdError('forbidden', `you may not edit record ${id} (no write right)`);
     if (cur.secret === null || cur.keys.secretKey === null) {
@@ -316,15 +349,22 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
     }
     const next = applyChanges(cur.header, cur.secret, changes);
     const revision = randomId();
-    const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}`), {
-      schema: 'RecordWire',
-      body: {
-        baseRevision: opts.baseRevision ?? cur.wire.revision,
-        revision,
-        header: encryptPart(cur.keys.headerKey, id, 'header', revision, next.header),
-        secret: encryptPart(cur.keys.secretKey, id, 'secret', revision, next.secret),
-      },
-    });
+    let wire: RecordWire;
+    try {
+      wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}`), {
+        schema: 'RecordWire',
+        body: {
+          baseRevision: opts.baseRevision ?? cur.wire.revision,
+          revision,
+          header: encryptPart(cur.keys.headerKey, id, 'header', revision, next.header),
+          secret: encryptPart(cur.keys.secretKey, id, 'secret', revision, next.secret),
+        },
+      });
+    } catch (e) {
+      // Gone between the read and the write: queued on the offline copy (merged at the push if needed).
+      if (unreachable(e)) return await offline(e);
+      throw e;
+    }
     const view = toView(wire, next.header);
     await ctx.events.lifecycle('saved', ctx);
     return view;
@@ -334,10 +374,21 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
 }
 
 /** Deletes a record (needs the delete right). */
-export async function removeRecord(ctx: ClientContext, id: string): Promise<void> {
+export async function removeRecord(ctx: ClientContext, id: string, opts: WriteOptions = {}): Promise<{ pending: boolean }> {
   checkRecordId(id);
-  await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}`));
+  if (opts.offline) {
+    await offlineRemove(ctx, id, { forced: true });
+    return { pending: true };
+  }
+  try {
+    await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}`));
+  } catch (e) {
+    if (!unreachable(e)) throw e;
+    await offlineRemove(ctx, id, { forced: false, cause: e });
+    return { pending: true };
+  }
   await ctx.events.lifecycle('saved', ctx);
+  return { pending: false };
 }
 
 /** Sets or clears the masked flag (needs authorize). */

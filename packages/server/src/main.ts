@@ -275,16 +275,22 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
     .requiredOption('--db <db>', 'database')
     .option('--offline <on|off>', 'the offline right')
     .option('--offline-days <n>', 'days of offline use without a server contact (default 7 when granted)')
-    .action(async (name: string, o: { db: string; offline?: string; offlineDays?: string }, cmd: Command) => {
+    .option('--offline-edits <on|off>', 'may also add, edit and delete records offline (default off)')
+    .action(async (name: string, o: { db: string; offline?: string; offlineDays?: string; offlineEdits?: string }, cmd: Command) => {
       const offline = onOff(o.offline, '--offline');
       const offlineDays = positiveInt(o.offlineDays, '--offline-days');
+      const offlineEdits = onOff(o.offlineEdits, '--offline-edits');
       const u = await withAdmin(cmd, (a) =>
-        a.setUserRights(name, o.db, { ...(offline !== undefined ? { offline } : {}), ...(offlineDays !== undefined ? { offlineDays } : {}) }),
+        a.setUserRights(name, o.db, {
+          ...(offline !== undefined ? { offline } : {}),
+          ...(offlineDays !== undefined ? { offlineDays } : {}),
+          ...(offlineEdits !== undefined ? { offlineEdits } : {}),
+        }),
       );
       print(
         cmd,
-        { name: u.name, db: o.db, admin: u.admin, offline: u.offline, offlineDays: u.offlineDays },
-        `${u.name} in ${o.db}: offline ${onoff(u.offline)}, ${u.offlineDays} day(s)`,
+        { name: u.name, db: o.db, admin: u.admin, offline: u.offline, offlineDays: u.offlineDays, offlineEdits: u.offlineEdits },
+        `${u.name} in ${o.db}: offline ${onoff(u.offline)}, ${u.offlineDays} day(s), offline edits ${onoff(u.offlineEdits)}`,
       );
     });
   leaf(user.command('list'))
@@ -296,7 +302,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
         cmd,
         { users },
         users
-          .map((u) => `${u.name}\t${u.db ?? '-'}\t${u.admin ? 'admin' : 'user'}\toffline ${onoff(u.offline)} ${u.offlineDays}d${u.registered ? '' : '\t(invited)'}`)
+          .map((u) => `${u.name}\t${u.db ?? '-'}\t${u.admin ? 'admin' : 'user'}\toffline ${onoff(u.offline)} ${u.offlineDays}d edits ${onoff(u.offlineEdits)}${u.registered ? '' : '\t(invited)'}`)
           .join('\n') || 'no users',
       );
     });

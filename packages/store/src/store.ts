@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { durableRename, fsyncDir, fsyncFile, removeIfExists } from './fsutil.js';
 import { OfflineStoreError } from './errors.js';
+import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
 
 type Db = Database.Database;
 
@@ -144,6 +145,25 @@ function rowToRecord(r: RecordRow): StoredRecord {
   return { ...rowToListed(r), secret: r.secret ? u8(r.secret) : null, secretKey: r.secret_key ? u8(r.secret_key) : null };
 }
 
+function rowParams(r: StoredRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    db: r.db,
+    revision: r.revision,
+    creator: r.creator,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    updated_by: r.updatedBy,
+    masked: r.masked ? 1 : 0,
+    sealed: r.sealed ? 1 : 0,
+    rights: JSON.stringify(r.rights),
+    header: Buffer.from(r.header),
+    secret: r.secret ? Buffer.from(r.secret) : null,
+    header_key: Buffer.from(r.headerKey),
+    secret_key: r.secretKey ? Buffer.from(r.secretKey) : null,
+  };
+}
+
 function keyPragma(fileKey: Uint8Array): string {
   if (!(fileKey instanceof Uint8Array) || fileKey.byteLength !== 32) {
     throw new OfflineStoreError('wrong_key', 'the offline file key must be 32 bytes');
@@ -213,6 +233,7 @@ export class OfflineStore {
       db.exec(SCHEMA);
       db.exec(CACHE_SCHEMA);
       db.exec(CHANGES_SCHEMA);
+      db.exec(LOCAL_SCHEMA);
       const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
       db.transaction(() => {
         put.run('format', STORE_FORMAT);
@@ -242,6 +263,7 @@ export class OfflineStore {
     try {
       db.exec(CACHE_SCHEMA);
       db.exec(CHANGES_SCHEMA);
+      db.exec(LOCAL_SCHEMA);
     } catch {
       // A file we cannot write (read-only medium) still opens: getCache() then finds nothing and setCache() fails.
     }
@@ -295,13 +317,7 @@ export class OfflineStore {
   applyPage(page: PageInput): PageResult {
     const db = this.conn;
     const exists = db.prepare('SELECT 1 FROM records WHERE id = ?').pluck();
-    const upsert = db.prepare(`INSERT INTO records
-      (id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)
-      VALUES (@id, @db, @revision, @creator, @created_at, @updated_at, @updated_by, @masked, @sealed, @rights, @header, @secret, @header_key, @secret_key)
-      ON CONFLICT (id) DO UPDATE SET db = excluded.db, revision = excluded.revision, creator = excluded.creator,
-        created_at = excluded.created_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-        masked = excluded.masked, sealed = excluded.sealed, rights = excluded.rights, header = excluded.header,
-        secret = excluded.secret, header_key = excluded.header_key, secret_key = excluded.secret_key`);
+    const upsert = this.upsertStatement();
     const del = db.prepare('DELETE FROM records WHERE id = ?');
     const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const getLatest = db.prepare(`SELECT value FROM meta WHERE key = 'latest_time'`).pluck();
@@ -310,25 +326,10 @@ export class OfflineStore {
       for (const r of page.records) {
         if (exists.get(r.id)) res.updated++;
         else res.added++;
-        upsert.run({
-          id: r.id,
-          db: r.db,
-          revision: r.revision,
-          creator: r.creator,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-          updated_by: r.updatedBy,
-          masked: r.masked ? 1 : 0,
-          sealed: r.sealed ? 1 : 0,
-          rights: JSON.stringify(r.rights),
-          header: Buffer.from(r.header),
-          secret: r.secret ? Buffer.from(r.secret) : null,
-          header_key: Buffer.from(r.headerKey),
-          secret_key: r.secretKey ? Buffer.from(r.secretKey) : null,
-        });
+        upsert.run(rowParams(r));
       }
       for (const id of page.removed) res.removed += del.run(id).changes;
-      if (page.records.length > 0 || page.removed.length > 0) this.noteChanges(page);
+      if (page.records.length > 0 || page.removed.length > 0) this.noteChanges([...page.records.map((r) => r.id), ...page.removed]);
       setMeta.run('cursor', page.cursor);
       setMeta.run('lease', JSON.stringify({ payload: page.lease.payload, signature: page.lease.signature }));
       setMeta.run('last_sync', new Date(page.now).toISOString());
@@ -338,15 +339,24 @@ export class OfflineStore {
     })();
   }
 
-  /** Inside applyPage's transaction: the next generation, and the change log while a cache is held. */
-  private noteChanges(page: PageInput): void {
+  private upsertStatement(): Database.Statement {
+    return this.conn.prepare(`INSERT INTO records
+      (id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)
+      VALUES (@id, @db, @revision, @creator, @created_at, @updated_at, @updated_by, @masked, @sealed, @rights, @header, @secret, @header_key, @secret_key)
+      ON CONFLICT (id) DO UPDATE SET db = excluded.db, revision = excluded.revision, creator = excluded.creator,
+        created_at = excluded.created_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+        masked = excluded.masked, sealed = excluded.sealed, rights = excluded.rights, header = excluded.header,
+        secret = excluded.secret, header_key = excluded.header_key, secret_key = excluded.secret_key`);
+  }
+
+  /** Inside a writing transaction: the next generation, and the change log while a cache is held. */
+  private noteChanges(ids: readonly string[]): void {
     const db = this.conn;
     const gen = this.generation() + 1;
     db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
     if (!this.logReady || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
     const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
-    for (const r of page.records) log.run(gen, r.id);
-    for (const id of page.removed) log.run(gen, id);
+    for (const id of ids) log.run(gen, id);
     // A device that syncs for months without an unlock would grow the log for ever. Once it names more
     // ids than a full rebuild would read, the caches are worth nothing more than a rebuild: drop them and it.
     const logged = Number(db.prepare('SELECT count(*) FROM changes').pluck().get());
@@ -390,6 +400,75 @@ export class OfflineStore {
       if (e instanceof OfflineStoreError) throw e;
       return false;
     }
+  }
+
+  /**
+   * Queues an offline change (E5) and writes its local copy in ONE transaction: after a crash the file
+   * holds the change and its copy, or neither. `upsert` is the record as edited, `remove` a deleted id.
+   */
+  queueLocal(entry: Omit<OutboxEntry, 'seq'>, write: { upsert?: StoredRecord; remove?: string }): void {
+    const db = this.conn;
+    db.transaction(() => {
+      insertOutbox(db, entry);
+      if (write.upsert) this.upsertStatement().run(rowParams(write.upsert));
+      if (write.remove) db.prepare('DELETE FROM records WHERE id = ?').run(write.remove);
+      this.noteChanges([entry.record]);
+    })();
+  }
+
+  /** The queued offline changes, in push order. */
+  outbox(): OutboxEntry[] {
+    return readOutbox(this.conn);
+  }
+
+  /** Record ids with a queued change. */
+  pendingIds(): Set<string> {
+    return new Set(this.conn.prepare('SELECT record FROM outbox').pluck().all() as string[]);
+  }
+
+  /**
+   * Settles a pushed change in one transaction: drops it from the outbox, keeps a conflict or rejection
+   * entry, and puts back (or removes) the local copy of a refused change.
+   */
+  settle(seq: number, o: { conflict?: ConflictEntry; restore?: StoredRecord; removeRecord?: string } = {}): void {
+    const db = this.conn;
+    db.transaction(() => {
+      db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+      if (o.conflict) insertConflict(db, o.conflict);
+      const touched: string[] = [];
+      if (o.restore) {
+        this.upsertStatement().run(rowParams(o.restore));
+        touched.push(o.restore.id);
+      }
+      if (o.removeRecord) {
+        db.prepare('DELETE FROM records WHERE id = ?').run(o.removeRecord);
+        touched.push(o.removeRecord);
+      }
+      if (touched.length > 0) this.noteChanges(touched);
+    })();
+  }
+
+  /** Settles several pushed changes in ONE transaction (one commit per pushed batch). */
+  settleAll(items: ReadonlyArray<{ seq: number; conflict?: ConflictEntry; restore?: StoredRecord; removeRecord?: string }>): void {
+    if (items.length === 0) return;
+    this.conn.transaction(() => {
+      for (const it of items) this.settle(it.seq, it);
+    })();
+  }
+
+  /** Conflicts and rejected changes kept for the user. */
+  conflicts(): ConflictEntry[] {
+    return readConflicts(this.conn);
+  }
+
+  /** Forgets one conflict entry (settled by the user). True when it existed. */
+  removeConflict(id: string): boolean {
+    return this.conn.prepare('DELETE FROM conflicts WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Carries the outbox and the conflicts over into a rebuilt file before it replaces this one. */
+  copyLocalTo(other: OfflineStore): void {
+    copyLocal(this.conn, other.conn);
   }
 
   /** Records a clock reading (successful offline unlock); never moves the recorded time backwards. */

@@ -14,6 +14,7 @@ import { registerOfflineCommands } from './offline.js';
 import { registerAgentCommands } from './agent.js';
 import { registerUiCommands } from './ui.js';
 import { registerTransferCommands } from './transfer.js';
+import { registerConflictCommands } from './conflicts.js';
 
 /** Adds a group of commands to the program. */
 export type Registrar = (program: Command, cli: Cli) => void;
@@ -28,4 +29,5 @@ export const registrars: Registrar[] = [
   registerAgentCommands,
   registerUiCommands,
   registerTransferCommands,
+  registerConflictCommands,
 ];

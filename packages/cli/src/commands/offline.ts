@@ -32,6 +32,7 @@ function statusText(s: OfflineStatus): string {
     `database:   ${s.db}`,
     `offline:    ${s.enabled ? 'enabled' : 'disabled'} for the database; right ${s.right ? 'granted' : 'missing'}; ${s.offlineDays} days${s.source === 'local' ? ' (as of the last sync)' : ''}`,
     `copy:       ${s.exists ? `${s.records} records, last sync ${s.lastSync ?? 'never'}, expires ${s.expiresAt ?? '-'}` : s.wiped ? `wiped on ${s.wiped.at}: ${s.wiped.why}` : 'none (the first sync is manual: safehold offline sync)'}`,
+    `pending:    ${s.pending} offline change(s) queued${s.pending > 0 ? ' (pushed at the next sync)' : ''}`,
     `path:       ${s.path}`,
     `triggers:   after save ${s.settings.afterSave ? 'on' : 'off'}, after login ${s.settings.afterLogin ? 'on' : 'off'}, every ${s.settings.intervalMinutes} min`,
   ];
@@ -99,7 +100,8 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
     .option('--after-login <on|off>', 'sync after the login command (default on)')
     .option('--interval <minutes>', 'sync every MINUTES with `safehold agent` (default 30)')
     .option('--path <dir>', 'directory of the offline databases (default <home>/offline; "" for the default)')
-    .action(async (o: SettingsOpts, cmd: Command) => {
+    .option('--force', 'change the path even while offline changes are queued')
+    .action(async (o: SettingsOpts & { force?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const { home, account } = await cli.account(cmd);
       const change = {
@@ -108,7 +110,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
         ...(o.interval !== undefined ? { intervalMinutes: sdk.parseInterval(o.interval) } : {}),
         ...(o.path !== undefined ? { path: o.path } : {}),
       };
-      const next = sdk.changeSettings(home, account.server, account.user, home.device().id, change);
+      const next = sdk.changeSettings(home, account.server, account.user, home.device().id, change, { force: o.force === true });
       const out = { afterSave: next.afterSave, afterLogin: next.afterLogin, intervalMinutes: next.intervalMinutes, path: sdk.offlineDir(home, next) };
       cli.print(cmd, out, `after save: ${out.afterSave ? 'on' : 'off'}\nafter login: ${out.afterLogin ? 'on' : 'off'}\ninterval: ${out.intervalMinutes} min\npath: ${out.path}`);
     });
@@ -131,11 +133,30 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   offline
     .command('remove')
     .description('delete the offline database of this account and database (crypto-shredding)')
-    .addHelpText('after', examples('safehold offline remove', 'safehold --db finance offline remove'))
-    .action(async (_o: unknown, cmd: Command) => {
+    .option('--force', 'remove it even while offline changes are queued (they are lost)')
+    .addHelpText('after', examples('safehold offline remove', 'safehold --db finance offline remove', 'safehold offline remove --force'))
+    .action(async (o: { force?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const s = await scope(cli, cmd);
-      const removed = sdk.removeOfflineDatabase({ home: s.home, server: s.account.server, user: s.account.user, db: s.db, device: s.device });
-      cli.print(cmd, { db: s.db, removed }, removed ? `offline database of ${s.db} removed` : `no offline database of ${s.db} on this device`);
+      let lost = 0;
+      const removed = sdk.removeOfflineDatabase(
+        { home: s.home, server: s.account.server, user: s.account.user, db: s.db, device: s.device },
+        { force: o.force === true, lost: (n) => (lost = n) },
+      );
+      if (lost > 0) cli.io.stderr.write(`warning: ${lost} queued offline change(s) were never pushed and are lost\n`);
+      cli.print(cmd, { db: s.db, removed, ...(lost > 0 ? { lost } : {}) }, removed ? `offline database of ${s.db} removed` : `no offline database of ${s.db} on this device`);
+    });
+
+  offline
+    .command('pending')
+    .description('the offline changes queued for the next sync (record, kind, when; never secrets)')
+    .addHelpText('after', examples('safehold offline pending', 'safehold offline pending --json'))
+    .action(async (_o: unknown, cmd: Command) => {
+      const sdk = await import('@safehold/sdk');
+      const ctx = await cli.open(cmd);
+      const pending = sdk.listPending(ctx);
+      cli.print(cmd, { pending }, () =>
+        pending.length === 0 ? 'no offline changes queued' : pending.map((p) => `${p.at}  ${p.kind.padEnd(6)}  ${p.record}  ${p.name ?? ''}`).join('\n'),
+      );
     });
 }

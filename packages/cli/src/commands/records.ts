@@ -107,8 +107,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
         fields: pairs(o.field, '--field') ?? [],
         secretFields,
         masked: o.masked === true,
-      });
-      cli.print(cmd, view, () => `added ${view.id}  ${view.name}`);
+      }, { offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, view, () => `added ${view.id}  ${view.name}${view.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   recordOptions(program.command('edit').description('edit a record: a new revision (then the after-save offline sync)').argument('<id>', 'record id'), false)
@@ -129,8 +129,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
       const ctx = await cli.open(cmd);
       const secretFields = await secretFieldsOf(o);
       if (secretFields !== undefined) Object.assign(changes, { secretFields });
-      const view = await sdk.editRecord(ctx, id, changes, o.baseRevision ? { baseRevision: o.baseRevision } : {});
-      cli.print(cmd, view, () => `updated ${view.id}  ${view.name} (revision ${view.revision})`);
+      const view = await sdk.editRecord(ctx, id, changes, { ...(o.baseRevision ? { baseRevision: o.baseRevision } : {}), offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, view, () => `updated ${view.id}  ${view.name} (revision ${view.revision})${view.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   program
@@ -141,8 +141,8 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
-      await sdk.removeRecord(ctx, id);
-      cli.print(cmd, { id, removed: true }, `removed ${id}`);
+      const r = await sdk.removeRecord(ctx, id, { offline: cli.globals(cmd).offline === true });
+      cli.print(cmd, { id, removed: true, ...(r.pending ? { pending: true } : {}) }, `removed ${id}${r.pending ? ' (offline: pending until the next sync)' : ''}`);
     });
 
   program
@@ -230,7 +230,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
       const h = await sdk.recordHistory(ctx, id, { reveal: o.reveal === true });
       cli.print(cmd, h, () =>
         h.revisions
-          .map((r) => `${r.revision}  ${r.updatedAt}  ${r.updatedBy}  ${r.name}${r.password !== undefined ? `  password: ${r.password}` : ''}`)
+          .map((r) => `${r.revision}  ${r.updatedAt}  ${r.updatedBy}  ${r.name}${r.conflict ? '  (offline conflict)' : ''}${r.password !== undefined ? `  password: ${r.password}` : ''}`)
           .join('\n'),
       );
     });

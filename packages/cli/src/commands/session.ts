@@ -81,11 +81,12 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
   program
     .command('logout')
     .description('end the server session and forget the session token on this device')
-    .addHelpText('after', examples('safehold logout'))
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--force', 'log out even while offline changes are queued (they stay queued until the next login and sync)')
+    .addHelpText('after', examples('safehold logout', 'safehold logout --force'))
+    .action(async (opts: { force?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
-      await sdk.logout(ctx);
+      await sdk.logout(ctx, { force: opts.force === true });
       cli.print(cmd, { loggedOut: true, user: ctx.account.user, server: ctx.account.server }, `logged out ${ctx.account.user}`);
     });
 

@@ -59,6 +59,9 @@ export {
   listOfflineDatabases,
   removeOfflineDatabase,
   changeSettings,
+  pendingCount,
+  accountPending,
+  refuseIfPending,
   type OfflineStatus,
   type OfflineListEntry,
   type AccountScope,
@@ -69,3 +72,6 @@ export { checkThrottle, noteUnlock, delayAfter, FREE_ATTEMPTS } from './throttle
 export { locate, type OfflineTarget } from './locate.js';
 export { applyWipeOrder, fetchAndApplyOrders } from './wipe.js';
 export { withSyncLock, syncLockPath, type SyncLockOptions } from './synclock.js';
+export { offlineCreate, offlineEdit, offlineRemove, type QueuedChange } from './edits.js';
+export { pushOutbox, type PushCounts } from './push.js';
+export { listConflicts, listPending, resolveConflict, type ConflictItem, type PendingItem } from './conflicts.js';

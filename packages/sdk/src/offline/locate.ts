@@ -18,6 +18,8 @@ export interface OfflineStatusFile {
   enabled: boolean;
   right: boolean;
   offlineDays: number;
+  /** E5: queued offline changes not yet pushed (absent in files written before offline edits). */
+  pending?: number;
 }
 
 /** Where the offline database of this account, db and device lives (whether or not it exists). */

@@ -36,6 +36,8 @@ export interface OfflineStatus {
   wiped: { reason: string; at: string; why: string } | null;
   /** Where enabled/right/offlineDays come from: the server now, or the last successful sync. */
   source: 'server' | 'local';
+  /** E5: queued offline changes not yet pushed. */
+  pending: number;
 }
 
 /** The status of one offline database; `info` is the server's answer when it was reachable. */
@@ -62,7 +64,21 @@ export function offlineStatus(s: AccountScope, info: OfflineInfo | null): Offlin
     exists,
     wiped: tomb ? { reason: tomb.reason, at: tomb.wipedAt, why: wipeReasonText(tomb.reason) } : null,
     source: info ? 'server' : 'local',
+    pending: st?.pending ?? 0,
   };
+}
+
+/** Queued offline changes of one offline database (from its status file: no password needed). */
+export function pendingCount(s: AccountScope): number {
+  const t = locate(s.home, s.server, s.user, s.db, s.device);
+  return existsSync(t.paths.file) ? (statusOf(t)?.pending ?? 0) : 0;
+}
+
+/** Refuses (offline_pending, exit 8) an action that would lose `n` queued changes, unless forced. */
+export function refuseIfPending(n: number, what: string, force: boolean): void {
+  if (n > 0 && !force) {
+    throw new SafeholdError('offline_pending', `${n} offline change(s) are queued and not pushed yet: ${what} would lose them; sync first (safehold offline sync), or give --force to lose them`);
+  }
 }
 
 /** One entry of `offline list`. */
@@ -107,8 +123,14 @@ export function listOfflineDatabases(home: Home): OfflineListEntry[] {
   return out;
 }
 
-/** Removes (crypto-shreds) the offline database of this account and db. True when one existed. */
-export function removeOfflineDatabase(s: AccountScope): boolean {
+/**
+ * Removes (crypto-shreds) the offline database of this account and db. True when one existed. Refuses
+ * while offline changes are queued, unless `force` (then `lost` says how many went with it).
+ */
+export function removeOfflineDatabase(s: AccountScope, opts: { force?: boolean; lost?: (n: number) => void } = {}): boolean {
+  const pending = pendingCount(s);
+  refuseIfPending(pending, 'removing the offline database', opts.force === true);
+  if (pending > 0) opts.lost?.(pending);
   const t = locate(s.home, s.server, s.user, s.db, s.device);
   const existed = existsSync(t.paths.file) || existsSync(t.paths.sidecar);
   wipeOffline(t.paths, null);
@@ -125,7 +147,7 @@ export interface SettingsChange {
 }
 
 /** Applies a settings change; a new path moves this account's offline databases there. */
-export function changeSettings(home: Home, server: string, user: string, device: string, c: SettingsChange): OfflineSettings {
+export function changeSettings(home: Home, server: string, user: string, device: string, c: SettingsChange, opts: { force?: boolean } = {}): OfflineSettings {
   const old = readSettings(home, server, user);
   const next: OfflineSettings = {
     afterSave: c.afterSave ?? old.afterSave,
@@ -136,6 +158,7 @@ export function changeSettings(home: Home, server: string, user: string, device:
   const from = offlineDir(home, old);
   const to = offlineDir(home, next);
   if (from !== to) {
+    refuseIfPending(pendingIn(from, server, user, device), 'changing the offline path', opts.force === true);
     try {
       mkdirSync(to, { recursive: true, mode: 0o700 });
     } catch (e) {
@@ -156,6 +179,30 @@ function moveFile(a: string, b: string): void {
     copyFileSync(a, b);
     removeIfExists(a);
   }
+}
+
+/** Queued offline changes of every offline database of (server, user, device) in a directory. */
+function pendingIn(dir: string, server: string, user: string, device: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of names) {
+    if (!name.endsWith('.key.json')) continue;
+    const sc = readSidecar(join(dir, name));
+    if (!sc || sc.server !== server || sc.user !== user || sc.device !== device) continue;
+    const p = offlinePaths(dir, sc);
+    if (existsSync(p.file)) n += readJson<OfflineStatusFile>(p.status)?.pending ?? 0;
+  }
+  return n;
+}
+
+/** Queued offline changes of every offline database of this account on this device. */
+export function accountPending(home: Home, server: string, user: string, device: string): number {
+  return pendingIn(offlineDir(home, readSettings(home, server, user)), server, user, device);
 }
 
 /** Moves every offline database of (server, user, device) from one directory to another. */

@@ -92,15 +92,19 @@ export class OfflineRecordSource implements RecordSource {
     const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation;
     const cacheWritten = changedAnything ? writeHeaderCache(s, generation, out) : false;
     this.lastList = { cached, decrypted, cacheWritten };
+    // E5: records with a queued offline change are marked (after the cache is written: it never holds the mark).
+    const pending = s.store.pendingIds();
+    const marked = pending.size === 0 ? out : out.map((v) => (pending.has(v.id) ? { ...v, pending: true } : v));
     // Offline search runs over this list again and again: it gets an index, built at its first search.
-    return prepareSearch(out);
+    return prepareSearch(marked);
   }
 
   async get(id: string): Promise<SourceRecord> {
     const r = isRandomId(id) ? this.session.store.getRecord(id) : null;
     if (!r || r.sealed) throw new SafeholdError('not_found', `record ${id.slice(0, 64)} not found in the offline database`);
     const header = headerOf(this.session, r);
-    const view = toView(wireOf(r), header);
+    const view: RecordView = toView(wireOf(r), header);
+    if (this.session.store.pendingIds().has(r.id)) view.pending = true;
     let secret = null;
     if (r.secret && r.secretKey) {
       const k = openKey(this.session, r, 'secret', r.secretKey);

@@ -25,9 +25,10 @@ import {
 } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
+import { locate, statusOf, type OfflineStatusFile, type OfflineTarget } from './locate.js';
 import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
 import { syncLockPath, withSyncLock } from './synclock.js';
+import { pushOutbox, type PushCounts } from './push.js';
 
 /** spec §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
@@ -38,6 +39,10 @@ export interface OfflineSyncResult {
   total: number;
   durationMs: number;
   cursor: string;
+  /** E5: queued offline changes the server settled (merged conflicts included), conflicts, rejections. */
+  pushed: number;
+  conflicts: number;
+  rejected: number;
 }
 
 export interface OfflineSyncOptions {
@@ -108,6 +113,11 @@ class SyncRun {
   private rolesLoaded = false;
   private readonly start: number;
   private counts = { added: 0, updated: 0, removed: 0 };
+  private pushCounts: PushCounts = { pushed: 0, conflicts: 0, rejected: 0 };
+  /** Queued changes still unpushed when the server refused this device (reported if a wipe follows). */
+  private unpushed = 0;
+  /** The refusal of the push, kept until the first page says whether a wipe order follows. */
+  private pushError: unknown = null;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -140,6 +150,9 @@ class SyncRun {
         for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
       }
     }
+    // E5: the queued offline changes go first, in order; the pull only runs on an empty outbox, so it can
+    // never overwrite a local change that is not on the server yet.
+    if (this.main) await this.push(this.main);
     let cursor = (this.build ?? this.main)?.meta().cursor ?? '0';
     let done = 0;
     let lease: LeasePayload | null = null;
@@ -149,6 +162,8 @@ class SyncRun {
     let pending: Promise<PageAnswer> | null = null;
     for (;;) {
       const page = await this.fetchPage(cursor, pending);
+      // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
+      if (this.pushError !== null) throw this.pushError;
       pending = page.hasMore ? this.requestPage(page.cursor) : null;
       lease = await this.checkLease(page.lease);
       const { records, removed } = await this.prepare(page.records, page.removed);
@@ -176,7 +191,30 @@ class SyncRun {
     if (!main) throw new SafeholdError('internal', 'offline sync ended without a file');
     const total = main.count();
     this.afterSuccess(lease, total);
-    return { db: this.db, ...this.counts, total, durationMs: Math.max(0, this.ctx.clock() - this.start), cursor };
+    return { db: this.db, ...this.counts, total, durationMs: Math.max(0, this.ctx.clock() - this.start), cursor, ...this.pushCounts };
+  }
+
+  /** Pushes the outbox. A refusal of this device or user falls through to the pull, which fetches any wipe order. */
+  private async push(main: OfflineStore): Promise<void> {
+    if (main.outbox().length === 0) return;
+    try {
+      // The plain status file follows each settled batch, so an interrupted push leaves the right count.
+      this.pushCounts = await pushOutbox(this.ctx, main, this.db, (left) => {
+        const st = statusOf(this.target);
+        if (st) writeJson(this.target.paths.status, { ...st, pending: left });
+      });
+    } catch (e) {
+      if (!isRefusal(e)) throw e;
+      this.unpushed = main.outbox().length;
+      this.pushError = e;
+    }
+  }
+
+  /** A wipe destroys what was not pushed: said to the user, with the count (never the contents). */
+  private warnUnpushed(): void {
+    if (this.unpushed > 0) {
+      this.ctx.events.warning(`${this.unpushed} queued offline change(s) were refused by the server and destroyed with the offline database by the wipe order`);
+    }
   }
 
   /** The request for one page, settled either way and acted on by fetchPage (so it may run ahead). */
@@ -198,16 +236,24 @@ class SyncRun {
     } else {
       const e = answer.error;
       if (isRefusal(e) && this.sidecar && existsSync(this.target.paths.file)) {
+        this.unpushed = Math.max(this.unpushed, this.main?.outbox().length ?? 0);
         this.close();
         const order = await fetchAndApplyOrders(this.ctx, this.target, this.pinned);
-        if (order) throw wipedError(order);
+        if (order) {
+          this.warnUnpushed();
+          throw wipedError(order);
+        }
       }
       throw e;
     }
     if (res.kind === 'wipe') {
+      this.unpushed = Math.max(this.unpushed, this.main?.outbox().length ?? 0);
       this.close();
       const order = applyWipeOrder(this.ctx, this.target, this.pinned, res.wipe);
-      if (order) throw wipedError(order);
+      if (order) {
+        this.warnUnpushed();
+        throw wipedError(order);
+      }
       throw new SafeholdError('server_error', 'the server sent a wipe order that is not signed by the pinned server key: ignored');
     }
     return res;
@@ -337,6 +383,8 @@ class SyncRun {
       }
       for (const id of oldRevs.keys()) if (!newRevs.has(id)) this.counts.removed++;
       build.setLatestTime(Math.max(build.meta().latestTime, this.main.meta().latestTime));
+      // Conflicts and rejected changes (and any queued change) live in the file: the rebuild keeps them.
+      this.main.copyLocalTo(build);
       this.main.close();
       this.main = null;
     } else {
@@ -357,6 +405,7 @@ class SyncRun {
       enabled: true,
       right: true,
       offlineDays: lease?.offlineDays ?? 0,
+      pending: this.main?.outbox().length ?? 0,
     };
     writeJson(paths.status, status);
     const a = this.ctx.accountFile;

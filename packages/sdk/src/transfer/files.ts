@@ -11,7 +11,7 @@ export { encryptBitwardenExport } from '../formats/bwcrypto.js';
 export { parseCsv, writeCsv } from '../formats/csv.js';
 export { KDBX_ARGON2_ITERATIONS, KDBX_ARGON2_MEMORY_BYTES } from '../formats/kdbx.js';
 
-export interface WriteOptions {
+export interface ExportFileOptions {
   allDatabases: boolean;
   history?: boolean;
   spreadsheetSafe?: boolean;
@@ -25,7 +25,7 @@ export function isPlaintextFormat(f: ExportFormat): boolean {
 }
 
 /** The file's bytes in the chosen format. */
-export async function writeExportFile(format: ExportFormat, dbs: readonly ExportedDatabase[], opts: WriteOptions): Promise<Uint8Array> {
+export async function writeExportFile(format: ExportFormat, dbs: readonly ExportedDatabase[], opts: ExportFileOptions): Promise<Uint8Array> {
   if (format === 'kdbx') {
     if (!opts.password) throw new SafeholdError('bad_request', 'a KDBX export needs a file password');
     return writeKdbx(dbs, opts.password, { history: opts.history === true });

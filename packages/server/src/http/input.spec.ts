@@ -289,6 +289,17 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         strictQuery: true,
       },
       {
+        method: 'POST',
+        template: '/v1/db/:db/offline/push',
+        path: '/v1/db/main/offline/push',
+        auth: true,
+        body: {
+          ops: [{ opId: newId(), kind: 'delete', record: newId(), baseRevision: newId(), revision: null, header: null, secret: null, keys: null, masked: false, conflict: null, conflictFields: 0 }],
+        },
+        strictQuery: true,
+        malformed: [{ path: '/v1/db/no-such-db/offline/push' }],
+      },
+      {
         method: 'GET',
         template: '/v1/devices/:deviceId/orders',
         path: `/v1/devices/${newId()}/orders`,

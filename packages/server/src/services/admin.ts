@@ -25,6 +25,8 @@ export interface UserSummary {
   admin: boolean;
   offline: boolean;
   offlineDays: number;
+  /** E5: may add, edit and delete records offline (the second part of the offline right). */
+  offlineEdits: boolean;
   /** The database of this membership (null for a user in no database). */
   db: string | null;
   registered: boolean;
@@ -175,7 +177,7 @@ export class AdminService {
   }
 
   /** Sets the offline right (R2) and its days. Days default to 7 when the right is granted without a number. */
-  async setUserRights(name: string, dbName: string, opts: { offline?: boolean; offlineDays?: number }): Promise<UserSummary> {
+  async setUserRights(name: string, dbName: string, opts: { offline?: boolean; offlineDays?: number; offlineEdits?: boolean }): Promise<UserSummary> {
     if (opts.offlineDays !== undefined && (!Number.isSafeInteger(opts.offlineDays) || opts.offlineDays < 1 || opts.offlineDays > 3650)) {
       throw new SafeholdError('bad_request', 'offline days must be a whole number from 1 to 3650');
     }
@@ -186,11 +188,17 @@ export class AdminService {
     const right = opts.offline ?? m.offline_right === 1;
     let days = opts.offlineDays ?? m.offline_days;
     if (right && days < 1) days = DEFAULT_OFFLINE_DAYS;
+    const edits = opts.offlineEdits ?? m.offline_edits === 1;
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('memberships').set({ offline_right: right ? 1 : 0, offline_days: days }).where('db_id', '=', d.id).where('user_id', '=', u.id).execute();
-      await writeAudit(trx, this.clock, { db: dbName, actor: ACTOR, action: 'user_rights', target: name, detail: { offline: right, offlineDays: days } });
+      await trx
+        .updateTable('memberships')
+        .set({ offline_right: right ? 1 : 0, offline_days: days, offline_edits: edits ? 1 : 0 })
+        .where('db_id', '=', d.id)
+        .where('user_id', '=', u.id)
+        .execute();
+      await writeAudit(trx, this.clock, { db: dbName, actor: ACTOR, action: 'user_rights', target: name, detail: { offline: right, offlineDays: days, offlineEdits: edits } });
     });
-    return { name, admin: u.admin === 1, offline: right, offlineDays: days, db: dbName, registered: u.auth_hash !== null };
+    return { name, admin: u.admin === 1, offline: right, offlineDays: days, offlineEdits: edits, db: dbName, registered: u.auth_hash !== null };
   }
 
   /** Users with their memberships: one entry per (user, database); with `db`, that database's members only. */
@@ -200,18 +208,26 @@ export class AdminService {
       const rows = await this.db
         .selectFrom('memberships')
         .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days'])
+        .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits'])
         .where('memberships.db_id', '=', d.id)
         .where('users.removed_at', 'is', null)
         .orderBy('users.name')
         .execute();
-      return rows.map((r) => ({ name: r.name, admin: r.admin === 1, offline: r.offline_right === 1, offlineDays: r.offline_days, db: opts.db ?? null, registered: r.auth_hash !== null }));
+      return rows.map((r) => ({
+        name: r.name,
+        admin: r.admin === 1,
+        offline: r.offline_right === 1,
+        offlineDays: r.offline_days,
+        offlineEdits: r.offline_edits === 1,
+        db: opts.db ?? null,
+        registered: r.auth_hash !== null,
+      }));
     }
     const rows = await this.db
       .selectFrom('users')
       .leftJoin('memberships', 'memberships.user_id', 'users.id')
       .leftJoin('databases', 'databases.id', 'memberships.db_id')
-      .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'databases.name as db'])
+      .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits', 'databases.name as db'])
       .where('users.removed_at', 'is', null)
       .orderBy('users.name')
       .orderBy('databases.name')
@@ -221,6 +237,7 @@ export class AdminService {
       admin: r.admin === 1,
       offline: r.offline_right === 1,
       offlineDays: r.offline_days ?? 0,
+      offlineEdits: r.offline_edits === 1,
       db: r.db ?? null,
       registered: r.auth_hash !== null,
     }));

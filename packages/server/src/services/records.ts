@@ -53,47 +53,7 @@ export async function createRecord(
       // An id of another database is answered as a not-found id (12.11): a 409 would tell that it exists there.
       if (exists && exists.db_id !== scope.dbId) throw new SafeholdError('not_found', 'record not found');
       if (exists) throw new SafeholdError('conflict', 'a record with this id already exists');
-      const now = clock.now();
-      await trx
-        .insertInto('records')
-        .values({
-          id: req.id,
-          db_id: scope.dbId,
-          revision: req.revision,
-          creator_id: actor.userId,
-          created_at: now,
-          updated_at: now,
-          updated_by: actor.userId,
-          masked: req.masked ? 1 : 0,
-          sealed: 0,
-          header: req.header,
-          secret: req.secret,
-          deleted_at: null,
-          change_seq: seq,
-        })
-        .execute();
-      await trx
-        .insertInto('revisions')
-        .values({
-          record_id: req.id,
-          revision: req.revision,
-          base_revision: null,
-          header: req.header,
-          secret: req.secret,
-          updated_at: now,
-          updated_by: actor.userId,
-        })
-        .execute();
-      await trx
-        .insertInto('record_keys')
-        .values({
-          record_id: req.id,
-          holder_kind: 'user',
-          holder_id: actor.userId,
-          header_key: req.keys.header,
-          secret_key: req.keys.secret,
-        })
-        .execute();
+      await insertRecord(trx, clock, actor, scope, req, seq);
       await logChange(trx, clock, scope.dbId, seq, { kind: 'record_created', recordId: req.id });
       await writeAudit(trx, clock, {
         db: scope.dbName,
@@ -110,6 +70,51 @@ export async function createRecord(
   }
   // Built after commit: the counter lock is held only for the write itself.
   return wireOf(db, clock, actor, scope, req.id);
+}
+
+/** Inserts a new record, its first revision and the creator's key row (inside the caller's transaction, after nextSeq). */
+export async function insertRecord(trx: Db, clock: Clock, actor: Actor, scope: DbScope, req: CreateRecordInput, seq: number): Promise<void> {
+  const now = clock.now();
+  await trx
+    .insertInto('records')
+    .values({
+      id: req.id,
+      db_id: scope.dbId,
+      revision: req.revision,
+      creator_id: actor.userId,
+      created_at: now,
+      updated_at: now,
+      updated_by: actor.userId,
+      masked: req.masked ? 1 : 0,
+      sealed: 0,
+      header: req.header,
+      secret: req.secret,
+      deleted_at: null,
+      change_seq: seq,
+    })
+    .execute();
+  await trx
+    .insertInto('revisions')
+    .values({
+      record_id: req.id,
+      revision: req.revision,
+      base_revision: null,
+      header: req.header,
+      secret: req.secret,
+      updated_at: now,
+      updated_by: actor.userId,
+    })
+    .execute();
+  await trx
+    .insertInto('record_keys')
+    .values({
+      record_id: req.id,
+      holder_kind: 'user',
+      holder_id: actor.userId,
+      header_key: req.keys.header,
+      secret_key: req.keys.secret,
+    })
+    .execute();
 }
 
 /** Saves a new revision; `baseRevision` must be the current one (409 stale_revision otherwise). */
@@ -214,6 +219,7 @@ export async function recordHistory(db: Db, clock: Clock, actor: Actor, scope: D
       updatedBy: names.get(r.updated_by) ?? 'unknown',
       header: r.header,
       secret: withheld ? null : r.secret,
+      ...(r.conflict === 1 ? { conflict: true } : {}),
     })),
   };
 }

@@ -66,6 +66,7 @@ async function loadState(db: Kysely<Tables>, caller: SyncCaller, dbName: string)
       'm.user_id as member',
       'm.offline_right',
       'm.offline_days',
+      'm.offline_edits',
       'o.created_at as held_since',
       'o.last_seen_at',
     ])
@@ -121,7 +122,7 @@ export async function syncPage(
   const now = deps.clock.now();
   const lease = signPayload(
     deps.signer,
-    leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, now }),
+    leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, offlineEdits: st.offline_edits === 1, now }),
   );
   const dbSeq = Number(st.seq);
 

@@ -285,10 +285,43 @@ const m0003SecclientRoleSignatures: DialectMigration = () => ({
   },
 });
 
+/**
+ * Offline edits (E5): the second part of the offline right (`memberships.offline_edits`), revisions kept
+ * in history as the losing side of a conflict (`revisions.conflict`), and the operation ids of pushed
+ * offline changes with their outcome, so a retried push is applied once (`offline_ops`).
+ */
+const m0004OffeditsOfflineEdits: DialectMigration = (dialect) => {
+  const big: ColumnDataType = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('memberships').addColumn('offline_edits', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('revisions').addColumn('conflict', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('offline_ops')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('op_id', 'text', (c) => c.notNull())
+        .addColumn('db_id', 'text', (c) => c.notNull())
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('revision', 'text')
+        .addColumn('at', big, (c) => c.notNull())
+        .addPrimaryKeyConstraint('offline_ops_pk', ['user_id', 'op_id'])
+        .execute();
+    },
+    async down(db: AnyDb) {
+      await db.schema.dropTable('offline_ops').ifExists().execute();
+      await db.schema.alterTable('revisions').dropColumn('conflict').execute();
+      await db.schema.alterTable('memberships').dropColumn('offline_edits').execute();
+    },
+  };
+};
+
 /** Every migration in order. Names sort lexically; add new ones at the end. */
 const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0001_initial', m0001],
   ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
+  ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
 ];
 

@@ -40,6 +40,8 @@ export interface MembershipsTable {
   user_id: string;
   offline_right: number; // R2
   offline_days: number; // default 7 when granted
+  /** E5: may add, edit and delete records offline (0004_offedits). */
+  offline_edits: Generated<number>;
   created_at: number;
 }
 
@@ -110,6 +112,20 @@ export interface RevisionsTable {
   secret: string;
   updated_at: number;
   updated_by: string;
+  /** 1: an offline version that lost a same-field conflict, kept in history (0004_offedits). */
+  conflict: Generated<number>;
+}
+
+/** Pushed offline changes by operation id, with their outcome (E5: a retried push is applied once). */
+export interface OfflineOpsTable {
+  user_id: string;
+  op_id: string;
+  db_id: string;
+  record_id: string;
+  status: string;
+  reason: string | null;
+  revision: string | null;
+  at: number;
 }
 
 export type HolderKind = 'user' | 'role';
@@ -247,6 +263,7 @@ export interface Tables {
   offline_devices: OfflineDevicesTable;
   offline_held: OfflineHeldTable;
   record_sources: RecordSourcesTable;
+  offline_ops: OfflineOpsTable;
 }
 
 /** Generated is re-exported for later tables that want it. */

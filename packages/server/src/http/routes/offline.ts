@@ -1,12 +1,14 @@
 /** Offline Add-on endpoints: the caller's offline info, the delta sync, and a device's signed wipe orders. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MAX_SYNC_LIMIT, RandomId, type Orders } from '@safehold/protocol/api';
+import { MAX_SYNC_LIMIT, PushRequest, RandomId, type Orders, type PushResponse } from '@safehold/protocol/api';
 import type { AppDeps } from '../deps.js';
-import { parse } from '../validate.js';
+import { noQuery, parse } from '../validate.js';
 import { requireAuth } from '../auth.js';
 import { offlineInfo, syncPage } from '../../services/sync.js';
 import { ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
+import { pushOfflineOps } from '../../services/offlinepush.js';
+import { callerIn } from '../caller.js';
 import { V1 } from '../paths.js';
 
 // The db name is checked by the services: a malformed one is "no such database" (404), like any other.
@@ -32,6 +34,14 @@ export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void
     const { db } = parse(DbParam, req.params);
     const q = parse(SyncQuery, req.query);
     return syncPage(offline(), auth, db, q);
+  });
+
+  // E5: queued offline changes, in order, each applied once (operation ids).
+  app.post(`${V1}/db/:db/offline/push`, async (req): Promise<PushResponse> => {
+    const { auth, scope } = await callerIn(req, deps);
+    noQuery(req);
+    const body = parse(PushRequest, req.body);
+    return { results: await pushOfflineOps(deps.storage.db, deps.clock, auth, scope, body.ops) };
   });
 
   // Public: a revoked device or a removed user has no session, yet must still receive its wipe order.

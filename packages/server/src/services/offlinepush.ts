@@ -1,0 +1,199 @@
+/**
+ * Offline edits (E5), server side: the queued changes of an offline database pushed in order. Each
+ * change is decided by `decidePush` (domain) on the current state, applied in its own transaction
+ * together with its operation id and outcome (`offline_ops`), so a push whose answer was lost is applied
+ * once when sent again. Ciphertext stays opaque; the audit holds ids and counts, never contents.
+ */
+import { decidePush, type PushDecision, type PushFacts } from '@safehold/domain';
+import { RIGHTS, SafeholdError } from '@safehold/protocol';
+import type { PushOp, PushResult, Right } from '@safehold/protocol/api';
+import type { Clock } from '../clock.js';
+import { writeAudit } from './audit.js';
+import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { ALL_RIGHTS, effectiveRightsBatch, type Actor, type DbScope } from './rights.js';
+import { insertRecord, saveRevision, sealedFor, wireOf } from './records.js';
+import { isUniqueViolation } from './lookup.js';
+
+type Settled = Omit<PushResult, 'current'>;
+
+async function factsOf(trx: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
+  const rec = await trx.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirst();
+  const none: PushFacts = { exists: false, deleted: false, revision: null, sealed: false, canWrite: false, canDelete: false, createdByCaller: false, takenElsewhere: false };
+  if (!rec) return none;
+  if (rec.db_id !== scope.dbId) return { ...none, takenElsewhere: true };
+  const rights =
+    rec.creator_id === actor.userId
+      ? new Set(ALL_RIGHTS)
+      : rec.deleted_at !== null
+        ? await grantsOnDeleted(trx, actor, id)
+        : ((await effectiveRightsBatch(trx, actor.userId, scope.dbId, [id])).get(id) ?? new Set());
+  if (!rights.has('read')) return { ...none, takenElsewhere: true };
+  return {
+    exists: true,
+    deleted: rec.deleted_at !== null,
+    revision: rec.revision,
+    sealed: await sealedFor(trx, clock, actor, scope, rec),
+    canWrite: rights.has('write'),
+    canDelete: rights.has('delete'),
+    createdByCaller: rec.creator_id === actor.userId,
+    takenElsewhere: false,
+  };
+}
+
+/** Rights the caller was granted on a deleted record (the live-rights query skips deleted records). */
+async function grantsOnDeleted(trx: Db, actor: Actor, id: string): Promise<Set<Right>> {
+  const rows = await trx
+    .selectFrom('grants')
+    .select('rights')
+    .where('record_id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('holder_kind', '=', 'user'), eb('holder_id', '=', actor.userId)]),
+        eb.and([eb('holder_kind', '=', 'role'), eb('holder_id', 'in', eb.selectFrom('role_members').select('role_id').where('user_id', '=', actor.userId))]),
+      ]),
+    )
+    .execute();
+  const out = new Set<Right>();
+  for (const r of rows) for (const x of r.rights.split(',')) if ((RIGHTS as readonly string[]).includes(x)) out.add(x as Right);
+  return out;
+}
+
+function need<T>(v: T | null, what: string): T {
+  if (v === null) throw new SafeholdError('bad_request', `an offline ${what} needs its fields`);
+  return v;
+}
+
+/** Applies one decided change inside its transaction; returns the settled outcome (stale: null). */
+async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp, d: PushDecision, seq: number): Promise<Settled | null> {
+  const base = { opId: op.opId, reason: null, revision: null };
+  const audit = (action: string, detail: Record<string, unknown>) =>
+    writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action, target: op.record, detail: { op: op.opId, kind: op.kind, ...detail } });
+  switch (d.do) {
+    case 'stale':
+      return null;
+    case 'already':
+      return { ...base, status: 'applied', revision: op.revision };
+    case 'rejected':
+      await audit('offline_rejected', { reason: d.reason });
+      return { ...base, status: 'rejected', reason: d.reason };
+    case 'deleted': {
+      // Keep the offline version beside the deleted record's history, so it stays restorable there too.
+      if (op.revision && op.header && op.secret) await insertConflictRevision(trx, clock, actor, op.record, op.baseRevision, { revision: op.revision, header: op.header, secret: op.secret });
+      await audit('offline_conflict', { conflict: 'deleted_on_server' });
+      return { ...base, status: 'deleted', reason: 'the record was deleted on the server' };
+    }
+    case 'delete_conflict':
+      await audit('offline_conflict', { conflict: 'edited_on_server' });
+      return { ...base, status: 'conflict', reason: 'the record was edited on the server: the offline delete was not applied' };
+    case 'create': {
+      const keys = need(op.keys, 'create');
+      await insertRecord(trx, clock, actor, scope, { id: op.record, revision: need(op.revision, 'create'), header: need(op.header, 'create'), secret: need(op.secret, 'create'), keys, masked: op.masked }, seq);
+      await logChange(trx, clock, scope.dbId, seq, { kind: 'record_created', recordId: op.record });
+      await audit('offline_edit', {});
+      return { ...base, status: 'applied', revision: op.revision };
+    }
+    case 'update': {
+      const revision = need(op.revision, 'update');
+      // saveRevision checks first (a used revision id throws before anything is written): the batch stays clean.
+      await saveRevision(trx, clock, actor, op.record, { baseRevision: need(op.baseRevision, 'update'), revision, header: need(op.header, 'update'), secret: need(op.secret, 'update') });
+      if (op.conflict) await insertConflictRevision(trx, clock, actor, op.record, null, op.conflict);
+      await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
+      await audit('offline_edit', {});
+      if (op.conflict) {
+        await audit('offline_conflict', { conflict: 'same_field', fields: op.conflictFields });
+        return { ...base, status: 'conflict', reason: `${op.conflictFields} field(s) changed on both sides: the server's value kept, the offline one in history`, revision };
+      }
+      return { ...base, status: 'applied', revision };
+    }
+    case 'delete': {
+      await trx.updateTable('records').set({ deleted_at: clock.now() }).where('id', '=', op.record).execute();
+      await logChange(trx, clock, scope.dbId, seq, { kind: 'record_deleted', recordId: op.record });
+      await audit('offline_edit', {});
+      return { ...base, status: 'applied' };
+    }
+  }
+}
+
+/** The losing offline version of a conflict, as a history revision marked `conflict` (never current). */
+async function insertConflictRevision(trx: Db, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
+  const used = await trx.selectFrom('revisions').select('revision').where('record_id', '=', recordId).where('revision', '=', v.revision).executeTakeFirst();
+  if (used) return;
+  await trx
+    .insertInto('revisions')
+    .values({ record_id: recordId, revision: v.revision, base_revision: baseRevision, header: v.header, secret: v.secret, updated_at: clock.now(), updated_by: actor.userId, conflict: 1 })
+    .execute();
+}
+
+/** One change inside the batch's transaction: its recorded outcome when the operation id was seen, else decided and applied now; null when stale. */
+async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
+  // The counter first: it serialises this change with every other writer of the database.
+  const seq = await nextSeq(trx, scope.dbId);
+  const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
+  if (seen) {
+    // A replay (the answer to an earlier push was lost): nothing applied again.
+    await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
+    return { opId: op.opId, status: seen.status as PushResult['status'], reason: seen.reason, revision: seen.revision };
+  }
+  const d = decidePush(op, await factsOf(trx, clock, actor, scope, op.record));
+  const out = await applyDecision(trx, clock, actor, scope, op, d, seq);
+  // The seq taken stays gap-free: an outcome that wrote no record still leaves its change row.
+  if (!out || !['create', 'update', 'delete'].includes(d.do)) await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
+  if (out) {
+    await trx
+      .insertInto('offline_ops')
+      .values({ user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() })
+      .execute();
+  }
+  return out;
+}
+
+/** Settles ops in order in one transaction, up to and including the first stale one (null). */
+async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
+  return inTransaction(db, async (trx) => {
+    const out: Array<Settled | null> = [];
+    for (const op of ops) {
+      const s = await settleOne(trx, clock, actor, scope, op);
+      out.push(s);
+      if (!s) break;
+    }
+    return out;
+  });
+}
+
+/**
+ * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
+ * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
+ * with another writer (a unique violation), the batch is redone one change per transaction, the loser
+ * of the race rejected.
+ */
+export async function pushOfflineOps(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
+  let settled: Array<Settled | null>;
+  try {
+    settled = await settleBatch(db, clock, actor, scope, ops);
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    settled = [];
+    for (const op of ops) {
+      const s = await settleBatch(db, clock, actor, scope, [op]).then(
+        (r) => r[0] ?? null,
+        (err: unknown): Settled => {
+          if (!isUniqueViolation(err)) throw err;
+          return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
+        },
+      );
+      settled.push(s);
+      if (!s) break;
+    }
+  }
+  const out: PushResult[] = [];
+  for (const [i, s] of settled.entries()) {
+    const op = ops[i] as PushOp;
+    if (s) {
+      const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
+      out.push({ ...s, current });
+    } else {
+      out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+    }
+  }
+  return out;
+}
