@@ -280,7 +280,11 @@ export const SealRequest = z
   .strict();
 export type SealRequest = z.infer<typeof SealRequest>;
 
-export const ReleaseRequestBody = z.object({ reason: z.string().max(1000).default('') }).strict();
+/** What a release is for: reading the sealed secret, or lifting the seal (which needs the same quorum). */
+export const RELEASE_KINDS = ['read', 'unseal'] as const;
+export const ReleaseKind = z.enum(RELEASE_KINDS);
+export type ReleaseKind = z.infer<typeof ReleaseKind>;
+export const ReleaseRequestBody = z.object({ reason: z.string().max(1000).default(''), kind: ReleaseKind.default('read') }).strict();
 export const RELEASE_STATUS = ['pending', 'approved', 'expired'] as const;
 export const Release = z
   .object({
@@ -289,6 +293,7 @@ export const Release = z
     db: Name,
     requester: Name,
     reason: z.string(),
+    kind: ReleaseKind,
     approvals: z.number().int().nonnegative(),
     approvers: z.array(Name),
     required: z.number().int().positive(),

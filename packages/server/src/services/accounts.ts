@@ -38,7 +38,7 @@ const FAKE_KDF = { alg: 'argon2id' as const, memoryKiB: 65536, iterations: 3, pa
 
 /** KDF parameters for `name`: the stored ones, or stable fake ones (unknown, pending or removed user). */
 export async function prelogin(db: Kysely<Tables>, name: string): Promise<PreloginResponse> {
-  const u = await db.selectFrom('users').select(['kdf', 'removed_at']).where('name', '=', name).executeTakeFirst();
+  const u = await db.selectFrom('users').select(['kdf', 'removed_at']).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
   if (u && u.kdf && u.removed_at === null) return { kdf: JSON.parse(u.kdf) as KdfParams };
   const secret = await getOrCreateMeta(db, 'prelogin_secret', () => toB64(randomBytes(32)));
   const salt = createHmac('sha256', Buffer.from(secret, 'base64url')).update(`prelogin-salt\0${name}`).digest().subarray(0, 16);
@@ -113,6 +113,7 @@ export async function login(deps: AccountsDeps, req: LoginRequest, address: stri
       .selectFrom('users')
       .select(['id', 'auth_hash', 'removed_at'])
       .where('name', '=', req.user)
+      .where('removed_at', 'is', null)
       .executeTakeFirst();
     let authKey: Uint8Array | null = null;
     try {
@@ -197,7 +198,7 @@ export async function listMemberships(db: Db, userId: string): Promise<DbInfo[]>
 }
 
 async function buildSession(deps: AccountsDeps, name: string, deviceId: string, t: { token: string; expiresAt: number }): Promise<Session> {
-  const u = await deps.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+  const u = await deps.db.selectFrom('users').selectAll().where('name', '=', name).where('removed_at', 'is', null).executeTakeFirstOrThrow();
   return {
     token: t.token,
     expiresAt: new Date(t.expiresAt).toISOString(),

@@ -6,6 +6,7 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type ColumnDataType } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
+import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -269,7 +270,7 @@ const m0001: DialectMigration = (dialect) => {
 };
 
 /** Every migration in order. Names sort lexically; add new ones at the end. */
-const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [['0001_initial', m0001]];
+const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [['0001_initial', m0001], ...SECSERVER_MIGRATIONS];
 
 class InCodeProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -153,7 +153,11 @@ export interface ReleasesTable {
   approved_at: number | null;
   expires_at: number | null;
   cancelled: number; // set when the seal is lifted or replaced
+  /** 'read' (the sealed secret) or 'unseal' (lifting the seal needs the quorum too, 12.1). */
+  kind: ReleaseKind;
 }
+
+export type ReleaseKind = 'read' | 'unseal';
 
 export interface ReleaseApprovalsTable {
   release_id: string;
