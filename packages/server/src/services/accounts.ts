@@ -152,7 +152,19 @@ function dummyHash(): Promise<string> {
 
 type Db = Kysely<Tables>;
 
-async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string }, now: number): Promise<void> {
+/** The device key of a request, checked: 32 raw bytes (Ed25519), or none. */
+function deviceKeyOf(device: { publicKey?: string | undefined }): string | null {
+  if (device.publicKey === undefined) return null;
+  decodeKey(device.publicKey, 'device.publicKey');
+  return device.publicKey;
+}
+
+/**
+ * Registers or refreshes the caller's device. The device key (12.4) comes with the master password's
+ * proof (register, login), so it is set, or replaced when the home made a new one.
+ */
+async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string; publicKey?: string | undefined }, now: number): Promise<void> {
+  const publicKey = deviceKeyOf(device);
   const d = await trx
     .selectFrom('devices')
     .select(['revoked_at'])
@@ -164,11 +176,16 @@ async function upsertDevice(trx: Db, userId: string, device: { id: string; name:
   const other = await trx.selectFrom('devices').select('id').where('id', '=', device.id).where('revoked_at', 'is not', null).executeTakeFirst();
   if (other) throw new SafeholdError('device_revoked', 'this device has been revoked');
   if (d) {
-    await trx.updateTable('devices').set({ name: device.name, last_seen_at: now }).where('id', '=', device.id).where('user_id', '=', userId).execute();
+    await trx
+      .updateTable('devices')
+      .set(publicKey ? { name: device.name, last_seen_at: now, public_key: publicKey } : { name: device.name, last_seen_at: now })
+      .where('id', '=', device.id)
+      .where('user_id', '=', userId)
+      .execute();
   } else {
     await trx
       .insertInto('devices')
-      .values({ id: device.id, user_id: userId, name: device.name, created_at: now, last_seen_at: now, revoked_at: null })
+      .values({ id: device.id, user_id: userId, name: device.name, created_at: now, last_seen_at: now, revoked_at: null, public_key: publicKey })
       .execute();
   }
 }
@@ -248,6 +265,24 @@ export async function authenticate(
     await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', s.device_id).where('user_id', '=', s.user_id).execute();
   }
   return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash, revoked };
+}
+
+/**
+ * Sets the device key of the caller's device when it has none (a device registered before device keys,
+ * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
+ */
+export async function setDeviceKey(db: Db, auth: AuthContext, publicKey: string): Promise<void> {
+  decodeKey(publicKey, 'publicKey');
+  const upd = await db
+    .updateTable('devices')
+    .set({ public_key: publicKey })
+    .where('id', '=', auth.deviceId)
+    .where('user_id', '=', auth.userId)
+    .where('public_key', 'is', null)
+    .executeTakeFirst();
+  if (Number(upd.numUpdatedRows) > 0) return;
+  const cur = await db.selectFrom('devices').select('public_key').where('id', '=', auth.deviceId).where('user_id', '=', auth.userId).executeTakeFirst();
+  if (cur?.public_key !== publicKey) throw new SafeholdError('conflict', 'this device already has another device key; log in again to replace it');
 }
 
 /** Ends one session. */

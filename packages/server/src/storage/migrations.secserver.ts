@@ -46,9 +46,51 @@ const usersNameLive = (dialect: Dialect): Migration => ({
   },
 });
 
+/**
+ * 12.3-12.5: device keys, offline database instances and stored wipe orders.
+ * - devices.public_key: the device's Ed25519 key for that account (null for devices registered before
+ *   this migration until their next login or sync: PUT /v1/me/device-key);
+ * - offline_devices.instance_id: the offline database instance (with created_at), given to existing
+ *   rows here and carried in leases and wipe orders;
+ * - wipe_orders: an order stays until the device acknowledges it; delivery and acknowledgement are
+ *   stamped (and audited) separately.
+ */
+const deviceKeysAndOrders = (dialect: Dialect): Migration => ({
+  async up(db: AnyDb) {
+    const big = bigint(dialect);
+    await db.schema.alterTable('devices').addColumn('public_key', 'text').execute();
+    await db.schema.alterTable('offline_devices').addColumn('instance_id', 'text').execute();
+    const fresh = dialect === 'postgres' ? sql`md5(random()::text || clock_timestamp()::text || device_id || db_id)` : sql`lower(hex(randomblob(16)))`;
+    await sql`update offline_devices set instance_id = ${fresh} where instance_id is null`.execute(db);
+    await db.schema
+      .createTable('wipe_orders')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('db_id', 'text', (c) => c.notNull())
+      .addColumn('instance_id', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('records', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .addColumn('issued_at', big, (c) => c.notNull())
+      .addColumn('delivered_at', big)
+      .addColumn('acknowledged_at', big)
+      .addColumn('superseded_at', big)
+      .execute();
+    await db.schema.createIndex('wipe_orders_device').on('wipe_orders').columns(['device_id', 'user_id']).execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('wipe_orders').ifExists().execute();
+    await db.schema.alterTable('offline_devices').dropColumn('instance_id').execute();
+    await db.schema.alterTable('devices').dropColumn('public_key').execute();
+  },
+});
+
 export const SECSERVER_MIGRATIONS: ReadonlyArray<[string, (dialect: Dialect) => Migration]> = [
   ['0002_secserver_1_release_kind', releaseKind],
   ['0002_secserver_2_users_name_live', usersNameLive],
+  ['0002_secserver_3_device_keys_wipe_orders', deviceKeysAndOrders],
 ];
 
 /** 64-bit integers for times (epoch ms overflows int4 in PostgreSQL). */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   ChangePasswordRequest,
+  DeviceKeyRequest,
   LoginRequest,
   Name,
   PreloginRequest,
@@ -15,7 +16,7 @@ import { toB64 } from '@safehold/crypto';
 import type { AppDeps } from '../app.js';
 import { noInput, noQuery, parse } from '../validate.js';
 import { requireAuth, requireAuthWithToken } from '../auth.js';
-import { changePassword, login, logout, me, prelogin, publicKeyOf, register, type AccountsDeps } from '../../services/accounts.js';
+import { changePassword, login, logout, me, prelogin, publicKeyOf, register, setDeviceKey, type AccountsDeps } from '../../services/accounts.js';
 import { SERVER_VERSION } from '../../config.js';
 
 const UserParam = z.object({ user: Name }).strict();
@@ -61,6 +62,14 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
     const auth = await requireAuth(req, deps);
     noQuery(req);
     await changePassword(accounts(), auth, parse(ChangePasswordRequest, req.body), req.ip);
+    return ok;
+  });
+
+  // An existing device's key, at its first contact after the upgrade (12.4); set once, never replaced this way.
+  app.put('/v1/me/device-key', async (req) => {
+    const auth = await requireAuth(req, deps);
+    noQuery(req);
+    await setDeviceKey(deps.storage.db, auth, parse(DeviceKeyRequest, req.body).publicKey);
     return ok;
   });
 

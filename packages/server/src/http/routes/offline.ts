@@ -1,12 +1,12 @@
 /** Offline Add-on endpoints: the caller's offline info, the delta sync, and a device's signed wipe orders. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MAX_SYNC_LIMIT, RandomId, type Orders } from '@safehold/protocol/api';
+import { DeviceSigned, MAX_SYNC_LIMIT, RandomId, type Ok, type Orders } from '@safehold/protocol/api';
 import type { AppDeps } from '../app.js';
-import { parse } from '../validate.js';
+import { noQuery, parse } from '../validate.js';
 import { requireAuth } from '../auth.js';
 import { offlineInfo, syncPage } from '../../services/sync.js';
-import { ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
+import { acknowledgeOrder, ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
 
 // The db name is checked by the services: a malformed one is "no such database" (404), like any other.
 const DbParam = z.object({ db: z.string() }).strict();
@@ -17,6 +17,7 @@ const SyncQuery = z
   })
   .strict();
 const DeviceParam = z.object({ deviceId: RandomId }).strict();
+const OrderParam = z.object({ deviceId: RandomId, orderId: RandomId }).strict();
 
 export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void {
   const offline = (): OfflineDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, serverId: deps.serverId, dialect: deps.storage.dialect });
@@ -33,9 +34,18 @@ export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void
     return syncPage(offline(), auth, db, q);
   });
 
-  // Public: a revoked device or a removed user has no session, yet must still receive its wipe order.
-  app.get('/v1/devices/:deviceId/orders', async (req): Promise<Orders> => {
+  // No session needed (a revoked device or a removed user has none left), but the request must be
+  // signed by the device's own key (12.4): nobody else can take, or learn of, its orders.
+  app.post('/v1/devices/:deviceId/orders', async (req): Promise<Orders> => {
+    noQuery(req);
     const { deviceId } = parse(DeviceParam, req.params);
-    return { orders: await ordersForDevice(offline(), deviceId) };
+    return { orders: await ordersForDevice(offline(), deviceId, parse(DeviceSigned, req.body)) };
+  });
+
+  app.post('/v1/devices/:deviceId/orders/:orderId/ack', async (req): Promise<Ok> => {
+    noQuery(req);
+    const { deviceId, orderId } = parse(OrderParam, req.params);
+    await acknowledgeOrder(offline(), deviceId, orderId, parse(DeviceSigned, req.body));
+    return { ok: true };
   });
 }
