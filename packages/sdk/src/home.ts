@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
 import { readJsonIfExists } from '@safehold/store';
 import type { DbInfo, DeviceInfo, KdfParams as WireKdfParams } from '@safehold/protocol/api';
+import type { StoredDeviceKey } from './devicekey.js';
 
 /** account.json: everything needed to unlock an account without the server. */
 export interface AccountFile {
@@ -29,6 +30,8 @@ export interface AccountFile {
   signingPublicKey: string;
   /** Other users' X25519 public keys, pinned on first use. */
   pinnedKeys: Record<string, string>;
+  /** This device's Ed25519 key for the account (12.4); absent for accounts made before device keys. */
+  deviceKey?: StoredDeviceKey;
 }
 
 /** token.json: the session token, encrypted under the user key. */

@@ -27,6 +27,7 @@ import type { AccountFile, Home } from './home.js';
 import { Keyring } from './keyring.js';
 import { runOfflineTrigger } from './offline/index.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
+import { generateSigningKeyPairForLogin, newDeviceKey } from './devicekey.js';
 
 /** Asks for a password: the current master password, or a new one (register, passwd). */
 export type PasswordPrompt = (purpose: 'current' | 'new') => Promise<string>;
@@ -153,7 +154,8 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     reauth: async () => {
       if (!secrets.authKey) return null;
-      const session = await postLogin(api, account.user, secrets.authKey, device);
+      const session = await postLogin(api, account.user, secrets.authKey, device, account.deviceKey?.publicKey);
+      if (account.deviceKey) account.deviceKey.registered = true;
       applySession(ctx, session);
       return session.token;
     },
@@ -169,8 +171,9 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
   return ctx;
 }
 
-async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
-  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
+async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }, devicePublicKey?: string): Promise<Session> {
+  const dev = devicePublicKey ? { id: device.id, name: device.name, publicKey: devicePublicKey } : { id: device.id, name: device.name };
+  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device: dev } });
 }
 
 /** Stores what a fresh session says (databases, token) and checks the pinned server key. */
@@ -258,13 +261,23 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const userKey = randomKey();
   const pair = generateX25519KeyPair();
   const device = opts.home.device();
+  const deviceKey = newDeviceKey(userKey, { server, user });
   const userKeyEnc = toB64(encrypt(kek, userKey, userKeyAad(user)));
   const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, privateKeyAad(user)));
   zero(kek, pair.privateKey);
   const session = await api.request('POST', '/register', {
     anonymous: true,
     schema: 'Session',
-    body: { user, invite: opts.invite, kdf: kdfToWire(kdf), authKey: toB64(authKey), userKeyEnc, publicKey: toB64(pair.publicKey), privateKeyEnc, device },
+    body: {
+      user,
+      invite: opts.invite,
+      kdf: kdfToWire(kdf),
+      authKey: toB64(authKey),
+      userKeyEnc,
+      publicKey: toB64(pair.publicKey),
+      privateKeyEnc,
+      device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
+    },
   });
   api.close();
   if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(signingPublicKey))) {
@@ -282,6 +295,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
     privateKeyEnc,
     signingPublicKey,
     pinnedKeys: {},
+    deviceKey: { ...deviceKey, registered: true },
   };
   opts.home.writeAccount(account);
   saveToken(opts.home, account, userKey, session);
@@ -298,12 +312,15 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();
-  const session = await postLogin(api, user, authKey, device);
+  const known = opts.home.readAccount(server, user);
+  // The device key is wrapped by the user key, which only the login answer opens: a new one is made
+  // before the login (sent with it) and wrapped after; a key already stored for this account is kept.
+  const pending = known?.deviceKey ? null : generateSigningKeyPairForLogin();
+  const session = await postLogin(api, user, authKey, device, known?.deviceKey?.publicKey ?? pending?.publicKeyB64);
   api.close();
   const userKey = openUserKey(kek, { user, userKeyEnc: session.userKeyEnc });
   zero(kek);
   if (!userKey) throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
-  const known = opts.home.readAccount(server, user);
   if (known && !constantTimeEqual(fromB64(known.signingPublicKey), fromB64(session.signingPublicKey))) {
     zero(userKey, authKey);
     throw new SafeholdError('integrity', `the server's signing key changed since it was pinned: refusing to trust ${server}`);
@@ -320,6 +337,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
     privateKeyEnc: session.privateKeyEnc,
     signingPublicKey: known?.signingPublicKey ?? session.signingPublicKey,
     pinnedKeys: known?.pinnedKeys ?? {},
+    ...(known?.deviceKey ? { deviceKey: { ...known.deviceKey, registered: true } } : pending ? { deviceKey: pending.wrap(userKey, server, user) } : {}),
   };
   // Check the key pair before storing anything.
   zero(openPrivateKey(userKey, account));

@@ -18,6 +18,9 @@ export interface OfflineStatusFile {
   enabled: boolean;
   right: boolean;
   offlineDays: number;
+  /** The offline database instance named by the last lease (12.5): wipe orders for older ones are refused. */
+  instance?: string;
+  instanceCreatedAt?: string;
 }
 
 /** Where the offline database of this account, db and device lives (whether or not it exists). */

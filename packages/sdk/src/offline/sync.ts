@@ -25,7 +25,8 @@ import {
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { locate, type OfflineStatusFile, type OfflineTarget } from './locate.js';
-import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
+import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
+import { ensureDeviceKey } from '../devicekey.js';
 
 /** SPEC §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
@@ -65,6 +66,14 @@ export async function syncOffline(ctx: ClientContext, opts: OfflineSyncOptions):
   }
   const pinned = sidecar?.signingPublicKey ?? ctx.accountFile.signingPublicKey;
   const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : randomKey();
+  // The device key must be on the server before it may be needed to fetch a wipe order (12.4).
+  if (!ctx.accountFile.deviceKey?.registered) {
+    try {
+      await ensureDeviceKey(ctx);
+    } catch {
+      // The sync below meets the same refusal or outage and handles it.
+    }
+  }
   const run = new SyncRun(ctx, target, db, pinned, fileKey, sidecar, opts.limit ?? SYNC_PAGE);
   try {
     return await run.execute(mainExists);
@@ -190,7 +199,10 @@ class SyncRun {
     if (res.kind === 'wipe') {
       this.close();
       const order = applyWipeOrder(this.ctx, this.target, this.pinned, res.wipe);
-      if (order) throw wipedError(order);
+      if (order) {
+        await acknowledgeWipe(this.ctx, order);
+        throw wipedError(order);
+      }
       throw new SafeholdError('server_error', 'the server sent a wipe order that is not signed by the pinned server key: ignored');
     }
     return res;
@@ -315,6 +327,7 @@ class SyncRun {
       enabled: true,
       right: true,
       offlineDays: lease?.offlineDays ?? 0,
+      ...(lease?.instance && lease.instanceCreatedAt ? { instance: lease.instance, instanceCreatedAt: lease.instanceCreatedAt } : {}),
     };
     writeJson(paths.status, status);
     const a = this.ctx.accountFile;
