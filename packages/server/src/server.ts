@@ -21,6 +21,8 @@ export interface StartServerOptions {
   /** true: pino logs to stdout (redacted); false/absent: silent. */
   logger?: boolean;
   trustProxy?: boolean | string | string[];
+  /** The Argon2id hashing of auth keys (default @safehold/crypto's hashAuthKey; tests wrap it to count it). */
+  authHasher?: (authKey: Uint8Array) => Promise<string>;
 }
 
 export interface RunningServer {
@@ -40,7 +42,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const signer = await loadServerSigner(opts.storage.db);
   const serverId = await loadServerId(opts.storage);
   const app = await buildApp(
-    { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },
+    {
+      storage: opts.storage,
+      clock: opts.clock ?? systemClock,
+      signer,
+      serverId,
+      limits: resolveLimits(opts.limits),
+      ...(opts.authHasher ? { authHasher: opts.authHasher } : {}),
+    },
     { logger: opts.logger ? loggerOptions() : false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) },
   );
   const host = opts.host ?? '127.0.0.1';

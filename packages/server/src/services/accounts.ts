@@ -14,13 +14,24 @@ import { LAST_SEEN_COALESCE_MS, SESSION_TTL_MS, type RateLimits } from '../confi
 import type { ServerSigner } from './serverkey.js';
 import { getOrCreateMeta } from './serverkey.js';
 import { writeAudit } from './audit.js';
-import { assertNotLimited, claimUserAttempt, clearUserFailures, oneAttemptAtATime, recordFailure } from './ratelimit.js';
+import {
+  assertNotLimited,
+  assertRegisterAllowed,
+  claimUserAttempt,
+  clearUserFailures,
+  oneAttemptAtATime,
+  recordFailure,
+  recordRegisterFailure,
+  slowDown,
+} from './ratelimit.js';
 
 export interface AccountsDeps {
   db: Kysely<Tables>;
   clock: Clock;
   signer: ServerSigner;
   limits: RateLimits;
+  /** The Argon2id hashing of auth keys (injected by tests to count it). */
+  hashAuthKey?: (authKey: Uint8Array) => Promise<string>;
 }
 
 /** Who is calling, after a session check. */
@@ -60,10 +71,24 @@ function decodeKey(b64: string, field: string, len = 32): Uint8Array {
 export async function register(deps: AccountsDeps, req: RegisterRequest, address: string): Promise<Session> {
   const authKey = decodeKey(req.authKey, 'authKey');
   decodeKey(req.publicKey, 'publicKey');
-  const authHash = await hashAuthKey(authKey);
-  zero(authKey);
   const codeHash = hashSecret(req.invite);
   const now = deps.clock.now();
+  // 12.8: rate-limited per address, and the invite is checked before any Argon2id work, so bad codes cost
+  // the server one lookup. The transaction below checks it again (one invite, one account, under races).
+  await assertRegisterAllowed(deps.db, deps.clock, deps.limits, address);
+  const known = await deps.db
+    .selectFrom('invites')
+    .innerJoin('users', 'users.id', 'invites.user_id')
+    .select(['users.name', 'invites.expires_at', 'invites.used_at', 'users.auth_hash', 'users.removed_at'])
+    .where('invites.code_hash', '=', codeHash)
+    .executeTakeFirst();
+  if (!known || known.name !== req.user || known.used_at !== null || known.expires_at <= now || known.auth_hash !== null || known.removed_at !== null) {
+    zero(authKey);
+    await recordRegisterFailure(deps.db, deps.clock, deps.limits, address);
+    throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+  }
+  const authHash = await (deps.hashAuthKey ?? hashAuthKey)(authKey);
+  zero(authKey);
   const token = await deps.db.transaction().execute(async (trx) => {
     const inv = await trx
       .selectFrom('invites')
@@ -106,9 +131,10 @@ export async function register(deps: AccountsDeps, req: RegisterRequest, address
 /** Verifies the auth key and opens a session; failures are rate-limited per user and per address. */
 export async function login(deps: AccountsDeps, req: LoginRequest, address: string): Promise<Session> {
   const { db, clock, limits } = deps;
-  const u = await oneAttemptAtATime(req.user, async () => {
+  const u = await oneAttemptAtATime(`${req.user}\0${address}`, async () => {
     await assertNotLimited(db, clock, limits, req.user, address);
-    await claimUserAttempt(db, clock, limits, req.user);
+    await claimUserAttempt(db, clock, limits, req.user, address);
+    await slowDown(db, clock, limits, req.user);
     const row = await db
       .selectFrom('users')
       .select(['id', 'auth_hash', 'removed_at'])
@@ -126,12 +152,12 @@ export async function login(deps: AccountsDeps, req: LoginRequest, address: stri
     const ok = await verifyAuthKey(hash ?? (await dummyHash()), authKey ?? new Uint8Array(32));
     zero(authKey);
     if (!ok || !hash || !row) {
-      await recordFailure(db, clock, limits, req.user, address, { userClaimed: true });
+      await recordFailure(db, clock, limits, req.user, address);
       await writeAudit(db, clock, { db: null, actor: req.user, action: 'login_failed', target: req.user, detail: { address, device: req.device.id } });
       throw new SafeholdError('bad_credentials', 'wrong user name or master password');
     }
     // The key is right: its claimed attempt is cleared even if the device turns out to be revoked.
-    await clearUserFailures(db, req.user);
+    await clearUserFailures(db, req.user, address);
     return row;
   });
   const now = clock.now();
@@ -299,9 +325,10 @@ export async function me(db: Db, auth: AuthContext): Promise<Me> {
 /** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
 export async function changePassword(deps: AccountsDeps, auth: AuthContext, req: ChangePasswordRequest, address: string): Promise<void> {
   const { db, clock, limits } = deps;
-  await oneAttemptAtATime(auth.user, async () => {
+  await oneAttemptAtATime(`${auth.user}\0${address}`, async () => {
     await assertNotLimited(db, clock, limits, auth.user, address);
-    await claimUserAttempt(db, clock, limits, auth.user);
+    await claimUserAttempt(db, clock, limits, auth.user, address);
+    await slowDown(db, clock, limits, auth.user);
     const u = await db.selectFrom('users').select(['auth_hash']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
     let current: Uint8Array | null = null;
     try {
@@ -312,7 +339,7 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
     const ok = u.auth_hash !== null && current !== null && (await verifyAuthKey(u.auth_hash, current));
     zero(current);
     if (!ok) {
-      await recordFailure(db, clock, limits, auth.user, address, { userClaimed: true });
+      await recordFailure(db, clock, limits, auth.user, address);
       await writeAudit(db, clock, {
         db: null,
         actor: auth.user,
@@ -322,10 +349,10 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
       });
       throw new SafeholdError('bad_credentials', 'current master password is wrong');
     }
-    await clearUserFailures(db, auth.user);
+    await clearUserFailures(db, auth.user, address);
   });
   const next = decodeKey(req.authKey, 'authKey');
-  const hash = await hashAuthKey(next);
+  const hash = await (deps.hashAuthKey ?? hashAuthKey)(next);
   zero(next);
   await db.transaction().execute(async (trx) => {
     await trx

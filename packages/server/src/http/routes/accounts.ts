@@ -22,7 +22,13 @@ import { SERVER_VERSION } from '../../config.js';
 const UserParam = z.object({ user: Name }).strict();
 
 export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const accounts = (): AccountsDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, limits: deps.limits });
+  const accounts = (): AccountsDeps => ({
+    db: deps.storage.db,
+    clock: deps.clock,
+    signer: deps.signer,
+    limits: deps.limits,
+    ...(deps.authHasher ? { hashAuthKey: deps.authHasher } : {}),
+  });
   const ok: Ok = { ok: true };
 
   app.get('/v1/health', async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
