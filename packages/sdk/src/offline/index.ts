@@ -50,4 +50,4 @@ export {
 export { readSettings, defaultSettings, offlineDir, parseOnOff, parseInterval, DEFAULT_INTERVAL_MINUTES, type OfflineSettings } from './settings.js';
 export { checkThrottle, noteUnlock, delayAfter, FREE_ATTEMPTS } from './throttle.js';
 export { locate, type OfflineTarget } from './locate.js';
-export { applyWipeOrder, fetchAndApplyOrders } from './wipe.js';
+export { applyWipeOrder, fetchAndApplyOrders, wipeOnRefusal } from './wipe.js';

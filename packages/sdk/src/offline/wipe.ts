@@ -4,7 +4,7 @@
  * the local offline database instance (12.5), then crypto-shreds the offline database(s) it names and
  * is acknowledged (signed too). An unsigned, wrongly signed or older-instance order is ignored (with a warning).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
@@ -13,7 +13,7 @@ import type { Orders} from '@safehold/protocol/api';
 import type { Signed, WipePayload } from '@safehold/protocol/api';
 import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
 import type { ClientContext } from '../context.js';
-import { statusOf, type OfflineTarget } from './locate.js';
+import { locate, statusOf, type OfflineTarget } from './locate.js';
 import { signDeviceRequest } from '../devicekey.js';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
@@ -119,4 +119,54 @@ export async function fetchAndApplyOrders(ctx: OrdersContext, target: OfflineTar
     }
   }
   return null;
+}
+
+/** Refusals of the account or device as a whole (as opposed to one record): worth asking for wipe orders after any command. */
+const ACCOUNT_REFUSALS = new Set(['unauthorized', 'bad_credentials', 'device_revoked', 'not_found', 'forbidden', 'offline_not_enabled', 'offline_no_right']);
+
+/**
+ * 12.3: after a command of this account was refused, asks for this device's wipe orders (one request
+ * signed by the device key, and only when an offline database of the account exists here) and applies
+ * each genuine one to the offline database it names. Returns the orders applied; never throws.
+ */
+export async function wipeOnRefusal(ctx: ClientContext, error: unknown): Promise<WipePayload[]> {
+  if (!(error instanceof SafeholdError) || !ACCOUNT_REFUSALS.has(error.code) || !ctx.accountFile.deviceKey) return [];
+  const { server, user } = ctx.account;
+  const dbs = new Set([...ctx.accountFile.databases.map((d) => d.name), ...(ctx.account.db ? [ctx.account.db] : [])]);
+  const targets = new Map<string, OfflineTarget>();
+  for (const db of dbs) {
+    const t = locate(ctx.home, server, user, db, ctx.device.id);
+    if (readSidecar(t.paths.sidecar) !== null && existsSync(t.paths.file)) targets.set(db, t);
+  }
+  if (targets.size === 0) return [];
+  let orders: Orders;
+  try {
+    orders = await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
+      schema: 'Orders',
+      anonymous: true,
+      body: signDeviceRequest(ctx, null),
+    });
+  } catch {
+    return [];
+  }
+  const applied: WipePayload[] = [];
+  for (const o of orders.orders) {
+    let db: string | null = null;
+    try {
+      db = (JSON.parse(o.payload) as { db?: string | null }).db ?? null;
+    } catch {
+      continue;
+    }
+    const t = db !== null ? targets.get(db) : undefined;
+    const sc = t ? readSidecar(t.paths.sidecar) : null;
+    if (!t || !sc) continue;
+    const order = applyWipeOrder(ctx, t, sc.signingPublicKey, o);
+    if (order) {
+      applied.push(order);
+      targets.delete(t.ident.db);
+      ctx.events.warning(`the offline database of ${t.ident.db} was wiped: ${wipeReasonText(order.reason)}`);
+      await acknowledgeWipe(ctx, order);
+    }
+  }
+  return applied;
 }
