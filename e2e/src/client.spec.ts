@@ -147,6 +147,14 @@ test('online client: sharing, roles, masking, seals, exit codes and JSON shapes 
   assert.equal(approved.json.status, 'approved');
   assert.equal((await w.ok('bob', ['show', id3, '--reveal', '--json'])).json.password, 'pw-seal-Q9');
   assert.ok((await w.ok('carol', ['release', 'list', '--json'])).json.releases.some((r: { id: string }) => r.id === rq.json.id));
+  // Lifting the seal needs its quorum too (12.1): alice's authorize alone is refused with exit 5.
+  expectExit(await w.client('alice', ['unseal', id3]), 5, 'unseal without an approved unseal release');
+  expectExit(await w.client('alice', ['release', 'request', id3, '--kind', 'lift']), 2, 'unknown release kind');
+  const lift = await w.ok('alice', ['release', 'request', id3, '--kind', 'unseal', '--json']);
+  assert.equal(lift.json.kind, 'unseal');
+  await w.ok('carol', ['release', 'approve', lift.json.id]);
+  await w.ok('dave', ['release', 'approve', lift.json.id]);
+  assert.equal((await w.ok('alice', ['unseal', id3, '--json'])).json.sealed, false);
 
   // generated passwords
   const gen = await w.add('alice', ['--name', 'Generated', '--generate', '--length', '32', '--chars', 'digits']);

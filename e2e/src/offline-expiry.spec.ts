@@ -67,7 +67,10 @@ describe('offline e2e: wipe (E2) and its audit (E6)', () => {
       await w.startServer();
     }
     const audit = await w.smOk('audit', '--json');
-    const wipes = (audit.json.events as Array<{ action: string; detail: { reason?: string } }>).filter((e) => e.action === 'offline_wipe').map((e) => e.detail.reason).sort();
-    assert.deepEqual(wipes, Object.keys(users).sort());
+    // Issue 12.4: delivered and acknowledged (by the wiped device itself) are audited separately.
+    const events = audit.json.events as Array<{ action: string; detail: { reason?: string } }>;
+    const reasons = (action: string) => events.filter((e) => e.action === action).map((e) => e.detail.reason).sort();
+    assert.deepEqual(reasons('offline_wipe_delivered'), Object.keys(users).sort());
+    assert.deepEqual(reasons('offline_wipe_acknowledged'), Object.keys(users).sort());
   });
 });

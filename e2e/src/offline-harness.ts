@@ -133,7 +133,15 @@ export class World {
     const out: string[] = [];
     for (const n of readdirSync(dir)) {
       const p = join(dir, n);
-      if (statSync(p).isDirectory()) out.push(...this.files(p));
+      // A running client may rename a temp file away between readdir and stat (seen in the crash spec).
+      let dirEntry: boolean;
+      try {
+        dirEntry = statSync(p).isDirectory();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      if (dirEntry) out.push(...this.files(p));
       else out.push(p);
     }
     return out;

@@ -129,6 +129,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     }
     const { SafeholdError } = await import('@safehold/protocol');
     if (e instanceof SafeholdError) {
+      await cli.wipeOnRefusal(e);
       let message = e.message;
       const top = path[0] ?? '';
       if (e.code === 'unreachable' && !OFFLINE_CAPABLE.has(top) && !LOCAL_ONLY.has(top)) {

@@ -137,6 +137,16 @@ export class Cli {
     }
   }
 
+  /**
+   * After a refused command: every account unlocked in this run asks for its device's wipe orders and
+   * applies them (issue 12.3: every refusal of a known device leads to its wipe). Never throws.
+   */
+  async wipeOnRefusal(error: unknown): Promise<void> {
+    if (this.contexts.length === 0) return;
+    const { wipeOnRefusal } = await import('@safehold/sdk');
+    for (const c of this.contexts) await wipeOnRefusal(c, error);
+  }
+
   /** Zeroes every unlocked key of this run. */
   async close(): Promise<void> {
     this.bar?.stop();

@@ -16,6 +16,8 @@ export interface LeaseInput {
   offlineEdits?: boolean;
   /** epoch ms */
   now: number;
+  /** The offline database instance (12.5), when the server holds one for this device. */
+  instance?: { id: string; createdAt: number } | null;
 }
 
 /** A lease issued now, valid for offlineDays days: expiresAt = issuedAt + offlineDays * 24 h. */
@@ -31,6 +33,7 @@ export function leasePayload(i: LeaseInput): LeasePayload {
     issuedAt: new Date(i.now).toISOString(),
     expiresAt: new Date(i.now + i.offlineDays * DAY_MS).toISOString(),
     offlineEdits: i.offlineEdits === true,
+    ...(i.instance ? { instance: i.instance.id, instanceCreatedAt: new Date(i.instance.createdAt).toISOString() } : {}),
   };
 }
 
@@ -77,6 +80,9 @@ export interface WipeInput {
   db: string | null;
   reason: WipeReason;
   now: number;
+  /** The order's id and the offline database instance it is for (12.4, 12.5). */
+  id?: string;
+  instance?: { id: string; createdAt: number };
 }
 
 /** A wipe order issued now. */
@@ -89,5 +95,7 @@ export function wipePayload(i: WipeInput): WipePayload {
     db: i.db,
     reason: i.reason,
     issuedAt: new Date(i.now).toISOString(),
+    ...(i.id ? { id: i.id } : {}),
+    ...(i.instance ? { instance: i.instance.id, instanceCreatedAt: new Date(i.instance.createdAt).toISOString() } : {}),
   };
 }

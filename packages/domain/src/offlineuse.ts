@@ -70,18 +70,40 @@ export function verifyLease(signed: Signed, pinnedKey: Uint8Array, verify: Verif
   return { ok: true, lease: l };
 }
 
-export type WipeCheck = { ok: true; order: WipePayload } | { ok: false; why: 'bad_signature' | 'malformed' | 'not_ours' };
+export type WipeCheck = { ok: true; order: WipePayload } | { ok: false; why: 'bad_signature' | 'malformed' | 'not_ours' | 'older_instance' };
+
+/** The offline database instance a client holds (from its last lease), when it knows one. */
+export interface LocalInstance {
+  instance: string;
+  instanceCreatedAt: string;
+}
+
+/**
+ * 12.5: may this order wipe the offline database instance the client holds? Refused when it is bound to
+ * an instance created before the local one, to another instance of the same time, or to none at all
+ * while the client knows its instance (an order replayed against a database re-created since).
+ * An order for a newer instance is honoured: the local file is no newer than what it names.
+ */
+export function orderFitsInstance(order: WipePayload, local: LocalInstance | null): boolean {
+  if (!local) return true;
+  if (order.instance === undefined || order.instanceCreatedAt === undefined) return false;
+  const o = Date.parse(order.instanceCreatedAt);
+  const l = Date.parse(local.instanceCreatedAt);
+  if (!Number.isFinite(o) || !Number.isFinite(l) || o < l) return false;
+  return o > l || order.instance === local.instance;
+}
 
 /**
  * Verifies a signed wipe order: signed by the pinned key, for this user and device, and for this db
  * (or for every db: `db` null). Anything else is to be ignored (an unsigned "wipe" never wipes).
  */
-export function verifyWipeOrder(signed: Signed, pinnedKey: Uint8Array, verify: VerifyFn, expected: Expected): WipeCheck {
+export function verifyWipeOrder(signed: Signed, pinnedKey: Uint8Array, verify: VerifyFn, expected: Expected, local: LocalInstance | null = null): WipeCheck {
   if (!isSignedBy(signed, pinnedKey, verify)) return { ok: false, why: 'bad_signature' };
   const o = asWipePayload(parseJson(signed.payload));
   if (!o) return { ok: false, why: 'malformed' };
   if (o.user !== expected.user || o.device !== expected.device) return { ok: false, why: 'not_ours' };
   if (o.db !== null && o.db !== expected.db) return { ok: false, why: 'not_ours' };
+  if (!orderFitsInstance(o, local)) return { ok: false, why: 'older_instance' };
   return { ok: true, order: o };
 }
 

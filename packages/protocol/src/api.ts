@@ -12,7 +12,9 @@
  *   POST   /logout                                          -> Ok
  *   GET    /me                                              -> Me
  *   PUT    /me/password                                     ChangePasswordRequest -> Ok
- *   GET    /devices/:deviceId/orders                public  -> Orders (signed wipe orders for a device)
+ *   POST   /devices/:deviceId/orders                public  DeviceSigned -> Orders (the device's pending wipe orders; signed by its device key)
+ *   POST   /devices/:deviceId/orders/:orderId/ack   public  DeviceSigned -> Ok (the device wiped: signed by its device key)
+ *   PUT    /me/device-key                                   DeviceKeyRequest -> Ok (an existing device's key, once)
  *   GET    /users/:user/public-key                          -> PublicKey (users sharing a database with the caller)
  *   GET    /db/:db/records                                  -> RecordList (headers; secrets omitted)
  *   POST   /db/:db/records                                  CreateRecordRequest -> RecordWire
@@ -86,7 +88,8 @@ export const ServerKey = z
   .strict();
 export type ServerKey = z.infer<typeof ServerKey>;
 
-export const DeviceInfo = z.object({ id: RandomId, name: z.string().min(1).max(128) }).strict();
+/** `publicKey`: the device's Ed25519 key for this account (12.4), raw 32 bytes; it signs wipe-order fetches and acknowledgements. */
+export const DeviceInfo = z.object({ id: RandomId, name: z.string().min(1).max(128), publicKey: B64.max(64).optional() }).strict();
 export type DeviceInfo = z.infer<typeof DeviceInfo>;
 
 export const PreloginRequest = z.object({ user: Name }).strict();
@@ -303,7 +306,11 @@ export const SealRequest = z
   .strict();
 export type SealRequest = z.infer<typeof SealRequest>;
 
-export const ReleaseRequestBody = z.object({ reason: z.string().max(1000).default('') }).strict();
+/** What a release is for: reading the sealed secret, or lifting the seal (which needs the same quorum). */
+export const RELEASE_KINDS = ['read', 'unseal'] as const;
+export const ReleaseKind = z.enum(RELEASE_KINDS);
+export type ReleaseKind = z.infer<typeof ReleaseKind>;
+export const ReleaseRequestBody = z.object({ reason: z.string().max(1000).default(''), kind: ReleaseKind.default('read') }).strict();
 export const RELEASE_STATUS = ['pending', 'approved', 'expired'] as const;
 export const Release = z
   .object({
@@ -312,6 +319,7 @@ export const Release = z
     db: Name,
     requester: Name,
     reason: z.string(),
+    kind: ReleaseKind,
     approvals: z.number().int().nonnegative(),
     approvers: z.array(Name),
     required: z.number().int().positive(),
@@ -377,6 +385,8 @@ export const LeasePayload = z
     expiresAt: IsoTime,
     /** The user may add, edit and delete records offline (E5); absent in leases of older servers (= false). */
     offlineEdits: z.boolean().optional(),
+    instance: z.string().min(1).max(64).optional(),
+    instanceCreatedAt: IsoTime.optional(),
   })
   .strict();
 export type LeasePayload = z.infer<typeof LeasePayload>;
@@ -391,9 +401,22 @@ export const WipePayload = z
     db: Name.nullable(),
     reason: z.enum(WIPE_REASONS),
     issuedAt: IsoTime,
+    id: RandomId.optional(),
+    instance: z.string().min(1).max(64).optional(),
+    instanceCreatedAt: IsoTime.optional(),
   })
   .strict();
 export type WipePayload = z.infer<typeof WipePayload>;
+
+/**
+ * A request that a device signs with its device key (12.4): wipe orders are fetched and acknowledged
+ * only by the device itself, which may have no session left (revoked, user removed). `at` is the
+ * client's time (the server accepts ±5 minutes); `signature` is Ed25519 over deviceRequestMessage().
+ */
+export const DeviceSigned = z.object({ user: Name, at: IsoTime, signature: B64.max(200) }).strict();
+export type DeviceSigned = z.infer<typeof DeviceSigned>;
+export const DeviceKeyRequest = z.object({ publicKey: B64.max(64) }).strict();
+export type DeviceKeyRequest = z.infer<typeof DeviceKeyRequest>;
 
 export const Orders = z.object({ orders: z.array(Signed) }).strict();
 export type Orders = z.infer<typeof Orders>;

@@ -32,6 +32,9 @@ export interface LeasePayloadShape {
   issuedAt: string;
   expiresAt: string;
   offlineEdits?: boolean;
+  /** The offline database instance the lease is for (12.5): a random id and its creation time on the server. */
+  instance?: string;
+  instanceCreatedAt?: string;
 }
 
 /** The payload of a wipe order. `db` null means every offline database of this user on the device. */
@@ -43,6 +46,11 @@ export interface WipePayloadShape {
   db: string | null;
   reason: (typeof WIPE_REASONS)[number];
   issuedAt: string;
+  /** The order's id (the device acknowledges it by id, 12.4). */
+  id?: string;
+  /** The offline database instance the order is for (12.5); a client refuses an order for an older one. */
+  instance?: string;
+  instanceCreatedAt?: string;
 }
 
 // RFC 3339 date-time with seconds and a Z or ±hh:mm offset, as zod's `datetime({ offset: true })` accepts it.
@@ -63,31 +71,53 @@ const isName = (x: unknown): x is string => isStr(x) && NAME_PATTERN.test(x);
 const isId = (x: unknown): x is string => isStr(x) && RANDOM_ID_PATTERN.test(x);
 const isTime = (x: unknown): x is string => isStr(x) && isIsoTime(x);
 
-function hasExactly(o: unknown, keys: readonly string[]): o is Record<string, unknown> {
+function hasExactly(o: unknown, keys: readonly string[], optional: readonly string[] = []): o is Record<string, unknown> {
   if (!o || typeof o !== 'object' || Array.isArray(o)) return false;
   const own = Object.keys(o);
-  return own.length === keys.length && keys.every((k) => Object.hasOwn(o, k));
+  const present = optional.filter((k) => Object.hasOwn(o, k)).length;
+  return own.length === keys.length + present && keys.every((k) => Object.hasOwn(o, k));
 }
+
+/** The instance binding of a lease or order: both fields or neither, well-formed. */
+function instanceOf(x: Record<string, unknown>): { instance?: string; instanceCreatedAt?: string } | null {
+  const { instance, instanceCreatedAt } = x;
+  if (instance === undefined && instanceCreatedAt === undefined) return {};
+  if (!isStr(instance) || instance.length < 1 || instance.length > 64 || !isTime(instanceCreatedAt)) return null;
+  return { instance, instanceCreatedAt };
+}
+
+const INSTANCE_KEYS = ['instance', 'instanceCreatedAt'] as const;
 
 const LEASE_KEYS = ['type', 'server', 'user', 'device', 'db', 'offlineDays', 'issuedAt', 'expiresAt'] as const;
 const WIPE_KEYS = ['type', 'server', 'user', 'device', 'db', 'reason', 'issuedAt'] as const;
 
 /** The lease payload when `x` is exactly one (every field present and well-formed, no other field), else null. */
 export function asLeasePayload(x: unknown): LeasePayloadShape | null {
-  // `offlineEdits` (E5) is optional: leases of servers before it lack it, and mean "no offline edits".
-  if (!hasExactly(x, LEASE_KEYS) && !hasExactly(x, [...LEASE_KEYS, 'offlineEdits'])) return null;
+  // `offlineEdits` (E5) and the instance binding (12.5) are optional: leases of older servers lack them.
+  if (!hasExactly(x, LEASE_KEYS, [...INSTANCE_KEYS, 'offlineEdits'])) return null;
   const { type, server, user, device, db, offlineDays, issuedAt, expiresAt, offlineEdits } = x;
   if (type !== 'lease' || !isStr(server) || !isName(user) || !isId(device) || !isName(db)) return null;
   if (typeof offlineDays !== 'number' || !Number.isSafeInteger(offlineDays) || offlineDays < 0 || !isTime(issuedAt) || !isTime(expiresAt)) return null;
   if (offlineEdits !== undefined && typeof offlineEdits !== 'boolean') return null;
-  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt, ...(offlineEdits !== undefined ? { offlineEdits } : {}) };
+  const inst = instanceOf(x);
+  if (!inst) return null;
+  return { type, server, user, device, db, offlineDays, issuedAt, expiresAt, ...(offlineEdits !== undefined ? { offlineEdits } : {}), ...inst };
 }
 
 /** The wipe order payload when `x` is exactly one, else null. */
 export function asWipePayload(x: unknown): WipePayloadShape | null {
-  if (!hasExactly(x, WIPE_KEYS)) return null;
+  if (!hasExactly(x, WIPE_KEYS, ['id', ...INSTANCE_KEYS])) return null;
   const { type, server, user, device, db, reason, issuedAt } = x;
   if (type !== 'wipe' || !isStr(server) || !isName(user) || !isId(device) || !(db === null || isName(db)) || !isTime(issuedAt)) return null;
   if (!(WIPE_REASONS as readonly unknown[]).includes(reason)) return null;
-  return { type, server, user, device, db, reason: reason as WipePayloadShape['reason'], issuedAt };
+  const inst = instanceOf(x);
+  if (!inst || (x['id'] !== undefined && !isId(x['id']))) return null;
+  const id = x['id'] as string | undefined;
+  return { type, server, user, device, db, reason: reason as WipePayloadShape['reason'], issuedAt, ...(id !== undefined ? { id } : {}), ...inst };
+}
+
+/** The bytes a device signs to fetch its wipe orders (`orderId` null) or to acknowledge one (12.4). */
+export function deviceRequestMessage(r: { device: string; user: string; at: string; orderId: string | null }): Uint8Array {
+  const what = r.orderId === null ? 'orders' : `ack\0${r.orderId}`;
+  return new TextEncoder().encode(`safehold/v1/device-request\0${what}\0${r.device}\0${r.user}\0${r.at}`);
 }

@@ -11,6 +11,15 @@ import { SafeholdError } from '@safehold/protocol';
 import { readJsonIfExists } from '@safehold/store';
 import type { DbInfo, DeviceInfo, KdfParams as WireKdfParams } from '@safehold/protocol/api';
 
+/** The device key as the account file keeps it. */
+export interface StoredDeviceKey {
+  publicKey: string;
+  /** The Ed25519 private key (seed), wrapped by the user key. */
+  privateKeyEnc: string;
+  /** True once the server has it (sent at register/login, or PUT /v1/me/device-key). */
+  registered: boolean;
+}
+
 /** account.json: everything needed to unlock an account without the server. */
 export interface AccountFile {
   server: string;
@@ -39,6 +48,8 @@ export interface AccountFile {
   serverId?: string;
   /** True once this account's signing key was published to the server. */
   signingKeyPublished?: boolean;
+  /** This device's Ed25519 key for the account (12.4); absent for accounts made before device keys. */
+  deviceKey?: StoredDeviceKey;
 }
 
 /** token.json: the session token, encrypted under the user key. */

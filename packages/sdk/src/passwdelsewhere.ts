@@ -25,7 +25,7 @@ export async function passwordChangedElsewhere(
     const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
     let session: Session;
     try {
-      session = await postLogin(api, account.user, authKey, opts.home.device());
+      session = await postLogin(api, account.user, authKey, opts.home.device(), account.deviceKey?.publicKey);
     } catch (e) {
       zero(authKey, kek);
       if (e instanceof SafeholdError && e.code !== 'bad_credentials' && e.code !== 'unreachable') throw e;

@@ -78,6 +78,13 @@ describe('seals', () => {
 
     // unseal: back to normal for every holder (role members too)
     await assert.rejects(unsealRecord(bob.ctx, v.id), code('forbidden'));
+    // alice holds authorize, yet lifting needs the seal's quorum too (12.1): exit 5 until an unseal release is approved.
+    await assert.rejects(unsealRecord(alice.ctx, v.id), (e) => code('forbidden')(e) && (e as SafeholdError).exitCode === 5);
+    const lift = await requestRelease(alice.ctx, v.id, 'retire the seal', 'unseal');
+    assert.equal(lift.kind, 'unseal');
+    await approveRelease(carol.ctx, lift.id);
+    await assert.rejects(unsealRecord(alice.ctx, v.id), code('forbidden'));
+    assert.equal((await approveRelease(dave.ctx, lift.id)).status, 'approved');
     const lifted = await unsealRecord(alice.ctx, v.id);
     assert.equal(lifted.sealed, false);
     assert.equal((await revealRecord(alice.ctx, v.id)).password, 'pw-seal');

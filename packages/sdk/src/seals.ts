@@ -1,7 +1,7 @@
 /** Seals (double-check locks) and their releases. */
 import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, isName, isRandomId } from '@safehold/protocol';
-import type { KeyHolder, Release } from '@safehold/protocol/api';
+import type { KeyHolder, Release, ReleaseKind } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
 import { fetchRoles, holderPublicKey } from './sharing.js';
@@ -13,6 +13,8 @@ export interface ReleaseView {
   record: string;
   requester: string;
   reason: string;
+  /** 'read' (the sealed secret) or 'unseal' (lifting the seal). */
+  kind: ReleaseKind;
   approvals: number;
   required: number;
   status: 'pending' | 'approved' | 'expired';
@@ -27,6 +29,7 @@ function releaseView(r: Release): ReleaseView {
     record: r.record,
     requester: r.requester,
     reason: r.reason,
+    kind: r.kind,
     approvals: r.approvals,
     required: r.required,
     status: r.status,
@@ -103,7 +106,10 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
   }
 }
 
-/** Lifts a record's seal (needs authorize). */
+/**
+ * Lifts a record's seal: needs authorize and an approved release of kind "unseal" that this user asked
+ * for (the seal's own quorum); refused with forbidden (exit 5) otherwise.
+ */
 export async function unsealRecord(ctx: ClientContext, id: string): Promise<RecordView> {
   checkRecordId(id);
   await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/seal`), { schema: 'RecordWire' });
@@ -112,10 +118,10 @@ export async function unsealRecord(ctx: ClientContext, id: string): Promise<Reco
   return r.view;
 }
 
-/** Asks for a release of a sealed record's secret. */
-export async function requestRelease(ctx: ClientContext, id: string, reason = ''): Promise<ReleaseView> {
+/** Asks for a release of a sealed record: to read its secret (default), or to lift its seal (kind "unseal", needs authorize). */
+export async function requestRelease(ctx: ClientContext, id: string, reason = '', kind: ReleaseKind = 'read'): Promise<ReleaseView> {
   checkRecordId(id);
-  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: 'Release', body: { reason } });
+  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: 'Release', body: { reason, kind } });
   return releaseView(r);
 }
 

@@ -27,6 +27,7 @@ import { acceptServerKey } from './serverkey.js';
 import { signOwnUnsignedRoles } from './rolekeys.js';
 import { passwordChangedElsewhere } from './passwdelsewhere.js';
 import { checkThrottle, noteUnlock } from './offline/throttle.js';
+import { generateSigningKeyPairForLogin, newDeviceKey } from './devicekey.js';
 
 /** Asks for a password: the current master password, or a new one (register, passwd). */
 export { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
@@ -98,7 +99,8 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     reauth: async () => {
       if (!secrets.authKey) return null;
-      const session = await postLogin(api, account.user, secrets.authKey, device);
+      const session = await postLogin(api, account.user, secrets.authKey, device, account.deviceKey?.publicKey);
+      if (account.deviceKey) account.deviceKey.registered = true;
       await applySession(ctx, session);
       return session.token;
     },
@@ -213,13 +215,23 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const userKey = randomKey();
   const pair = generateX25519KeyPair();
   const device = opts.home.device();
+  const deviceKey = newDeviceKey(userKey, { server, user });
   const userKeyEnc = toB64(encrypt(kek, userKey, userKeyAad(user)));
   const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, privateKeyAad(user)));
   zero(kek, pair.privateKey);
   const session = await api.request('POST', '/register', {
     anonymous: true,
     schema: 'Session',
-    body: { user, invite: opts.invite, kdf: kdfToWire(kdf), authKey: toB64(authKey), userKeyEnc, publicKey: toB64(pair.publicKey), privateKeyEnc, device },
+    body: {
+      user,
+      invite: opts.invite,
+      kdf: kdfToWire(kdf),
+      authKey: toB64(authKey),
+      userKeyEnc,
+      publicKey: toB64(pair.publicKey),
+      privateKeyEnc,
+      device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
+    },
   });
   api.close();
   if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(signingPublicKey))) {
@@ -239,6 +251,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
     pinnedKeys: {},
     ...(serverId ? { serverId } : {}),
     ...(opts.transport?.insecureHttp && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
+    deviceKey: { ...deviceKey, registered: true },
   };
   opts.home.writeAccount(account);
   saveToken(opts.home, account, userKey, session);
@@ -256,14 +269,17 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();
-  const session = await postLogin(api, user, authKey, device);
+  const known = opts.home.readAccount(server, user);
+  // The device key is wrapped by the user key, which only the login answer opens: a new one is made
+  // before the login (sent with it) and wrapped after; a key already stored for this account is kept.
+  const pending = known?.deviceKey ? null : generateSigningKeyPairForLogin();
+  const session = await postLogin(api, user, authKey, device, known?.deviceKey?.publicKey ?? pending?.publicKeyB64);
   const userKey = openUserKey(kek, { user, userKeyEnc: session.userKeyEnc });
   zero(kek);
   if (!userKey) {
     api.close();
     throw new SafeholdError('integrity', 'your user key failed integrity check: the server sent data that was tampered with or corrupted');
   }
-  const known = opts.home.readAccount(server, user);
   if (known && !constantTimeEqual(fromB64(known.signingPublicKey), fromB64(session.signingPublicKey))) {
     try {
       await acceptServerKey({ api, home: opts.home, account: known, userKey, deviceId: device.id, presented: session.signingPublicKey, ...(opts.events ? { events: opts.events } : {}) });
@@ -289,6 +305,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
     pinnedKeys: known?.pinnedKeys ?? {},
     ...(known?.serverId ? { serverId: known.serverId } : {}),
     ...((opts.transport?.insecureHttp || known?.insecureHttp) && new URL(server).protocol === 'http:' ? { insecureHttp: true } : {}),
+    ...(known?.deviceKey ? { deviceKey: { ...known.deviceKey, registered: true } } : pending ? { deviceKey: pending.wrap(userKey, server, user) } : {}),
   };
   // Check the key pair before storing anything.
   zero(openPrivateKey(userKey, account));

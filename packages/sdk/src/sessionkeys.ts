@@ -78,6 +78,7 @@ export function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, '
 }
 
 /** The login request (anonymous: the auth key is the credential). */
-export async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }): Promise<Session> {
-  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device } });
+export async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }, devicePublicKey?: string): Promise<Session> {
+  const dev = devicePublicKey ? { id: device.id, name: device.name, publicKey: devicePublicKey } : { id: device.id, name: device.name };
+  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device: dev } });
 }

@@ -1,19 +1,33 @@
 /**
- * Limits on failed logins. Counted in the login_failures table, so every server process on one
- * database agrees. Successful logins are never limited (many clients behind one address work).
+ * Limits on failed logins (issue 12.8). Counted in the login_failures table, so every server process
+ * on one database agrees. Refusals are per (user, address) and per address only, so nobody elsewhere
+ * can lock an account out; per user over all addresses, attempts are slowed down (capped) instead.
+ * Successful logins are never limited (many clients behind one address work).
  */
 export interface RateLimits {
-  /** Failed logins allowed per user name within `windowMs`. */
+  /** Failed logins allowed per (user name, client address) within `windowMs`; then that pair is refused. */
   userFailures: number;
-  /** Failed logins allowed per client address within `windowMs`. */
+  /** Failed logins allowed per client address within `windowMs`; then the address is refused. */
   addressFailures: number;
   windowMs: number;
+  /** Failed logins of one user name (any address) within the window before each further attempt waits. */
+  userSlowdownAfter: number;
+  /** The first wait; each further failure doubles it, up to `slowdownCapMs`. */
+  slowdownBaseMs: number;
+  /** The longest wait: a correct login never waits longer (well inside any client timeout). */
+  slowdownCapMs: number;
+  /** Failed registrations (unknown, used or expired invite) allowed per address within the window. */
+  registerFailures: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   userFailures: 10,
   addressFailures: 50,
   windowMs: 15 * 60 * 1000,
+  userSlowdownAfter: 10,
+  slowdownBaseMs: 250,
+  slowdownCapMs: 2000,
+  registerFailures: 20,
 };
 
 /** Session lifetime: short-lived tokens (spec §4). */

@@ -29,6 +29,8 @@ export interface StartServerOptions {
   keySource?: KeySource;
   /** Serve HTTPS (PEM certificate chain and key); the URL is then https://. */
   tls?: { cert: Buffer; key: Buffer };
+  /** The Argon2id hashing of auth keys (default @safehold/crypto's hashAuthKey; tests wrap it to count it). */
+  authHasher?: (authKey: Uint8Array) => Promise<string>;
 }
 
 export interface RunningServer {
@@ -48,7 +50,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const signer = await loadServerSigner(opts.storage.db, opts.keySource ?? {});
   const serverId = await loadServerId(opts.storage);
   const app = await buildApp(
-    { storage: opts.storage, clock: opts.clock ?? systemClock, signer, serverId, limits: resolveLimits(opts.limits) },
+    {
+      storage: opts.storage,
+      clock: opts.clock ?? systemClock,
+      signer,
+      serverId,
+      limits: resolveLimits(opts.limits),
+      ...(opts.authHasher ? { authHasher: opts.authHasher } : {}),
+    },
     {
       logger: opts.logger ? loggerOptions() : false,
       ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),

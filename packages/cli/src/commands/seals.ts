@@ -6,7 +6,7 @@ import { examples } from '../format.js';
 import { usage } from '../usage.js';
 
 function releaseText(r: ReleaseView): string {
-  return `${r.id}  record ${r.record}  by ${r.requester}  ${r.status} ${r.approvals}/${r.required}${r.expiresAt ? `  until ${r.expiresAt}` : ''}${r.reason ? `  "${r.reason}"` : ''}`;
+  return `${r.id}  record ${r.record}  by ${r.requester}  ${r.kind === 'unseal' ? 'unseal ' : ''}${r.status} ${r.approvals}/${r.required}${r.expiresAt ? `  until ${r.expiresAt}` : ''}${r.reason ? `  "${r.reason}"` : ''}`;
 }
 
 function positiveInt(s: string | undefined, flag: string): number | undefined {
@@ -40,9 +40,9 @@ export function registerSealCommands(program: Command, cli: Cli): void {
 
   program
     .command('unseal')
-    .description("lift a record's seal (cancels its releases)")
+    .description("lift a record's seal (cancels its releases); needs an approved release of kind unseal")
     .argument('<id>', 'record id')
-    .addHelpText('after', examples('safehold unseal <ID>'))
+    .addHelpText('after', examples('safehold release request <ID> --kind unseal --reason "no longer critical"', 'safehold unseal <ID>'))
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -60,11 +60,13 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .description("ask the approvers to release a sealed record's secret")
     .argument('<id>', 'record id')
     .option('--reason <text>', 'why you need it', '')
-    .addHelpText('after', examples('safehold release request <ID> --reason "rotate CA"'))
-    .action(async (id: string, o: { reason: string }, cmd: Command) => {
+    .option('--kind <kind>', 'read (the secret) or unseal (lifting the seal)', 'read')
+    .addHelpText('after', examples('safehold release request <ID> --reason "rotate CA"', 'safehold release request <ID> --kind unseal'))
+    .action(async (id: string, o: { reason: string; kind: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
+      if (o.kind !== 'read' && o.kind !== 'unseal') throw usage('--kind must be read or unseal');
       const ctx = await cli.open(cmd);
-      const r = await sdk.requestRelease(ctx, id, o.reason);
+      const r = await sdk.requestRelease(ctx, id, o.reason, o.kind);
       cli.print(cmd, r, () => releaseText(r));
     });
 

@@ -70,7 +70,7 @@ export {
 export { readSettings, defaultSettings, offlineDir, parseOnOff, parseInterval, DEFAULT_INTERVAL_MINUTES, type OfflineSettings } from './settings.js';
 export { checkThrottle, noteUnlock, delayAfter, FREE_ATTEMPTS } from './throttle.js';
 export { locate, type OfflineTarget } from './locate.js';
-export { applyWipeOrder, fetchAndApplyOrders } from './wipe.js';
+export { applyWipeOrder, fetchAndApplyOrders, wipeOnRefusal } from './wipe.js';
 export { withSyncLock, syncLockPath, type SyncLockOptions } from './synclock.js';
 export { offlineCreate, offlineEdit, offlineRemove, type QueuedChange } from './edits.js';
 export { pushOutbox, type PushCounts } from './push.js';

@@ -20,6 +20,9 @@ export interface OfflineStatusFile {
   offlineDays: number;
   /** E5: queued offline changes not yet pushed (absent in files written before offline edits). */
   pending?: number;
+  /** The offline database instance named by the last lease (12.5): wipe orders for older ones are refused. */
+  instance?: string;
+  instanceCreatedAt?: string;
 }
 
 /** Where the offline database of this account, db and device lives (whether or not it exists). */

@@ -26,9 +26,10 @@ import {
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { locate, statusOf, type OfflineStatusFile, type OfflineTarget } from './locate.js';
-import { applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
+import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
 import { syncLockPath, withSyncLock } from './synclock.js';
 import { pushOutbox, type PushCounts } from './push.js';
+import { ensureDeviceKey } from '../devicekey.js';
 
 /** spec §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
@@ -81,6 +82,14 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
   }
   const pinned = sidecar?.signingPublicKey ?? ctx.accountFile.signingPublicKey;
   const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : randomKey();
+  // The device key must be on the server before it may be needed to fetch a wipe order (12.4).
+  if (!ctx.accountFile.deviceKey?.registered) {
+    try {
+      await ensureDeviceKey(ctx);
+    } catch {
+      // The sync below meets the same refusal or outage and handles it.
+    }
+  }
   const run = new SyncRun(ctx, target, db, pinned, fileKey, sidecar, opts.limit ?? SYNC_PAGE);
   try {
     return await run.execute(mainExists);
@@ -252,6 +261,7 @@ class SyncRun {
       const order = applyWipeOrder(this.ctx, this.target, this.pinned, res.wipe);
       if (order) {
         this.warnUnpushed();
+        await acknowledgeWipe(this.ctx, order);
         throw wipedError(order);
       }
       throw new SafeholdError('server_error', 'the server sent a wipe order that is not signed by the pinned server key: ignored');
@@ -406,6 +416,7 @@ class SyncRun {
       right: true,
       offlineDays: lease?.offlineDays ?? 0,
       pending: this.main?.outbox().length ?? 0,
+      ...(lease?.instance && lease.instanceCreatedAt ? { instance: lease.instance, instanceCreatedAt: lease.instanceCreatedAt } : {}),
     };
     writeJson(paths.status, status);
     const a = this.ctx.accountFile;

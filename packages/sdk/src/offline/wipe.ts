@@ -1,9 +1,10 @@
 /**
- * Wipe orders (E2): a signed order from a sync answer, or from GET /devices/:id/orders when the server
- * refuses this device, is verified against the pinned server key and then crypto-shreds the offline
- * database(s) it names. An unsigned or wrongly signed order is ignored (with a warning).
+ * Wipe orders (E2): a signed order from a sync answer, or from POST /devices/:id/orders (signed by the
+ * device key, 12.4) when the server refuses this device, is verified against the pinned server key and
+ * the local offline database instance (12.5), then crypto-shreds the offline database(s) it names and
+ * is acknowledged (signed too). An unsigned, wrongly signed or older-instance order is ignored (with a warning).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
@@ -12,13 +13,20 @@ import type { Orders} from '@safehold/protocol/api';
 import type { Signed, WipePayload } from '@safehold/protocol/api';
 import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
 import type { ClientContext } from '../context.js';
-import type { OfflineTarget } from './locate.js';
+import { locate, statusOf, type OfflineTarget } from './locate.js';
+import { signDeviceRequest } from '../devicekey.js';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
 export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string, signed: Signed): WipePayload | null {
-  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verify, target.ident);
+  const st = statusOf(target);
+  const local = st?.instance && st.instanceCreatedAt ? { instance: st.instance, instanceCreatedAt: st.instanceCreatedAt } : null;
+  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verify, target.ident, local);
   if (!check.ok) {
-    ctx.events.warning(`ignored a wipe order that is not validly signed by the pinned server key (${check.why})`);
+    ctx.events.warning(
+      check.why === 'older_instance'
+        ? 'ignored a wipe order for an older instance of this offline database (a replayed order)'
+        : `ignored a wipe order that is not validly signed by the pinned server key (${check.why})`,
+    );
     return null;
   }
   const order = check.order;
@@ -62,25 +70,103 @@ export function wipedError(order: WipePayload): SafeholdError {
   return new SafeholdError('offline_wiped', `the offline database was wiped: ${wipeReasonText(order.reason)}`, { reason: order.reason });
 }
 
-/** Codes with which the server refuses this device or user: time to ask for orders. */
+/**
+ * Codes with which the server refuses this device or user: time to ask for orders. bad_credentials is
+ * one (12.3): the local unlock already proved the master password, so a re-login refused as
+ * bad_credentials means the server no longer knows this account (a removed user).
+ */
 export function isRefusal(e: unknown): boolean {
   return (
     e instanceof SafeholdError &&
-    ['unauthorized', 'device_revoked', 'not_found', 'forbidden', 'offline_not_enabled', 'offline_no_right'].includes(e.code)
+    ['unauthorized', 'bad_credentials', 'device_revoked', 'not_found', 'forbidden', 'offline_not_enabled', 'offline_no_right'].includes(e.code)
   );
 }
 
-/** Fetches the device's signed orders (public endpoint) and applies the first genuine one. */
-export async function fetchAndApplyOrders(ctx: Pick<ClientContext, 'api' | 'device' | 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
+type OrdersContext = Pick<ClientContext, 'api' | 'device' | 'events' | 'clock' | 'accountFile' | 'keyring'>;
+
+/** Tells the server that this device wiped (signed by the device key); a failure only warns: the order is then delivered again. */
+export async function acknowledgeWipe(ctx: OrdersContext, order: WipePayload): Promise<void> {
+  if (!order.id || !ctx.accountFile.deviceKey) return;
+  try {
+    await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders/${encodeURIComponent(order.id)}/ack`, {
+      schema: 'Ok',
+      anonymous: true,
+      body: signDeviceRequest(ctx, order.id),
+    });
+  } catch {
+    ctx.events.warning('could not acknowledge the wipe to the server; it will be acknowledged at the next contact');
+  }
+}
+
+/** Fetches this device's orders (a request signed by its device key) and applies, then acknowledges, the first genuine one. */
+export async function fetchAndApplyOrders(ctx: OrdersContext, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
+  if (!ctx.accountFile.deviceKey) return null;
   let orders: Orders;
   try {
-    orders = await ctx.api.request('GET', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, { schema: 'Orders', anonymous: true });
+    orders = await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
+      schema: 'Orders',
+      anonymous: true,
+      body: signDeviceRequest(ctx, null),
+    });
   } catch {
     return null;
   }
   for (const o of orders.orders) {
     const applied = applyWipeOrder(ctx, target, pinnedKeyB64, o);
-    if (applied) return applied;
+    if (applied) {
+      await acknowledgeWipe(ctx, applied);
+      return applied;
+    }
   }
   return null;
+}
+
+/** Refusals of the account or device as a whole (as opposed to one record): worth asking for wipe orders after any command. */
+const ACCOUNT_REFUSALS = new Set(['unauthorized', 'bad_credentials', 'device_revoked', 'not_found', 'forbidden', 'offline_not_enabled', 'offline_no_right']);
+
+/**
+ * 12.3: after a command of this account was refused, asks for this device's wipe orders (one request
+ * signed by the device key, and only when an offline database of the account exists here) and applies
+ * each genuine one to the offline database it names. Returns the orders applied; never throws.
+ */
+export async function wipeOnRefusal(ctx: ClientContext, error: unknown): Promise<WipePayload[]> {
+  if (!(error instanceof SafeholdError) || !ACCOUNT_REFUSALS.has(error.code) || !ctx.accountFile.deviceKey) return [];
+  const { server, user } = ctx.account;
+  const dbs = new Set([...ctx.accountFile.databases.map((d) => d.name), ...(ctx.account.db ? [ctx.account.db] : [])]);
+  const targets = new Map<string, OfflineTarget>();
+  for (const db of dbs) {
+    const t = locate(ctx.home, server, user, db, ctx.device.id);
+    if (readSidecar(t.paths.sidecar) !== null && existsSync(t.paths.file)) targets.set(db, t);
+  }
+  if (targets.size === 0) return [];
+  let orders: Orders;
+  try {
+    orders = await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
+      schema: 'Orders',
+      anonymous: true,
+      body: signDeviceRequest(ctx, null),
+    });
+  } catch {
+    return [];
+  }
+  const applied: WipePayload[] = [];
+  for (const o of orders.orders) {
+    let db: string | null = null;
+    try {
+      db = (JSON.parse(o.payload) as { db?: string | null }).db ?? null;
+    } catch {
+      continue;
+    }
+    const t = db !== null ? targets.get(db) : undefined;
+    const sc = t ? readSidecar(t.paths.sidecar) : null;
+    if (!t || !sc) continue;
+    const order = applyWipeOrder(ctx, t, sc.signingPublicKey, o);
+    if (order) {
+      applied.push(order);
+      targets.delete(t.ident.db);
+      ctx.events.warning(`the offline database of ${t.ident.db} was wiped: ${wipeReasonText(order.reason)}`);
+      await acknowledgeWipe(ctx, order);
+    }
+  }
+  return applied;
 }

@@ -11,4 +11,6 @@ export interface AppDeps {
   /** Stable identity of this server (the same for every process on one storage); used in signed leases and orders. */
   serverId: string;
   limits: RateLimits;
+  /** The Argon2id hashing of auth keys; default @safehold/crypto's hashAuthKey. */
+  authHasher?: (authKey: Uint8Array) => Promise<string>;
 }

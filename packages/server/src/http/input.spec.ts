@@ -299,14 +299,32 @@ forEachBackend('HTTP input validation on every route', (backend) => {
         strictQuery: true,
         malformed: [{ path: '/v1/db/no-such-db/offline/push' }],
       },
+      // Issue 12.4: the anonymous GET of a device's orders became a POST signed by the device key, plus its acknowledgement.
       {
-        method: 'GET',
+        method: 'POST',
         template: '/v1/devices/:deviceId/orders',
         path: `/v1/devices/${newId()}/orders`,
         auth: false,
-        body: null,
-        strictQuery: false,
+        body: { user: 'alice', at: new Date().toISOString(), signature: b64(64) },
+        strictQuery: true,
         malformed: [{ path: '/v1/devices/not-a-device/orders', status: 400 }],
+      },
+      {
+        method: 'POST',
+        template: '/v1/devices/:deviceId/orders/:orderId/ack',
+        path: `/v1/devices/${newId()}/orders/${newId()}/ack`,
+        auth: false,
+        body: { user: 'alice', at: new Date().toISOString(), signature: b64(64) },
+        strictQuery: true,
+        malformed: [{ path: `/v1/devices/${newId()}/orders/not-an-order/ack`, status: 400 }],
+      },
+      {
+        method: 'PUT',
+        template: '/v1/me/device-key',
+        path: '/v1/me/device-key',
+        auth: true,
+        body: { publicKey: b64(32) },
+        strictQuery: true,
       },
     ];
   });

@@ -14,13 +14,24 @@ import { LAST_SEEN_COALESCE_MS, SESSION_TTL_MS, type RateLimits } from '../confi
 import type { ServerSigner } from './serverkey.js';
 import { getOrCreateMeta } from './serverkey.js';
 import { writeAudit } from './audit.js';
-import { assertNotLimited, claimUserAttempt, clearUserFailures, oneAttemptAtATime, recordFailure } from './ratelimit.js';
+import {
+  assertNotLimited,
+  assertRegisterAllowed,
+  claimUserAttempt,
+  clearUserFailures,
+  oneAttemptAtATime,
+  recordFailure,
+  recordRegisterFailure,
+  slowDown,
+} from './ratelimit.js';
 
 export interface AccountsDeps {
   db: Kysely<Tables>;
   clock: Clock;
   signer: ServerSigner;
   limits: RateLimits;
+  /** The Argon2id hashing of auth keys (injected by tests to count it). */
+  hashAuthKey?: (authKey: Uint8Array) => Promise<string>;
 }
 
 /** Who is calling, after a session check. */
@@ -38,7 +49,7 @@ const FAKE_KDF = { alg: 'argon2id' as const, memoryKiB: 65536, iterations: 3, pa
 
 /** KDF parameters for `name`: the stored ones, or stable fake ones (unknown, pending or removed user). */
 export async function prelogin(db: Kysely<Tables>, name: string): Promise<PreloginResponse> {
-  const u = await db.selectFrom('users').select(['kdf', 'removed_at']).where('name', '=', name).executeTakeFirst();
+  const u = await db.selectFrom('users').select(['kdf', 'removed_at']).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
   if (u && u.kdf && u.removed_at === null) return { kdf: JSON.parse(u.kdf) as KdfParams };
   const secret = await getOrCreateMeta(db, 'prelogin_secret', () => toB64(randomBytes(32)));
   const salt = createHmac('sha256', Buffer.from(secret, 'base64url')).update(`prelogin-salt\0${name}`).digest().subarray(0, 16);
@@ -60,10 +71,24 @@ function decodeKey(b64: string, field: string, len = 32): Uint8Array {
 export async function register(deps: AccountsDeps, req: RegisterRequest, address: string): Promise<Session> {
   const authKey = decodeKey(req.authKey, 'authKey');
   decodeKey(req.publicKey, 'publicKey');
-  const authHash = await hashAuthKey(authKey);
-  zero(authKey);
   const codeHash = hashSecret(req.invite);
   const now = deps.clock.now();
+  // 12.8: rate-limited per address, and the invite is checked before any Argon2id work, so bad codes cost
+  // the server one lookup. The transaction below checks it again (one invite, one account, under races).
+  await assertRegisterAllowed(deps.db, deps.clock, deps.limits, address);
+  const known = await deps.db
+    .selectFrom('invites')
+    .innerJoin('users', 'users.id', 'invites.user_id')
+    .select(['users.name', 'invites.expires_at', 'invites.used_at', 'users.auth_hash', 'users.removed_at'])
+    .where('invites.code_hash', '=', codeHash)
+    .executeTakeFirst();
+  if (!known || known.name !== req.user || known.used_at !== null || known.expires_at <= now || known.auth_hash !== null || known.removed_at !== null) {
+    zero(authKey);
+    await recordRegisterFailure(deps.db, deps.clock, deps.limits, address);
+    throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+  }
+  const authHash = await (deps.hashAuthKey ?? hashAuthKey)(authKey);
+  zero(authKey);
   const token = await deps.db.transaction().execute(async (trx) => {
     const inv = await trx
       .selectFrom('invites')
@@ -106,13 +131,15 @@ export async function register(deps: AccountsDeps, req: RegisterRequest, address
 /** Verifies the auth key and opens a session; failures are rate-limited per user and per address. */
 export async function login(deps: AccountsDeps, req: LoginRequest, address: string): Promise<Session> {
   const { db, clock, limits } = deps;
-  const u = await oneAttemptAtATime(req.user, async () => {
+  const u = await oneAttemptAtATime(`${req.user}\0${address}`, async () => {
     await assertNotLimited(db, clock, limits, req.user, address);
-    await claimUserAttempt(db, clock, limits, req.user);
+    await claimUserAttempt(db, clock, limits, req.user, address);
+    await slowDown(db, clock, limits, req.user);
     const row = await db
       .selectFrom('users')
       .select(['id', 'auth_hash', 'removed_at'])
       .where('name', '=', req.user)
+      .where('removed_at', 'is', null)
       .executeTakeFirst();
     let authKey: Uint8Array | null = null;
     try {
@@ -125,12 +152,12 @@ export async function login(deps: AccountsDeps, req: LoginRequest, address: stri
     const ok = await verifyAuthKey(hash ?? (await dummyHash()), authKey ?? new Uint8Array(32));
     zero(authKey);
     if (!ok || !hash || !row) {
-      await recordFailure(db, clock, limits, req.user, address, { userClaimed: true });
+      await recordFailure(db, clock, limits, req.user, address);
       await writeAudit(db, clock, { db: null, actor: req.user, action: 'login_failed', target: req.user, detail: { address, device: req.device.id } });
       throw new SafeholdError('bad_credentials', 'wrong user name or master password');
     }
     // The key is right: its claimed attempt is cleared even if the device turns out to be revoked.
-    await clearUserFailures(db, req.user);
+    await clearUserFailures(db, req.user, address);
     return row;
   });
   const now = clock.now();
@@ -151,7 +178,19 @@ function dummyHash(): Promise<string> {
 
 type Db = Kysely<Tables>;
 
-async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string }, now: number): Promise<void> {
+/** The device key of a request, checked: 32 raw bytes (Ed25519), or none. */
+function deviceKeyOf(device: { publicKey?: string | undefined }): string | null {
+  if (device.publicKey === undefined) return null;
+  decodeKey(device.publicKey, 'device.publicKey');
+  return device.publicKey;
+}
+
+/**
+ * Registers or refreshes the caller's device. The device key (12.4) comes with the master password's
+ * proof (register, login), so it is set, or replaced when the home made a new one.
+ */
+async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string; publicKey?: string | undefined }, now: number): Promise<void> {
+  const publicKey = deviceKeyOf(device);
   const d = await trx
     .selectFrom('devices')
     .select(['revoked_at'])
@@ -163,11 +202,16 @@ async function upsertDevice(trx: Db, userId: string, device: { id: string; name:
   const other = await trx.selectFrom('devices').select('id').where('id', '=', device.id).where('revoked_at', 'is not', null).executeTakeFirst();
   if (other) throw new SafeholdError('device_revoked', 'this device has been revoked');
   if (d) {
-    await trx.updateTable('devices').set({ name: device.name, last_seen_at: now }).where('id', '=', device.id).where('user_id', '=', userId).execute();
+    await trx
+      .updateTable('devices')
+      .set(publicKey ? { name: device.name, last_seen_at: now, public_key: publicKey } : { name: device.name, last_seen_at: now })
+      .where('id', '=', device.id)
+      .where('user_id', '=', userId)
+      .execute();
   } else {
     await trx
       .insertInto('devices')
-      .values({ id: device.id, user_id: userId, name: device.name, created_at: now, last_seen_at: now, revoked_at: null })
+      .values({ id: device.id, user_id: userId, name: device.name, created_at: now, last_seen_at: now, revoked_at: null, public_key: publicKey })
       .execute();
   }
 }
@@ -197,7 +241,7 @@ export async function listMemberships(db: Db, userId: string): Promise<DbInfo[]>
 }
 
 async function buildSession(deps: AccountsDeps, name: string, deviceId: string, t: { token: string; expiresAt: number }): Promise<Session> {
-  const u = await deps.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+  const u = await deps.db.selectFrom('users').selectAll().where('name', '=', name).where('removed_at', 'is', null).executeTakeFirstOrThrow();
   return {
     token: t.token,
     expiresAt: new Date(t.expiresAt).toISOString(),
@@ -243,6 +287,24 @@ export async function authenticate(db: Db, clock: Clock, token: string): Promise
   return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash };
 }
 
+/**
+ * Sets the device key of the caller's device when it has none (a device registered before device keys,
+ * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
+ */
+export async function setDeviceKey(db: Db, auth: AuthContext, publicKey: string): Promise<void> {
+  decodeKey(publicKey, 'publicKey');
+  const upd = await db
+    .updateTable('devices')
+    .set({ public_key: publicKey })
+    .where('id', '=', auth.deviceId)
+    .where('user_id', '=', auth.userId)
+    .where('public_key', 'is', null)
+    .executeTakeFirst();
+  if (Number(upd.numUpdatedRows) > 0) return;
+  const cur = await db.selectFrom('devices').select('public_key').where('id', '=', auth.deviceId).where('user_id', '=', auth.userId).executeTakeFirst();
+  if (cur?.public_key !== publicKey) throw new SafeholdError('conflict', 'this device already has another device key; log in again to replace it');
+}
+
 /** Ends one session. */
 export async function logout(db: Db, clock: Clock, auth: AuthContext, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
@@ -257,9 +319,10 @@ export async function me(db: Db, auth: AuthContext): Promise<Me> {
 /** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
 export async function changePassword(deps: AccountsDeps, auth: AuthContext, req: ChangePasswordRequest, address: string): Promise<void> {
   const { db, clock, limits } = deps;
-  await oneAttemptAtATime(auth.user, async () => {
+  await oneAttemptAtATime(`${auth.user}\0${address}`, async () => {
     await assertNotLimited(db, clock, limits, auth.user, address);
-    await claimUserAttempt(db, clock, limits, auth.user);
+    await claimUserAttempt(db, clock, limits, auth.user, address);
+    await slowDown(db, clock, limits, auth.user);
     const u = await db.selectFrom('users').select(['auth_hash']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
     let current: Uint8Array | null = null;
     try {
@@ -270,7 +333,7 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
     const ok = u.auth_hash !== null && current !== null && (await verifyAuthKey(u.auth_hash, current));
     zero(current);
     if (!ok) {
-      await recordFailure(db, clock, limits, auth.user, address, { userClaimed: true });
+      await recordFailure(db, clock, limits, auth.user, address);
       await writeAudit(db, clock, {
         db: null,
         actor: auth.user,
@@ -280,10 +343,10 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
       });
       throw new SafeholdError('bad_credentials', 'current master password is wrong');
     }
-    await clearUserFailures(db, auth.user);
+    await clearUserFailures(db, auth.user, address);
   });
   const next = decodeKey(req.authKey, 'authKey');
-  const hash = await hashAuthKey(next);
+  const hash = await (deps.hashAuthKey ?? hashAuthKey)(next);
   zero(next);
   await db.transaction().execute(async (trx) => {
     await trx

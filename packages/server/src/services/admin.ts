@@ -65,9 +65,10 @@ export class AdminService {
     return row;
   }
 
-  private async userByName(name: string, opts: { includeRemoved?: boolean } = {}) {
-    const row = isName(name) ? await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst() : undefined;
-    if (!row || (row.removed_at !== null && !opts.includeRemoved)) throw new SafeholdError('not_found', `no user '${name.slice(0, 80)}'`);
+  /** The live user of that name (a removed one's name may belong to a new user now, 12.7). */
+  private async userByName(name: string) {
+    const row = isName(name) ? await this.db.selectFrom('users').selectAll().where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst() : undefined;
+    if (!row) throw new SafeholdError('not_found', `no user '${name.slice(0, 80)}'`);
     return row;
   }
 
@@ -119,16 +120,15 @@ export class AdminService {
     const d = await this.dbByName(dbName);
     const now = this.clock.now();
     return this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('users').select(['id', 'removed_at', 'admin']).where('name', '=', name).executeTakeFirst();
+      // A removed user's account is gone (12.7): its name, re-added, is a new user with a new invite.
+      const existing = await trx.selectFrom('users').select(['id', 'admin']).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
       let userId: string;
       let invite: string | null = null;
       if (existing) {
         userId = existing.id;
         const member = await trx.selectFrom('memberships').select('user_id').where('db_id', '=', d.id).where('user_id', '=', userId).executeTakeFirst();
-        if (member && existing.removed_at === null) throw new SafeholdError('conflict', `user '${name}' is already a member of '${dbName}'`);
-        const set: { removed_at: null; admin?: number } = { removed_at: null };
-        if (opts.admin) set.admin = 1;
-        await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+        if (member) throw new SafeholdError('conflict', `user '${name}' is already a member of '${dbName}'`);
+        if (opts.admin) await trx.updateTable('users').set({ admin: 1 }).where('id', '=', userId).execute();
       } else {
         userId = randomId();
         await trx
@@ -245,7 +245,9 @@ export class AdminService {
 
   /**
    * With `db`: removes the user's membership of that database. Without: removes the user from every
-   * database, marks them removed and ends their sessions. Offline copies are wiped at the next contact (E2).
+   * database, marks them removed and ends their sessions; the account is gone (12.7): its grants, record
+   * keys and role memberships are deleted too, and the name may be given to a new user. Offline copies
+   * are wiped at the next contact (E2).
    */
   async removeUser(name: string, dbName?: string): Promise<void> {
     const u = await this.userByName(name);
@@ -263,6 +265,9 @@ export class AdminService {
       const r = await trx.deleteFrom('memberships').where('user_id', '=', u.id).executeTakeFirst();
       await trx.updateTable('users').set({ removed_at: now }).where('id', '=', u.id).execute();
       await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+      await trx.deleteFrom('grants').where('holder_kind', '=', 'user').where('holder_id', '=', u.id).execute();
+      await trx.deleteFrom('record_keys').where('holder_kind', '=', 'user').where('holder_id', '=', u.id).execute();
+      await trx.deleteFrom('role_members').where('user_id', '=', u.id).execute();
       await trx.updateTable('invites').set({ used_at: now }).where('user_id', '=', u.id).where('used_at', 'is', null).execute();
       await writeAudit(trx, this.clock, { db: null, actor: ACTOR, action: 'user_removed', target: name, detail: { databases: Number(r.numDeletedRows) } });
     });
@@ -298,8 +303,10 @@ export class AdminService {
       .innerJoin('users', 'users.id', 'devices.user_id')
       .select(['devices.id', 'users.name as user', 'devices.name', 'devices.created_at', 'devices.last_seen_at', 'devices.revoked_at']);
     if (user !== undefined) {
-      const u = await this.userByName(user, { includeRemoved: true });
-      q = q.where('devices.user_id', '=', u.id);
+      // Every account that had this name, removed ones included (their devices may still hold offline copies).
+      const ids = isName(user) ? (await this.db.selectFrom('users').select('id').where('name', '=', user).execute()).map((u) => u.id) : [];
+      if (ids.length === 0) throw new SafeholdError('not_found', `no user '${user.slice(0, 80)}'`);
+      q = q.where('devices.user_id', 'in', ids);
     }
     const rows = await q.orderBy('users.name').orderBy('devices.created_at').execute();
     return rows.map((r) => ({ id: r.id, user: r.user, name: r.name, createdAt: iso(r.created_at), lastSeenAt: iso(r.last_seen_at), revoked: r.revoked_at !== null }));

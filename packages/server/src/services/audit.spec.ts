@@ -12,7 +12,7 @@ import { listAudit, type AuditEntry } from './audit.js';
 /** Every audit action of the server design (SERVER.md) but the Offline Add-on's, which its own specs check. */
 const ACTIONS = [
   'register', 'login', 'login_failed', 'logout', 'password_changed', 'record_created', 'record_updated', 'record_deleted',
-  'share', 'unshare', 'mask', 'unmask', 'seal', 'unseal', 'release_requested', 'release_approved', 'role_created',
+  'share', 'unshare', 'mask', 'unmask', 'seal', 'unseal', 'unseal_refused', 'release_requested', 'release_approved', 'role_created',
   'role_member_added', 'role_member_removed', 'db_created', 'db_updated', 'user_added', 'user_rights', 'user_removed', 'device_revoked',
 ];
 
@@ -100,6 +100,13 @@ forEachBackend('audit log', (backend) => {
     const rel = await ok(api<Release>(s.url, 'POST', `${R}/releases`, { ...t, body: { reason: 'check' } }));
     ex('release_requested', 'alice', 'main', rec.id);
     await ok(api(s.url, 'POST', `/v1/db/main/releases/${rel.id}/approve`, { token: bob.token }));
+    ex('release_approved', 'bob', 'main', rec.id);
+    // Lifting the seal needs an approved unseal release (12.1); a lone attempt is audited as refused.
+    assert.equal((await api(s.url, 'DELETE', `${R}/seal`, t)).status, 403);
+    ex('unseal_refused', 'alice', 'main', rec.id);
+    const lift = await ok(api<Release>(s.url, 'POST', `${R}/releases`, { ...t, body: { kind: 'unseal' } }));
+    ex('release_requested', 'alice', 'main', rec.id);
+    await ok(api(s.url, 'POST', `/v1/db/main/releases/${lift.id}/approve`, { token: bob.token }));
     ex('release_approved', 'bob', 'main', rec.id);
     await ok(api(s.url, 'DELETE', `${R}/seal`, t));
     ex('unseal', 'alice', 'main', rec.id);

@@ -43,7 +43,11 @@ forEachBackend('change counter', (backend) => {
       secret: b64(20),
       secretKeys: [{ holder: { kind: 'user', user: 'alice' }, secret: b64(60) }],
     });
-    await alice.req('DELETE', `/records/${r.id}/seal`);
+    // Lifting needs an approved unseal release (12.1); releases take no seq. A lone attempt is refused first.
+    assertError(await alice.req('DELETE', `/records/${r.id}/seal`), 403, 'forbidden');
+    const lift = await alice.req<{ id: string }>('POST', `/records/${r.id}/releases`, { kind: 'unseal' });
+    await user(h, 'bob').req('POST', `/releases/${lift.body.id}/approve`);
+    assert.equal((await alice.req('DELETE', `/records/${r.id}/seal`)).status, 200);
     await alice.req('DELETE', `/records/${r.id}/grants?user=bob`);
     await alice.req('DELETE', `/records/${r.id}`);
     const rows = await changesAfter(start);

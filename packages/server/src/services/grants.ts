@@ -134,7 +134,7 @@ export async function deleteGrant(db: Db, clock: Clock, actor: Actor, scope: DbS
     let holder: { kind: 'user' | 'role'; id: string; label: string };
     if ('user' in ref) {
       // A user removed from the database may still hold a grant: look the name up server-wide.
-      const u = await trx.selectFrom('users').select('id').where('name', '=', ref.user).executeTakeFirst();
+      const u = await trx.selectFrom('users').select('id').where('name', '=', ref.user).where('removed_at', 'is', null).executeTakeFirst();
       // The same answer as for a user without a grant (12.11): unshare must not tell which names exist.
       if (!u) throw new SafeholdError('not_found', `user:${ref.user} holds no grant on this record`);
       holder = { kind: 'user', id: u.id, label: `user:${ref.user}` };

@@ -46,6 +46,7 @@ export async function activeReleases(
     .select('record_id')
     .where('db_id', '=', dbId)
     .where('requester_id', '=', userId)
+    .where('kind', '=', 'read')
     .where('cancelled', '=', 0)
     .where('approved_at', 'is not', null)
     .where('expires_at', '>', clock.now());

@@ -7,7 +7,7 @@ import { randomId } from '@safehold/crypto';
 import { SafeholdError, isRandomId } from '@safehold/protocol';
 import type { Release } from '@safehold/protocol/api';
 import type { Selectable } from 'kysely';
-import type { ReleasesTable } from '../storage/schema.js';
+import type { ReleaseKind, ReleasesTable } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, type Db } from './changes.js';
@@ -47,6 +47,7 @@ async function toWire(db: Db, clock: Clock, scope: DbScope, rows: readonly Relea
       db: scope.dbName,
       requester: names.get(r.requester_id) ?? 'unknown',
       reason: r.reason,
+      kind: r.kind,
       approvals: counts.get(r.id) ?? 0,
       approvers: (approverIds.get(r.record_id) ?? []).map((id) => names.get(id)).filter((n): n is string => n !== undefined),
       required: seal ? Number(seal.required) : 1,
@@ -57,10 +58,18 @@ async function toWire(db: Db, clock: Clock, scope: DbScope, rows: readonly Relea
   });
 }
 
-/** Asks for a release of a sealed record (needs read). */
-export async function requestRelease(db: Db, clock: Clock, actor: Actor, scope: DbScope, recordId: string, reason: string): Promise<Release> {
+/** Asks for a release of a sealed record: to read its secret (needs read), or to lift its seal (needs authorize). */
+export async function requestRelease(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  scope: DbScope,
+  recordId: string,
+  reason: string,
+  kind: ReleaseKind = 'read',
+): Promise<Release> {
   return inTransaction(db, async (trx) => {
-    const { record } = await requireRight(trx, actor, scope.dbId, recordId, 'read');
+    const { record } = await requireRight(trx, actor, scope.dbId, recordId, kind === 'unseal' ? 'authorize' : 'read');
     if (record.sealed !== 1) throw new SafeholdError('bad_request', 'the record is not sealed');
     const row: ReleaseRow = {
       id: randomId(),
@@ -72,9 +81,10 @@ export async function requestRelease(db: Db, clock: Clock, actor: Actor, scope: 
       approved_at: null,
       expires_at: null,
       cancelled: 0,
+      kind,
     };
     await trx.insertInto('releases').values(row).execute();
-    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'release_requested', target: recordId, detail: { release: row.id } });
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'release_requested', target: recordId, detail: { release: row.id, kind } });
     const [w] = await toWire(trx, clock, scope, [row]);
     return w as Release;
   });
@@ -126,7 +136,7 @@ export async function approveRelease(db: Db, clock: Clock, actor: Actor, scope: 
       actor: actor.user,
       action: 'release_approved',
       target: rel.record_id,
-      detail: { release: releaseId, approvals: count, required: Number(seal.required) },
+      detail: { release: releaseId, kind: rel.kind, approvals: count, required: Number(seal.required) },
     });
     const [w] = await toWire(trx, clock, scope, [row]);
     return w as Release;

@@ -121,6 +121,9 @@ forEachBackend('record rights', (backend) => {
     });
     assert.equal(sealed.status, 200, JSON.stringify(sealed.body));
     assert.equal(sealed.body.sealed, true);
+    // Lifting the seal needs its quorum too (12.1): bob's unseal release, approved by dave.
+    const lift = await bob.req<{ id: string }>('POST', `/records/${r.id}/releases`, { kind: 'unseal' });
+    assert.equal((await user(h, 'dave').req<{ status: string }>('POST', `/releases/${lift.body.id}/approve`)).body.status, 'approved');
     assert.equal((await bob.req<RecordWire>('DELETE', `/records/${r.id}/seal`)).body.sealed, false);
   });
 

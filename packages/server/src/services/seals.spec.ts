@@ -169,6 +169,9 @@ forEachBackend('seals and releases', (backend) => {
     const pending = await request(user(h, 'erin'), r);
     assert.equal((await user(h, 'carol').req<Release>('POST', `/releases/${rel.id}/approve`)).body.status, 'approved');
     assertError(await bob.req('DELETE', `/records/${r.id}/seal`), 403, 'forbidden');
+    // Lifting needs the seal's quorum too (12.1): an approved unseal release of alice's.
+    const lift = (await alice.req<Release>('POST', `/records/${r.id}/releases`, { kind: 'unseal' })).body;
+    assert.equal((await user(h, 'carol').req<Release>('POST', `/releases/${lift.id}/approve`)).body.status, 'approved');
     const un = await alice.req<RecordWire>('DELETE', `/records/${r.id}/seal`);
     assert.equal(un.status, 200);
     assert.equal(un.body.sealed, false);
@@ -252,6 +255,9 @@ forEachBackend('seals and releases', (backend) => {
     assertError(await user(h, 'dave').req('POST', `/records/${r.id}/releases`, { reason: 'x' }), 404, 'not_found');
     const rel = await request(user(h, 'bob'), r, 'a reason that is not logged');
     await user(h, 'carol').req('POST', `/releases/${rel.id}/approve`);
+    await user(h, 'alice').req('POST', `/records/${r.id}/releases`, { kind: 'unseal' }).then(async (u) => {
+      await user(h, 'carol').req('POST', `/releases/${(u.body as Release).id}/approve`);
+    });
     await user(h, 'alice').req('DELETE', `/records/${r.id}/seal`);
     const events = (await listAudit(h.server.storage.db, { db: 'main' })).filter((e) => e.target === r.id);
     // Several events can share a millisecond: compare as sorted lists.
@@ -263,6 +269,8 @@ forEachBackend('seals and releases', (backend) => {
         ['share', 'alice'],
         ['seal', 'alice'],
         ['release_requested', 'bob'],
+        ['release_approved', 'carol'],
+        ['release_requested', 'alice'],
         ['release_approved', 'carol'],
         ['unseal', 'alice'],
       ].sort(),

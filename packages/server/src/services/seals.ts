@@ -2,7 +2,7 @@
  * Seals (authorize). Sealing rotates the secret key: the client sends the secret part re-encrypted
  * under a fresh key as a new revision, plus that key wrapped for every current key holder; holders
  * not listed lose their secret key. Sealing again, like any edit of a sealed record, needs an active
- * release. Lifting a seal cancels its releases.
+ * release. Lifting a seal needs an approved release of kind "unseal" (the seal's quorum) and cancels its releases.
  */
 import { SafeholdError } from '@safehold/protocol';
 import type { RecordWire, SealRequest } from '@safehold/protocol/api';
@@ -39,7 +39,7 @@ export async function sealRecord(db: Db, clock: Clock, actor: Actor, scope: DbSc
     for (const sk of req.secretKeys) {
       let holderId: string | undefined;
       if (sk.holder.kind === 'user') {
-        const u = await trx.selectFrom('users').select('id').where('name', '=', sk.holder.user).executeTakeFirst();
+        const u = await trx.selectFrom('users').select('id').where('name', '=', sk.holder.user).where('removed_at', 'is', null).executeTakeFirst();
         holderId = u?.id;
       } else {
         holderId = (await findRole(trx, scope.dbId, sk.holder.role))?.id;
@@ -87,20 +87,46 @@ export async function sealRecord(db: Db, clock: Clock, actor: Actor, scope: DbSc
   return wireOf(db, clock, actor, scope, id);
 }
 
-/** Lifts the seal (authorize) and cancels its releases; a no-op on an unsealed record. */
+/**
+ * Lifts the seal and cancels its releases; a no-op on an unsealed record. Needs authorize AND the
+ * seal's own quorum (12.1): an approved, unexpired release of kind "unseal" that the caller asked for.
+ * Otherwise a lone authorize holder could read, by lifting the seal, what needed N of M approvals; the
+ * refusal is audited ('unseal_refused').
+ */
 export async function unsealRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
+  let refused = false;
   await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
     if (record.sealed !== 1) throw new NoChange();
+    const release = await trx
+      .selectFrom('releases')
+      .select('id')
+      .where('record_id', '=', id)
+      .where('requester_id', '=', actor.userId)
+      .where('kind', '=', 'unseal')
+      .where('cancelled', '=', 0)
+      .where('approved_at', 'is not', null)
+      .where('expires_at', '>', clock.now())
+      .executeTakeFirst();
+    if (!release) {
+      refused = true;
+      throw new SafeholdError(
+        'forbidden',
+        'lifting this seal needs an approved unseal release: ask with `safehold release request ID --kind unseal`',
+        { reason: 'unseal_needs_release' },
+      );
+    }
     await trx.updateTable('records').set({ sealed: 0 }).where('id', '=', id).execute();
     await trx.deleteFrom('seals').where('record_id', '=', id).execute();
     await trx.updateTable('releases').set({ cancelled: 1 }).where('record_id', '=', id).where('cancelled', '=', 0).execute();
     await logChange(trx, clock, scope.dbId, seq, { kind: 'seal_lifted', recordId: id });
-    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'unseal', target: id });
-  }).catch((e: unknown) => {
-    // Rolled back, so that the counter keeps no gap for a no-op.
-    if (!(e instanceof NoChange)) throw e;
+    await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'unseal', target: id, detail: { release: release.id } });
+  }).catch(async (e: unknown) => {
+    // Rolled back, so that the counter keeps no gap for a no-op or a refusal; the refusal is audited on its own.
+    if (e instanceof NoChange) return;
+    if (refused) await writeAudit(db, clock, { db: scope.dbName, actor: actor.user, action: 'unseal_refused', target: id, detail: { reason: 'no_approved_unseal_release' } });
+    throw e;
   });
   return wireOf(db, clock, actor, scope, id);
 }

@@ -29,7 +29,8 @@ import { requireMember } from './accounts.js';
 import { writeAudit } from './audit.js';
 import type { Db } from './changes.js';
 import { buildSyncWires, chunks, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
-import { deliverWipe, signPayload, type OfflineDeps } from './wipe.js';
+import { randomId } from '@safehold/crypto';
+import { signPayload, supersedeOrders, wipeForSync, type OfflineDeps } from './wipe.js';
 
 /** Changes older than this may be pruned; a cursor older than the pruned part gets a reset. */
 export const KEEP_CHANGES_DAYS = 90;
@@ -69,6 +70,7 @@ async function loadState(db: Kysely<Tables>, caller: SyncCaller, dbName: string)
       'm.offline_edits',
       'o.created_at as held_since',
       'o.last_seen_at',
+      'o.instance_id',
     ])
     .where('d.name', '=', dbName)
     .executeTakeFirst();
@@ -108,10 +110,9 @@ export async function syncPage(
     offlineRight: member && st.offline_right === 1,
   });
   if (reason) {
-    if (holds) {
-      const wipe = await deliverWipe(deps, { deviceId: caller.deviceId, userId: caller.userId, userName: caller.user, dbId: st.id, dbName }, reason);
-      if (wipe) return { kind: 'wipe', wipe };
-    }
+    // Every refusal of a device that held (or still has a pending order for) this offline database answers the signed order.
+    const wipe = await wipeForSync(deps, { deviceId: caller.deviceId, userId: caller.userId, userName: caller.user, dbId: st.id, dbName }, reason, holds);
+    if (wipe) return { kind: 'wipe', wipe };
     if (!member) throw new SafeholdError('not_found', 'no such database');
     if (st.offline !== 1) {
       throw new SafeholdError('offline_not_enabled', `offline mode is not enabled for database '${dbName}'; an admin must enable it`);
@@ -120,10 +121,11 @@ export async function syncPage(
   }
 
   const now = deps.clock.now();
-  const lease = signPayload(
-    deps.signer,
-    leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, offlineEdits: st.offline_edits === 1, now }),
-  );
+  const leaseFor = (instance: { id: string; createdAt: number } | null) =>
+    signPayload(
+      deps.signer,
+      leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, offlineEdits: st.offline_edits === 1, now, instance }),
+    );
   const dbSeq = Number(st.seq);
 
   // No change: the lookup above was the only read; the only write is a coalesced last-seen time.
@@ -138,7 +140,8 @@ export async function syncPage(
         .where('last_seen_at', '<=', now - LAST_SEEN_COALESCE_MS)
         .execute();
     }
-    return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease };
+    const instance = st.instance_id !== null && st.held_since !== null ? { id: st.instance_id, createdAt: Number(st.held_since) } : null;
+    return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease: leaseFor(instance) };
   }
 
   const scope: SyncScope = {
@@ -162,7 +165,16 @@ export async function syncPage(
     }
     return deltaPage(ctx, cursor, dbSeq);
   })();
-  return { kind: 'changes', ...page, lease };
+  // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
+  const row = await deps.db
+    .selectFrom('offline_devices')
+    .select(['instance_id', 'created_at'])
+    .where('device_id', '=', caller.deviceId)
+    .where('user_id', '=', caller.userId)
+    .where('db_id', '=', st.id)
+    .executeTakeFirst();
+  const instance = row?.instance_id ? { id: row.instance_id, createdAt: Number(row.created_at) } : null;
+  return { kind: 'changes', ...page, lease: leaseFor(instance) };
 }
 
 interface Page {
@@ -352,10 +364,13 @@ async function writePage(
           created_at: now,
           last_sync_at: now,
           last_seen_at: now,
+          instance_id: randomId(),
         })
         .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id']).doNothing())
         .executeTakeFirst();
       if (Number(ins.numInsertedOrUpdatedRows ?? 0) > 0) {
+        // A new instance: orders still pending for a wiped one of this device are moot (its client refuses them anyway).
+        await supersedeOrders(trx, now, { deviceId: caller.deviceId, userId: caller.userId, dbId: ctx.dbId });
         await writeAudit(trx, deps.clock, {
           db: ctx.dbName,
           actor: caller.user,

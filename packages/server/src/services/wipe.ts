@@ -1,14 +1,19 @@
 /**
- * Wipe orders (E2), computed from state: no queue is stored. An offline database exists on the server
- * as its offline_devices row; when the state says it may no longer exist (device revoked, user removed
- * from the database or the server, offline disabled for the database, offline right withdrawn), the
- * next contact of that device receives a wipe order signed with the server's key, and delivering it
- * deletes the row and its held set, so each order is delivered once and audited once.
+ * Wipe orders (E2; issue 12.3-12.5). When the state says an offline database may no longer exist
+ * (device revoked, user removed from the database or the server, offline disabled for the database,
+ * offline right withdrawn), the next contact of that device gets a wipe order signed with the server's
+ * key. Issuing the order deletes the server's record of that offline database (its offline_devices row
+ * and held set) and stores the order, bound to the instance it is for (instance id + creation time),
+ * until the device acknowledges the wipe: an answer lost on the way is delivered again, and the audit
+ * log says "delivered" and "acknowledged" separately. Orders outside a sync answer are fetched only by
+ * the device itself, with a request signed by its device key (devices.public_key).
  */
 import type { Kysely } from 'kysely';
-import type { Signed } from '@safehold/protocol/api';
+import { SafeholdError, deviceRequestMessage } from '@safehold/protocol';
+import type { DeviceSigned, Signed } from '@safehold/protocol/api';
+import { fromB64, randomId, verify } from '@safehold/crypto';
 import { wipePayload, wipeReason, type WipeReason } from '@safehold/domain';
-import type { Tables } from '../storage/schema.js';
+import type { Tables, WipeOrdersTable } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import type { ServerSigner } from './serverkey.js';
 import { writeAudit } from './audit.js';
@@ -23,6 +28,9 @@ export interface OfflineDeps {
   /** The storage's SQL dialect (some queries are shaped for each planner). */
   dialect: 'sqlite' | 'postgres';
 }
+
+/** How far a device's signed request time may be from the server's clock. */
+export const DEVICE_REQUEST_SKEW_MS = 5 * 60_000;
 
 /** Signs `payload` (as its JSON text) with the server key. */
 export function signPayload(signer: ServerSigner, payload: object): Signed {
@@ -39,82 +47,221 @@ export interface OfflineTarget {
   dbName: string;
 }
 
+type OrderRow = WipeOrdersTable;
+
 /**
- * Delivers a wipe order: deletes the offline_devices row and its held set and audits 'offline_wipe',
- * in one transaction. Returns the signed order, or null when a concurrent request delivered it first.
+ * Issues the wipe order of one offline database: in one transaction, deletes its offline_devices row
+ * and held set and stores the signed order. Null when there is no such row (a concurrent request
+ * issued it first: that order is then the pending one).
  */
-export async function deliverWipe(deps: OfflineDeps, t: OfflineTarget, reason: WipeReason): Promise<Signed | null> {
-  const delivered = await deps.db.transaction().execute(async (trx) => {
-    const deleteTargetRows = (table: 'offline_devices' | 'offline_held') =>
-      trx.deleteFrom(table).where('device_id', '=', t.deviceId).where('user_id', '=', t.userId).where('db_id', '=', t.dbId).executeTakeFirst();
-    const del = await deleteTargetRows('offline_devices');
-    if (Number(del.numDeletedRows) === 0) return false;
-    const held = await deleteTargetRows('offline_held');
-    await writeAudit(trx, deps.clock, {
-      db: t.dbName,
-      actor: t.userName,
-      action: 'offline_wipe',
-      target: t.deviceId,
-      detail: { reason, device: t.deviceId, records: Number(held.numDeletedRows) },
-    });
-    return true;
+async function issueWipe(deps: OfflineDeps, t: OfflineTarget, reason: WipeReason): Promise<OrderRow | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .deleteFrom('offline_devices')
+      .where('device_id', '=', t.deviceId)
+      .where('user_id', '=', t.userId)
+      .where('db_id', '=', t.dbId)
+      .returning(['instance_id', 'created_at'])
+      .executeTakeFirst();
+    if (!row) return null;
+    const held = await trx
+      .deleteFrom('offline_held')
+      .where('device_id', '=', t.deviceId)
+      .where('user_id', '=', t.userId)
+      .where('db_id', '=', t.dbId)
+      .executeTakeFirst();
+    const now = deps.clock.now();
+    const id = randomId();
+    const instanceId = row.instance_id ?? 'legacy';
+    const signed = signPayload(
+      deps.signer,
+      wipePayload({
+        server: deps.serverId,
+        user: t.userName,
+        device: t.deviceId,
+        db: t.dbName,
+        reason,
+        now,
+        id,
+        instance: { id: instanceId, createdAt: Number(row.created_at) },
+      }),
+    );
+    const order: OrderRow = {
+      id,
+      device_id: t.deviceId,
+      user_id: t.userId,
+      db_id: t.dbId,
+      instance_id: instanceId,
+      reason,
+      records: Number(held.numDeletedRows),
+      payload: signed.payload,
+      signature: signed.signature,
+      issued_at: now,
+      delivered_at: null,
+      acknowledged_at: null,
+      superseded_at: null,
+    };
+    await trx.insertInto('wipe_orders').values(order).execute();
+    return order;
   });
-  if (!delivered) return null;
-  return signPayload(
-    deps.signer,
-    wipePayload({ server: deps.serverId, user: t.userName, device: t.deviceId, db: t.dbName, reason, now: deps.clock.now() }),
-  );
+}
+
+/** Marks orders delivered; the first delivery of each is audited 'offline_wipe_delivered'. */
+async function deliver(deps: OfflineDeps, orders: readonly OrderRow[], names: { user: string; db: (dbId: string) => Promise<string> }): Promise<Signed[]> {
+  const now = deps.clock.now();
+  for (const o of orders) {
+    const first = await deps.db
+      .updateTable('wipe_orders')
+      .set({ delivered_at: now })
+      .where('id', '=', o.id)
+      .where('delivered_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(first.numUpdatedRows) > 0) {
+      await writeAudit(deps.db, deps.clock, {
+        db: await names.db(o.db_id),
+        actor: names.user,
+        action: 'offline_wipe_delivered',
+        target: o.device_id,
+        detail: { reason: o.reason, device: o.device_id, records: Number(o.records), order: o.id },
+      });
+    }
+  }
+  return orders.map((o) => ({ payload: o.payload, signature: o.signature }));
+}
+
+/** Pending (unacknowledged, not superseded) orders of a device for one account, optionally one database. */
+async function pendingOrders(deps: OfflineDeps, deviceId: string, userId: string, dbId?: string): Promise<OrderRow[]> {
+  let q = deps.db
+    .selectFrom('wipe_orders')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('user_id', '=', userId)
+    .where('acknowledged_at', 'is', null)
+    .where('superseded_at', 'is', null);
+  if (dbId !== undefined) q = q.where('db_id', '=', dbId);
+  return q.orderBy('issued_at').orderBy('id').execute();
 }
 
 /**
- * Every wipe order due now for the offline databases of one device (any of its accounts). For the
- * public orders endpoint: a revoked device or a removed user has no session left to sync with.
- * Nothing for an unknown device, or one whose offline databases may all stay.
+ * For a sync of the target's database that the state refuses: issues the order when the device still
+ * holds an offline database, else returns the one still pending; null when there is none.
  */
-export async function ordersForDevice(deps: OfflineDeps, deviceId: string): Promise<Signed[]> {
+export async function wipeForSync(deps: OfflineDeps, t: OfflineTarget, reason: WipeReason | null, holds: boolean): Promise<Signed | null> {
+  if (reason && holds) await issueWipe(deps, t, reason);
+  const pending = await pendingOrders(deps, t.deviceId, t.userId, t.dbId);
+  const last = pending[pending.length - 1];
+  if (!last) return null;
+  const [signed] = await deliver(deps, [last], { user: t.userName, db: async () => t.dbName });
+  return signed ?? null;
+}
+
+/** Marks the pending orders of (device, user, db) moot: a new offline database instance replaced the wiped one. */
+export async function supersedeOrders(db: Kysely<Tables>, now: number, t: { deviceId: string; userId: string; dbId: string }): Promise<void> {
+  await db
+    .updateTable('wipe_orders')
+    .set({ superseded_at: now })
+    .where('device_id', '=', t.deviceId)
+    .where('user_id', '=', t.userId)
+    .where('db_id', '=', t.dbId)
+    .where('acknowledged_at', 'is', null)
+    .where('superseded_at', 'is', null)
+    .execute();
+}
+
+/**
+ * The account of a device request signed with its device key: the (device, user) row whose key verifies
+ * the signature over deviceRequestMessage, with `at` within DEVICE_REQUEST_SKEW_MS. The user may be
+ * removed or the device revoked: that is what the request is for. One answer for every failure.
+ */
+async function verifyDeviceRequest(deps: OfflineDeps, deviceId: string, orderId: string | null, req: DeviceSigned): Promise<{ userId: string; userName: string }> {
+  const refused = new SafeholdError('unauthorized', 'the request is not signed by the key of this device');
+  const at = Date.parse(req.at);
+  if (!Number.isFinite(at) || Math.abs(deps.clock.now() - at) > DEVICE_REQUEST_SKEW_MS) {
+    throw new SafeholdError('unauthorized', 'the signed request is too old or from the future: check the clock of this device');
+  }
+  const rows = await deps.db
+    .selectFrom('devices')
+    .innerJoin('users', 'users.id', 'devices.user_id')
+    .select(['devices.user_id', 'devices.public_key', 'users.name'])
+    .where('devices.id', '=', deviceId)
+    .where('users.name', '=', req.user)
+    .execute();
+  let sig: Uint8Array;
+  try {
+    sig = fromB64(req.signature);
+  } catch {
+    throw refused;
+  }
+  const message = deviceRequestMessage({ device: deviceId, user: req.user, at: req.at, orderId });
+  for (const r of rows) {
+    if (!r.public_key) continue;
+    let key: Uint8Array;
+    try {
+      key = fromB64(r.public_key);
+    } catch {
+      continue;
+    }
+    if (key.byteLength === 32 && sig.byteLength === 64 && verify(key, message, sig)) return { userId: r.user_id, userName: r.name };
+  }
+  throw refused;
+}
+
+/**
+ * The wipe orders of one account on a device (POST /devices/:id/orders, signed by the device key):
+ * orders due now by the state are issued, then every pending one is delivered (again, until acknowledged).
+ */
+export async function ordersForDevice(deps: OfflineDeps, deviceId: string, req: DeviceSigned): Promise<Signed[]> {
+  const who = await verifyDeviceRequest(deps, deviceId, null, req);
   const rows = await deps.db
     .selectFrom('offline_devices as o')
     .innerJoin('users as u', 'u.id', 'o.user_id')
     .innerJoin('databases as d', 'd.id', 'o.db_id')
     .leftJoin('memberships as m', (j) => j.onRef('m.db_id', '=', 'o.db_id').onRef('m.user_id', '=', 'o.user_id'))
-    .select([
-      'o.device_id',
-      'o.user_id',
-      'o.db_id',
-      'u.name as user_name',
-      'u.removed_at',
-      'd.name as db_name',
-      'd.offline',
-      'm.user_id as member',
-      'm.offline_right',
-    ])
+    .select(['o.db_id', 'u.removed_at', 'd.name as db_name', 'd.offline', 'm.user_id as member', 'm.offline_right'])
     .where('o.device_id', '=', deviceId)
+    .where('o.user_id', '=', who.userId)
     .orderBy('d.name')
-    .orderBy('u.name')
     .execute();
-  if (rows.length === 0) return [];
-  // A device id revoked for one account of a home is revoked for all of them (as at login).
-  const revoked = await deps.db
-    .selectFrom('devices')
-    .select('id')
-    .where('id', '=', deviceId)
-    .where('revoked_at', 'is not', null)
-    .executeTakeFirst();
-  const orders: Signed[] = [];
-  for (const r of rows) {
-    const reason = wipeReason({
-      deviceRevoked: revoked !== undefined,
-      userRemoved: r.removed_at !== null || r.member === null,
-      offlineEnabled: r.offline === 1,
-      offlineRight: r.offline_right === 1,
-    });
-    if (!reason) continue;
-    const order = await deliverWipe(
-      deps,
-      { deviceId: r.device_id, userId: r.user_id, userName: r.user_name, dbId: r.db_id, dbName: r.db_name },
-      reason,
-    );
-    if (order) orders.push(order);
+  if (rows.length > 0) {
+    // A device id revoked for one account of a home is revoked for all of them (as at login).
+    const revoked = await deps.db.selectFrom('devices').select('id').where('id', '=', deviceId).where('revoked_at', 'is not', null).executeTakeFirst();
+    for (const r of rows) {
+      const reason = wipeReason({
+        deviceRevoked: revoked !== undefined,
+        userRemoved: r.removed_at !== null || r.member === null,
+        offlineEnabled: r.offline === 1,
+        offlineRight: r.offline_right === 1,
+      });
+      if (reason) await issueWipe(deps, { deviceId, userId: who.userId, userName: who.userName, dbId: r.db_id, dbName: r.db_name }, reason);
+    }
   }
-  return orders;
+  const pending = await pendingOrders(deps, deviceId, who.userId);
+  return deliver(deps, pending, { user: who.userName, db: (dbId) => dbName(deps.db, dbId) });
+}
+
+/** The device acknowledges that it wiped (POST /devices/:id/orders/:orderId/ack, signed by the device key); idempotent. */
+export async function acknowledgeOrder(deps: OfflineDeps, deviceId: string, orderId: string, req: DeviceSigned): Promise<void> {
+  const who = await verifyDeviceRequest(deps, deviceId, orderId, req);
+  const o = await deps.db
+    .selectFrom('wipe_orders')
+    .selectAll()
+    .where('id', '=', orderId)
+    .where('device_id', '=', deviceId)
+    .where('user_id', '=', who.userId)
+    .executeTakeFirst();
+  if (!o) throw new SafeholdError('not_found', 'no such wipe order for this device');
+  const now = deps.clock.now();
+  const upd = await deps.db.updateTable('wipe_orders').set({ acknowledged_at: now }).where('id', '=', orderId).where('acknowledged_at', 'is', null).executeTakeFirst();
+  if (Number(upd.numUpdatedRows) === 0) return;
+  await writeAudit(deps.db, deps.clock, {
+    db: await dbName(deps.db, o.db_id),
+    actor: who.userName,
+    action: 'offline_wipe_acknowledged',
+    target: deviceId,
+    detail: { reason: o.reason, device: deviceId, order: orderId },
+  });
+}
+
+async function dbName(db: Kysely<Tables>, dbId: string): Promise<string> {
+  return (await db.selectFrom('databases').select('name').where('id', '=', dbId).executeTakeFirst())?.name ?? 'unknown';
 }

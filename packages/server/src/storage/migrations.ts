@@ -7,6 +7,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type ColumnDataType } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
 import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
+import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -320,6 +321,7 @@ const m0004OffeditsOfflineEdits: DialectMigration = (dialect) => {
 /** Every migration in order. Names sort lexically; add new ones at the end. */
 const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0001_initial', m0001],
+  ...SECSERVER_MIGRATIONS,
   ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
   ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],

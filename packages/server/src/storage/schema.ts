@@ -61,6 +61,8 @@ export interface DevicesTable {
   created_at: number;
   last_seen_at: number;
   revoked_at: number | null;
+  /** The device's Ed25519 public key for this account (12.4); null until an upgraded client's next contact. */
+  public_key: string | null;
 }
 
 export interface SessionsTable {
@@ -182,7 +184,11 @@ export interface ReleasesTable {
   approved_at: number | null;
   expires_at: number | null;
   cancelled: number; // set when the seal is lifted or replaced
+  /** 'read' (the sealed secret) or 'unseal' (lifting the seal needs the quorum too, 12.1). */
+  kind: ReleaseKind;
 }
+
+export type ReleaseKind = 'read' | 'unseal';
 
 export interface ReleaseApprovalsTable {
   release_id: string;
@@ -230,6 +236,26 @@ export interface OfflineDevicesTable {
   created_at: number;
   last_sync_at: number; // last sync that transferred something or renewed the lease
   last_seen_at: number; // coalesced: written at most once a minute by no-change syncs
+  /** The offline database instance (12.5): a new one each time the row is created; with created_at in leases and orders. */
+  instance_id: string | null;
+}
+
+/** A signed wipe order, kept until the device acknowledges it (12.4). */
+export interface WipeOrdersTable {
+  id: string;
+  device_id: string;
+  user_id: string;
+  db_id: string;
+  instance_id: string;
+  reason: string;
+  records: number;
+  payload: string;
+  signature: string;
+  issued_at: number;
+  delivered_at: number | null;
+  acknowledged_at: number | null;
+  /** Set when a new offline database instance of the same (device, user, db) made the order moot. */
+  superseded_at: number | null;
 }
 
 /** The record ids a device was given (so that "removed" never names an id the user was not given). */
@@ -264,6 +290,7 @@ export interface Tables {
   offline_held: OfflineHeldTable;
   record_sources: RecordSourcesTable;
   offline_ops: OfflineOpsTable;
+  wipe_orders: WipeOrdersTable;
 }
 
 /** Generated is re-exported for later tables that want it. */

@@ -34,8 +34,14 @@ export class FakeSyncServer {
   wipe: { reason: WipePayload['reason']; db?: string | null; badSignature?: boolean } | null = null;
   /** Answer sync with this error status/code (e.g. 401 device_revoked). */
   refuse: { status: number; code: string } | null = null;
-  /** Signed orders served by GET /devices/:id/orders. */
+  /** Signed orders served by POST /devices/:id/orders. */
   orders: Signed[] = [];
+  /** The offline database instance named in leases (12.5), when set. */
+  instance: { id: string; createdAt: number } | null = null;
+  /** Order ids acknowledged through POST /devices/:id/orders/:orderId/ack. */
+  acks: string[] = [];
+  /** The device key registered with PUT /me/device-key (12.4). */
+  deviceKey: string | null = null;
   /** Destroy the connection of the n-th changes request (1-based), once. */
   killRequest: number | null = null;
   /** Sign leases with another key (forgery). */
@@ -68,8 +74,23 @@ export class FakeSyncServer {
     return { payload: p, signature: toB64(sign(key, utf8(p))) };
   }
 
-  wipeOrder(reason: WipePayload['reason'], db: string | null = this.o.db, device = this.device): Signed {
-    const w: WipePayload = { type: 'wipe', server: this.url, user: this.o.user, device, db, reason, issuedAt: new Date(this.now).toISOString() };
+  wipeOrder(
+    reason: WipePayload['reason'],
+    db: string | null = this.o.db,
+    device = this.device,
+    bind: { id?: string; instance?: { id: string; createdAt: number } } = {},
+  ): Signed {
+    const w: WipePayload = {
+      type: 'wipe',
+      server: this.url,
+      user: this.o.user,
+      device,
+      db,
+      reason,
+      issuedAt: new Date(this.now).toISOString(),
+      ...(bind.id ? { id: bind.id } : {}),
+      ...(bind.instance ? { instance: bind.instance.id, instanceCreatedAt: new Date(bind.instance.createdAt).toISOString() } : {}),
+    };
     return this.signed(w);
   }
 
@@ -83,6 +104,7 @@ export class FakeSyncServer {
       offlineDays: this.offlineDays,
       issuedAt: new Date(this.now).toISOString(),
       expiresAt: new Date(this.now + this.offlineDays * 86_400_000).toISOString(),
+      ...(this.instance ? { instance: this.instance.id, instanceCreatedAt: new Date(this.instance.createdAt).toISOString() } : {}),
     };
     return this.signed(payload, this.forgeLease ? generateSigningKeyPair().privateKey : this.signing.privateKey);
   }
@@ -145,13 +167,25 @@ export class FakeSyncServer {
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const u = new URL(req.url ?? '/', 'http://x');
     const cursor = u.searchParams.get('cursor');
-    this.log.push({ method: req.method ?? '', path: u.pathname, cursor, body: body ? (JSON.parse(body) as unknown) : null });
     const send = (status: number, v: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(v));
     };
+    // The device key (12.4) is registered once per account, before its first sync: kept out of `log`,
+    // which the sync specs read by position.
+    if (u.pathname === '/v1/me/device-key' && req.method === 'PUT') {
+      this.deviceKey = (JSON.parse(body) as { publicKey: string }).publicKey;
+      return send(200, { ok: true });
+    }
+    this.log.push({ method: req.method ?? '', path: u.pathname, cursor, body: body ? (JSON.parse(body) as unknown) : null });
     const orders = /^\/v1\/devices\/([^/]+)\/orders$/.exec(u.pathname);
-    if (orders) return send(200, { orders: this.orders });
+    if (orders && req.method === 'POST') return send(200, { orders: this.orders });
+    const ack = /^\/v1\/devices\/([^/]+)\/orders\/([^/]+)\/ack$/.exec(u.pathname);
+    if (ack && req.method === 'POST') {
+      this.acks.push(ack[2] ?? '');
+      return send(200, { ok: true });
+    }
+
     if (u.pathname === `/v1/db/${this.o.db}/offline/changes`) {
       this.changesRequests++;
       if (this.killRequest === this.changesRequests) {

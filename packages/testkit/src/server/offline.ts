@@ -9,6 +9,8 @@ import { SyncChanges, SyncResponse as SyncResponseSchema } from '@safehold/proto
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { AdminService, buildApp, loadServerId, loadServerSigner, resolveLimits, type Clock, type Storage, type Tables } from '@safehold/server';
 import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from './index.js';
+import { generateSigningKeyPair, sign, toB64 } from '@safehold/crypto';
+import { deviceRequestMessage } from '@safehold/protocol';
 
 export const DB = 'main';
 
@@ -268,4 +270,33 @@ export async function startSpyServer(backend: Backend, clock: Clock): Promise<Te
       return closing;
     },
   };
+}
+
+/** A device key (12.4) registered for `u`'s device through PUT /v1/me/device-key. */
+export interface DeviceKey {
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+export async function registerDeviceKey(url: string, u: TestUser): Promise<DeviceKey> {
+  const pair = generateSigningKeyPair();
+  const r = await api(url, 'PUT', '/v1/me/device-key', { token: u.token, body: { publicKey: toB64(pair.publicKey) } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return pair;
+}
+
+/** The body of a device request signed with `key` (orderId null: fetch orders; else acknowledge that order). */
+export function deviceSigned(key: DeviceKey, deviceId: string, user: string, orderId: string | null, atMs: number): { user: string; at: string; signature: string } {
+  const at = new Date(atMs).toISOString();
+  return { user, at, signature: toB64(sign(key.privateKey, deviceRequestMessage({ device: deviceId, user, at, orderId }))) };
+}
+
+/** POST /v1/devices/:id/orders signed by the device key. */
+export async function fetchOrders(url: string, u: TestUser, key: DeviceKey, atMs: number): Promise<{ status: number; body: unknown }> {
+  return api(url, 'POST', `/v1/devices/${u.deviceId}/orders`, { body: deviceSigned(key, u.deviceId, u.name, null, atMs) });
+}
+
+/** POST /v1/devices/:id/orders/:orderId/ack signed by the device key. */
+export async function ackOrder(url: string, u: TestUser, key: DeviceKey, orderId: string, atMs: number): Promise<{ status: number; body: unknown }> {
+  return api(url, 'POST', `/v1/devices/${u.deviceId}/orders/${orderId}/ack`, { body: deviceSigned(key, u.deviceId, u.name, orderId, atMs) });
 }

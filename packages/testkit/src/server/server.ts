@@ -14,6 +14,10 @@ export interface TestServerOptions {
   limits?: Partial<RateLimits>;
   /** pino logs to stdout (default off). */
   logger?: boolean;
+  /** Trust X-Forwarded-For (tests of per-address limits). */
+  trustProxy?: boolean;
+  /** Wraps the server's Argon2id hashing of auth keys (to count it). */
+  authHasher?: (authKey: Uint8Array) => Promise<string>;
 }
 
 export interface TestServer {
@@ -85,6 +89,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       port: 0,
       clock,
       ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
+      ...(opts.authHasher ? { authHasher: opts.authHasher } : {}),
       logger: opts.logger ?? false,
     });
   } catch (e) {

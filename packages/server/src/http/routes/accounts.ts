@@ -4,6 +4,7 @@ import { loadRotations } from '../../services/keysource.js';
 import { z } from 'zod';
 import {
   ChangePasswordRequest,
+  DeviceKeyRequest,
   LoginRequest,
   Name,
   PreloginRequest,
@@ -17,14 +18,20 @@ import { toB64 } from '@safehold/crypto';
 import type { AppDeps } from '../deps.js';
 import { noInput, noQuery, parse } from '../validate.js';
 import { requireAuth, requireAuthWithToken } from '../auth.js';
-import { changePassword, login, logout, me, prelogin, publicKeyOf, register, setSigningKey, type AccountsDeps } from '../../services/accounts.js';
+import { changePassword, login, logout, me, prelogin, publicKeyOf, register, setDeviceKey, setSigningKey, type AccountsDeps } from '../../services/accounts.js';
 import { SERVER_VERSION } from '../../config.js';
 import { V1 } from '../paths.js';
 
 const UserParam = z.object({ user: Name }).strict();
 
 export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const accounts = (): AccountsDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, limits: deps.limits });
+  const accounts = (): AccountsDeps => ({
+    db: deps.storage.db,
+    clock: deps.clock,
+    signer: deps.signer,
+    limits: deps.limits,
+    ...(deps.authHasher ? { hashAuthKey: deps.authHasher } : {}),
+  });
   const ok: Ok = { ok: true };
 
   app.get(`${V1}/health`, async (): Promise<Health> => ({ ok: true, version: SERVER_VERSION }));
@@ -74,6 +81,14 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps): void
     const auth = await requireAuth(req, deps);
     noQuery(req);
     await setSigningKey(deps.storage.db, auth, parse(SigningKeyRequest, req.body).signingKey);
+    return ok;
+  });
+
+  // An existing device's key, at its first contact after the upgrade (12.4); set once, never replaced this way.
+  app.put(`${V1}/me/device-key`, async (req) => {
+    const auth = await requireAuth(req, deps);
+    noQuery(req);
+    await setDeviceKey(deps.storage.db, auth, parse(DeviceKeyRequest, req.body).publicKey);
     return ok;
   });
 

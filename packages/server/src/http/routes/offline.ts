@@ -1,12 +1,12 @@
 /** Offline Add-on endpoints: the caller's offline info, the delta sync, and a device's signed wipe orders. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MAX_SYNC_LIMIT, PushRequest, RandomId, type Orders, type PushResponse } from '@safehold/protocol/api';
+import { DeviceSigned, MAX_SYNC_LIMIT, PushRequest, RandomId, type Ok, type Orders, type PushResponse } from '@safehold/protocol/api';
 import type { AppDeps } from '../deps.js';
 import { noQuery, parse } from '../validate.js';
 import { requireAuth } from '../auth.js';
 import { offlineInfo, syncPage } from '../../services/sync.js';
-import { ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
+import { acknowledgeOrder, ordersForDevice, type OfflineDeps } from '../../services/wipe.js';
 import { pushOfflineOps } from '../../services/offlinepush.js';
 import { callerIn } from '../caller.js';
 import { V1 } from '../paths.js';
@@ -20,6 +20,7 @@ const SyncQuery = z
   })
   .strict();
 const DeviceParam = z.object({ deviceId: RandomId }).strict();
+const OrderParam = z.object({ deviceId: RandomId, orderId: RandomId }).strict();
 
 export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void {
   const offline = (): OfflineDeps => ({ db: deps.storage.db, clock: deps.clock, signer: deps.signer, serverId: deps.serverId, dialect: deps.storage.dialect });
@@ -44,9 +45,18 @@ export function registerOfflineRoutes(app: FastifyInstance, deps: AppDeps): void
     return { results: await pushOfflineOps(deps.storage.db, deps.clock, auth, scope, body.ops) };
   });
 
-  // Public: a revoked device or a removed user has no session, yet must still receive its wipe order.
-  app.get(`${V1}/devices/:deviceId/orders`, async (req): Promise<Orders> => {
+  // No session needed (a revoked device or a removed user has none left), but the request must be
+  // signed by the device's own key (12.4): nobody else can take, or learn of, its orders.
+  app.post(`${V1}/devices/:deviceId/orders`, async (req): Promise<Orders> => {
+    noQuery(req);
     const { deviceId } = parse(DeviceParam, req.params);
-    return { orders: await ordersForDevice(offline(), deviceId) };
+    return { orders: await ordersForDevice(offline(), deviceId, parse(DeviceSigned, req.body)) };
+  });
+
+  app.post(`${V1}/devices/:deviceId/orders/:orderId/ack`, async (req): Promise<Ok> => {
+    noQuery(req);
+    const { deviceId, orderId } = parse(OrderParam, req.params);
+    await acknowledgeOrder(offline(), deviceId, orderId, parse(DeviceSigned, req.body));
+    return { ok: true };
   });
 }

@@ -1,7 +1,10 @@
 /**
- * E2 wipe orders over real HTTP on SQLite and PostgreSQL: each of the four causes delivered once,
- * signed, audited, and the server's record of that offline database gone; the public orders endpoint
- * for revoked devices and removed users. Then two app instances on one PostgreSQL database.
+ * E2 wipe orders over real HTTP on SQLite and PostgreSQL: each of the four causes delivered, signed,
+ * audited, and the server's record of that offline database gone; the orders endpoint (signed by the
+ * device key, 12.4) for revoked devices and removed users. Then two app instances on one PostgreSQL
+ * database. Changed by issue 12.4: an order is no longer "delivered once" (that let anyone who knew a
+ * device id take it, and a lost answer left the device unwiped); it is delivered again until the device
+ * acknowledges it (offline.orders.spec.ts), and the audit says 'offline_wipe_delivered'.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +20,7 @@ import {
 } from '@safehold/testkit';
 import { startServer, type RunningServer } from '../../server.js';
 import { openStorage, type Storage } from '../../storage/open.js';
-import { DB, OfflineClient, createRecord, errorCode, grant, sorted, syncOnce, updateRecord, wipeOf } from '@safehold/testkit/offline-server';
+import { DB, OfflineClient, ackOrder, createRecord, errorCode, fetchOrders, grant, registerDeviceKey, sorted, syncOnce, updateRecord, wipeOf, type DeviceKey } from '@safehold/testkit/offline-server';
 
 const enc = new TextEncoder();
 
@@ -33,15 +36,16 @@ forEachBackend('offline wipe orders', (backend) => {
   after(() => server.close());
 
   /** A user with the offline right in `db`, one record shared with export, and a synced offline database. */
-  async function syncedUser(name: string, db = DB): Promise<{ u: TestUser; client: OfflineClient }> {
+  async function syncedUser(name: string, db = DB): Promise<{ u: TestUser; client: OfflineClient; key: DeviceKey }> {
     const u = await registerTestUser(server, name, db);
+    const key = await registerDeviceKey(server.url, u);
     await server.admin.setUserRights(name, db, { offline: true, offlineDays: 2 });
     await createRecord(server.url, u, db);
     const client = new OfflineClient(server.url, u, db);
     await client.syncAll();
     assert.equal(client.records.size, 1);
     assert.equal(await heldRows(u), 1);
-    return { u, client };
+    return { u, client, key };
   }
 
   const offlineRows = async (u: TestUser) =>
@@ -58,19 +62,25 @@ forEachBackend('offline wipe orders', (backend) => {
   }
 
   async function wipeAudits(u: TestUser): Promise<Array<Record<string, unknown>>> {
-    return (await server.admin.audit()).filter((e) => e.action === 'offline_wipe' && e.actor === u.name).map((e) => e.detail);
+    return (await server.admin.audit())
+      .filter((e) => e.action === 'offline_wipe_delivered' && e.actor === u.name)
+      .map(({ detail: { order: _order, ...rest } }) => rest);
   }
 
-  test('right withdrawn: the next sync answers a signed wipe order, once; then the plain refusal', async () => {
-    const { u } = await syncedUser('rw');
+  test('right withdrawn: the next sync answers a signed wipe order, again until acknowledged; then the plain refusal', async () => {
+    const { u, key } = await syncedUser('rw');
     await server.admin.setUserRights('rw', DB, { offline: false });
-    checkOrder(wipeOf(await syncOnce(server.url, u, 'd.1')), u, DB, 'right_withdrawn');
+    const order = wipeOf(await syncOnce(server.url, u, 'd.1'));
+    checkOrder(order, u, DB, 'right_withdrawn');
     assert.equal(await offlineRows(u), 0);
     assert.equal(await heldRows(u), 0);
     assert.deepEqual(await wipeAudits(u), [{ reason: 'right_withdrawn', device: u.deviceId, records: 1 }]);
+    assert.deepEqual(wipeOf(await syncOnce(server.url, u, 'd.1')), order);
+    assert.equal((await wipeAudits(u)).length, 1);
+    const id = WipePayload.parse(JSON.parse(order.payload)).id as string;
+    assert.equal((await ackOrder(server.url, u, key, id, Date.now())).status, 200);
     const again = await syncOnce(server.url, u, 'd.1');
     assert.equal(errorCode(again), 'offline_no_right');
-    assert.equal((await wipeAudits(u)).length, 1);
   });
 
   test('offline disabled for the database: a signed wipe order, once', async () => {
@@ -80,35 +90,35 @@ forEachBackend('offline wipe orders', (backend) => {
     checkOrder(wipeOf(await syncOnce(server.url, u, '0', undefined, 'second')), u, 'second', 'offline_disabled');
     assert.equal(await offlineRows(u), 0);
     assert.deepEqual(await wipeAudits(u), [{ reason: 'offline_disabled', device: u.deviceId, records: 1 }]);
-    assert.equal(errorCode(await syncOnce(server.url, u, '0', undefined, 'second')), 'offline_not_enabled');
+    assert.equal(wipeOf(await syncOnce(server.url, u, '0', undefined, 'second')).payload.includes('offline_disabled'), true, 'delivered again until acknowledged');
   });
 
-  test('user removed from the database: a signed wipe order, once; then 404', async () => {
+  test('user removed from the database: a signed wipe order (again until acknowledged)', async () => {
     const { u } = await syncedUser('ur');
     await server.admin.removeUser('ur', DB);
     checkOrder(wipeOf(await syncOnce(server.url, u, '0')), u, DB, 'user_removed');
     assert.equal(await offlineRows(u), 0);
     assert.deepEqual(await wipeAudits(u), [{ reason: 'user_removed', device: u.deviceId, records: 1 }]);
-    const again = await syncOnce(server.url, u, '0');
-    assert.equal(again.status, 404);
+    checkOrder(wipeOf(await syncOnce(server.url, u, '0')), u, DB, 'user_removed');
+    assert.equal((await wipeAudits(u)).length, 1);
   });
 
-  test('user removed from the server: no session left, the orders endpoint delivers the wipe', async () => {
-    const { u } = await syncedUser('gone');
+  test('user removed from the server: no session left, the signed orders request delivers the wipe', async () => {
+    const { u, key } = await syncedUser('gone');
     await server.admin.removeUser('gone');
     assert.equal((await syncOnce(server.url, u, '0')).status, 401);
-    const r = await api<Orders>(server.url, 'GET', `/v1/devices/${u.deviceId}/orders`);
+    const r = await fetchOrders(server.url, u, key, Date.now());
     assert.equal(r.status, 200);
     const orders = Orders.parse(r.body).orders;
     assert.equal(orders.length, 1);
     checkOrder(orders[0]!, u, DB, 'user_removed');
     assert.equal(await offlineRows(u), 0);
-    assert.deepEqual((await api<Orders>(server.url, 'GET', `/v1/devices/${u.deviceId}/orders`)).body, { orders: [] });
+    assert.deepEqual(Orders.parse((await fetchOrders(server.url, u, key, Date.now())).body).orders, orders, 'until acknowledged');
     assert.equal((await wipeAudits(u)).length, 1);
   });
 
   test('device revoked: its sessions fail with device_revoked, the orders endpoint delivers the wipe for every db, once', async () => {
-    const { u } = await syncedUser('rev');
+    const { u, key } = await syncedUser('rev');
     // The same device also holds an offline database of a second database.
     await server.admin.createDb('third', { offline: true });
     await server.admin.addUser('rev', 'third');
@@ -118,14 +128,14 @@ forEachBackend('offline wipe orders', (backend) => {
     assert.equal(await offlineRows(u), 2);
 
     // Before the revocation: nothing to deliver, and nothing deleted.
-    assert.deepEqual((await api(server.url, 'GET', `/v1/devices/${u.deviceId}/orders`)).body, { orders: [] });
+    assert.deepEqual((await fetchOrders(server.url, u, key, Date.now())).body, { orders: [] });
     assert.equal(await offlineRows(u), 2);
 
     await server.admin.revokeDevice(u.deviceId);
     const refused = await syncOnce(server.url, u, '0');
     assert.equal(refused.status, 401);
     assert.equal(errorCode(refused), 'device_revoked');
-    const r = await api<Orders>(server.url, 'GET', `/v1/devices/${u.deviceId}/orders`);
+    const r = await fetchOrders(server.url, u, key, Date.now());
     const orders = Orders.parse(r.body).orders;
     assert.equal(orders.length, 2);
     const dbs = orders.map((o) => WipePayload.parse(JSON.parse(o.payload)).db);
@@ -137,16 +147,20 @@ forEachBackend('offline wipe orders', (backend) => {
       (await wipeAudits(u)).map((d) => d['reason']),
       ['device_revoked', 'device_revoked'],
     );
-    assert.deepEqual((await api(server.url, 'GET', `/v1/devices/${u.deviceId}/orders`)).body, { orders: [] });
+    for (const o of orders) {
+      assert.equal((await ackOrder(server.url, u, key, WipePayload.parse(JSON.parse(o.payload)).id as string, Date.now())).status, 200);
+    }
+    assert.deepEqual((await fetchOrders(server.url, u, key, Date.now())).body, { orders: [] });
   });
 
-  test('the orders endpoint: nothing for unknown devices, 400 for malformed ids; a refused user who never synced gets no wipe', async () => {
-    assert.deepEqual((await api(server.url, 'GET', `/v1/devices/${'Z'.repeat(22)}/orders`)).body, { orders: [] });
-    assert.equal((await api(server.url, 'GET', '/v1/devices/not-an-id/orders')).status, 400);
+  test('the orders endpoint: 401 for unknown devices, 400 for malformed ids; a refused user who never synced gets no wipe', async () => {
     const never = await registerTestUser(server, 'never', DB);
+    const key = await registerDeviceKey(server.url, never);
+    assert.equal((await fetchOrders(server.url, { ...never, deviceId: 'Z'.repeat(22) }, key, Date.now())).status, 401);
+    assert.equal((await api(server.url, 'POST', '/v1/devices/not-an-id/orders', { body: {} })).status, 400);
     const r = await syncOnce(server.url, never, '0');
     assert.equal(errorCode(r), 'offline_no_right');
-    assert.deepEqual((await api(server.url, 'GET', `/v1/devices/${never.deviceId}/orders`)).body, { orders: [] });
+    assert.deepEqual((await fetchOrders(server.url, never, key, Date.now())).body, { orders: [] });
   });
 });
 
@@ -216,12 +230,12 @@ describe('offline sync through two app instances on one PostgreSQL database', ()
     assert.ok(verify(key, enc.encode(nb.lease.payload), fromB64(nb.lease.signature)));
     assert.equal(la.server, lb.server);
 
-    // A wipe computed from state is delivered once, whichever instance the device reaches.
+    // A wipe computed from state is issued once, whichever instance the device reaches; both answer that one order.
     await a.admin.setUserRights('hal', DB, { offline: false });
     const [ra, rb] = await Promise.all([syncOnce(a.url, hal, client.cursor), syncOnce(b.url, hal, client.cursor)]);
-    const kinds = [ra, rb].map((r) => (r.status === 200 ? (r.body as { kind: string }).kind : errorCode(r))).sort();
-    assert.deepEqual(kinds, ['offline_no_right', 'wipe']);
-    const wipes = (await a.admin.audit({ db: DB })).filter((e) => e.action === 'offline_wipe');
+    assert.deepEqual(wipeOf(ra), wipeOf(rb));
+    const wipes = (await a.admin.audit({ db: DB })).filter((e) => e.action === 'offline_wipe_delivered');
     assert.equal(wipes.length, 1);
+    assert.equal((await a.storage.db.selectFrom('wipe_orders').select('id').execute()).length, 1);
   });
 });

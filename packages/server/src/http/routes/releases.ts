@@ -18,7 +18,7 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: AppDeps): void
     const { id } = parse(RecordParams, req.params, 'params');
     // The body is optional (no reason); a JSON null is not an object, so it is refused like any other non-object.
     const body = parse(ReleaseRequestBody, req.body === undefined ? {} : req.body);
-    return requestRelease(deps.storage.db, deps.clock, auth, scope, id, body.reason);
+    return requestRelease(deps.storage.db, deps.clock, auth, scope, id, body.reason, body.kind);
   });
 
   app.get(`${V1}/db/:db/releases`, async (req): Promise<ReleaseList> => {
