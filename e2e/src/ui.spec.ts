@@ -256,6 +256,36 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   assert.doesNotMatch(await status.innerText(), /Offline/);
   assert.equal(await page.getByRole('button', { name: 'Synchronise offline now' }).isDisabled(), false);
 
+  // --- E5 in the UI: with the offline-edits right in the lease, the record forms stay enabled offline, the new
+  // record is queued in the offline database and reaches the server at the next sync.
+  await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline-edits', 'on');
+  const lastSync = async (): Promise<string> => String((JSON.parse((await w.ok('alice', ['offline', 'status', '--json'])).stdout) as { lastSync: string }).lastSync);
+  const before = await lastSync();
+  await new Promise((r) => setTimeout(r, 20)); // a new sync's time differs from the last one's
+  await page.getByRole('button', { name: 'Synchronise offline now' }).click();
+  assert.ok(await until(async () => (await lastSync()) !== before, 60_000), 'the sync that brings the offline-edits lease ran');
+  await until(async () => !(await page.getByRole('button', { name: 'Synchronise offline now' }).isDisabled()), 30_000);
+  await w.stopServer();
+  await offlineBadge.waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Passwords' }).click();
+  assert.equal(await page.getByRole('button', { name: 'New record' }).isDisabled(), false, 'offline edits allowed: New record stays enabled');
+  await page.getByText('Offline: changes are kept in the offline database and sent at the next sync.', { exact: false }).waitFor();
+  await page.getByRole('button', { name: 'New record' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Drafted offline');
+  await page.getByLabel('Username', { exact: true }).fill('drafter');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await search.fill('Drafted offline');
+  await row(page, 'Drafted offline').first().waitFor({ timeout: 10_000 });
+  await w.startServer();
+  await offlineBadge.waitFor({ state: 'detached', timeout: 10_000 });
+  await page.getByRole('button', { name: 'Account' }).click();
+  const beforePush = await lastSync();
+  await new Promise((r) => setTimeout(r, 20));
+  await page.getByRole('button', { name: 'Synchronise offline now' }).click();
+  assert.ok(await until(async () => (await lastSync()) !== beforePush, 60_000), 'the sync that pushes the queued record ran');
+  const online = await w.ok('alice', ['search', 'Drafted offline', '--json']);
+  assert.match(online.stdout, /Drafted offline/, 'the record made offline in the UI reached the server');
+
   // --- Lock zeroes the keys and returns to the sign-in.
   await page.getByRole('button', { name: 'Lock' }).click();
   await master.waitFor();
@@ -264,8 +294,8 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await master.fill(w.password('alice'));
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Passwords' }).waitFor();
-  // the after-login sync of the sign-in (R9)
-  await status.getByText(`offline sync completed: 0 added, 0 updated, 0 removed, ${BULK + 2} total`).waitFor();
+  // the after-login sync of the sign-in (R9); one record more: the one made offline above
+  await status.getByText(`offline sync completed: 0 added, 0 updated, 0 removed, ${BULK + 3} total`).waitFor();
 
   // --- the idle lock (1 minute = 3 s here).
   await page.getByRole('button', { name: 'Account' }).click();

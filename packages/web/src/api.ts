@@ -11,6 +11,8 @@ export interface Status {
   lastSync: string | null;
   expiresAt: string | null;
   idleLockMinutes: number;
+  /** Offline, the lease allows offline edits (E5). */
+  offlineEdits: boolean;
   generation: number;
 }
 

@@ -20,6 +20,8 @@ export function Passwords({ status }: { status: Status }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [mode, setMode] = useState<Mode>({ kind: 'view' });
   const offline = status.source === 'offline';
+  // Offline, the record forms stay enabled only where the lease allows offline edits (E5).
+  const readOnly = offline && !status.offlineEdits;
 
   useEffect(() => {
     if (offline) setTag('');
@@ -67,11 +69,12 @@ export function Passwords({ status }: { status: Status }) {
               ))}
             </select>
           </div>
-          <button type="button" disabled={offline} onClick={() => setMode({ kind: 'new' })}>
+          <button type="button" disabled={readOnly} onClick={() => setMode({ kind: 'new' })}>
             New record
           </button>
         </div>
-        {offline ? <p class="hint">Offline: records and search only. Saving, deleting, the tag filter and history need the server.</p> : null}
+        {readOnly ? <p class="hint">Offline: records and search only. Saving, deleting, the tag filter and history need the server.</p> : null}
+        {offline && !readOnly ? <p class="hint">Offline: changes are kept in the offline database and sent at the next sync. The tag filter and history need the server.</p> : null}
         {listError ? <p class="error" role="alert">{listError}</p> : null}
         <p class="count">{list ? `${list.records.length} record${list.records.length === 1 ? '' : 's'}` : listError ? '' : 'Loading…'}</p>
         {list ? (
@@ -109,19 +112,19 @@ export function Passwords({ status }: { status: Status }) {
         {mode.kind === 'new' ? (
           <Editor
             detail={null}
-            offline={offline}
+            offline={readOnly}
             onDone={(id) => {
               setMode({ kind: 'view' });
               if (id) setSelected(id);
             }}
           />
         ) : mode.kind === 'edit' ? (
-          <Editor detail={mode.detail} offline={offline} onDone={() => setMode({ kind: 'view' })} />
+          <Editor detail={mode.detail} offline={readOnly} onDone={() => setMode({ kind: 'view' })} />
         ) : selected ? (
           <RecordDetail
             id={selected}
             generation={status.generation}
-            offline={offline}
+            offline={readOnly}
             onEdit={(d) => setMode({ kind: 'edit', detail: d })}
             onDeleted={() => setSelected(null)}
           />

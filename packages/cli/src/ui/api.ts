@@ -126,7 +126,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       return ok({ records: list.map(row), source: state.source, tags });
     }
     if (method === 'POST' && !b) {
-      state.needServer('saving a record');
+      const w = state.needWritable('saving a record');
       const view = await sdk.createRecord(ctx, {
         name: str(body, 'name'),
         username: str(body, 'username', false),
@@ -135,7 +135,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
         notes: str(body, 'notes', false),
         tags: strList(body, 'tags'),
         masked: body.masked === true,
-      });
+      }, { offline: w.offline });
       state.saved();
       return ok({ record: view });
     }
@@ -167,7 +167,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       return ok({ copied: true, field, clearAfter: CLEAR_AFTER_SECONDS });
     }
     if (method === 'PUT' && !c) {
-      state.needServer('saving a record');
+      const w = state.needWritable('saving a record');
       const changes = {
         name: str(body, 'name'),
         username: str(body, 'username', false),
@@ -177,13 +177,13 @@ export async function handleApi(state: UiState, method: string, path: string, qu
         ...(typeof body.password === 'string' ? { password: body.password } : {}),
       };
       const base = str(body, 'baseRevision');
-      const view = await sdk.editRecord(ctx, b, changes, { baseRevision: base });
+      const view = await sdk.editRecord(ctx, b, changes, { baseRevision: base, offline: w.offline });
       state.saved();
       return ok({ record: view });
     }
     if (method === 'DELETE' && !c) {
-      state.needServer('deleting a record');
-      await sdk.removeRecord(ctx, b);
+      const w = state.needWritable('deleting a record');
+      await sdk.removeRecord(ctx, b, { offline: w.offline });
       state.saved();
       return ok({ id: b, removed: true });
     }

@@ -20,6 +20,8 @@ export interface UiStatus {
   lastSync: string | null;
   expiresAt: string | null;
   idleLockMinutes: number;
+  /** Offline, the lease allows offline edits (E5): the record forms stay enabled and changes are queued. */
+  offlineEdits: boolean;
   /** Bumped whenever the record list may have changed (the page reloads it). */
   generation: number;
 }
@@ -184,6 +186,23 @@ export class UiState {
     return ctx;
   }
 
+  /**
+   * Refuses a record change while offline unless the lease allows offline edits (E5); returns whether the change
+   * is to be queued offline (no server contact: it is pushed at the next sync).
+   */
+  needWritable(what: string): { ctx: ClientContext; offline: boolean } {
+    const ctx = this.need();
+    if (this.source !== 'offline') return { ctx, offline: false };
+    if (!this.offlineEditsAllowed()) {
+      throw new SafeholdError('offline_edits_forbidden', `${what} needs the server, which is unreachable: offline edits are not allowed for this database (offline mode offers records and search only)`);
+    }
+    return { ctx, offline: true };
+  }
+
+  private offlineEditsAllowed(): boolean {
+    return this.source === 'offline' && this.offline?.offline.lease.offlineEdits === true;
+  }
+
   // ---- the server watch ----
 
   /** Probes the server; switches to the offline database when it is unreachable, and back. */
@@ -344,6 +363,7 @@ export class UiState {
       lastSync,
       expiresAt,
       idleLockMinutes: this.idleLockMinutes(),
+      offlineEdits: this.offlineEditsAllowed(),
       generation: this.generation,
     };
   }
