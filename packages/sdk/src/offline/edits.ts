@@ -12,7 +12,7 @@ import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { decryptHeader, decryptSecret, encryptPart, integrityError, toView, type RecordView } from '../recordcrypto.js';
 import { statusOf } from './locate.js';
-import { unlockOffline, type OfflineSession } from './unlock.js';
+import { unlockForContext, type OfflineSession } from './unlock.js';
 
 /** How an offline write came about: `--offline`, or the server unreachable (`cause`). */
 export interface OfflineWriteMode {
@@ -110,16 +110,7 @@ export function openStored(userKey: Uint8Array, user: string, r: StoredRecord): 
 /** Opens the offline database for writing: it must exist, be usable (not expired/wiped), and allow offline edits. */
 async function openForWrite(ctx: ClientContext, mode: OfflineWriteMode): Promise<OfflineSession> {
   const db = requireDb(ctx);
-  const s = await unlockOffline({
-    home: ctx.home,
-    server: ctx.account.server,
-    user: ctx.account.user,
-    db,
-    device: ctx.device.id,
-    userKey: ctx.keyring.userKey,
-    pinnedKey: ctx.accountFile.signingPublicKey,
-    clock: ctx.clock,
-  });
+  const s = await unlockForContext(ctx);
   if (!s) {
     if (mode.forced) throw new SafeholdError('offline_missing', `no offline database for ${ctx.account.user} on this device: run \`safehold offline sync\` while online`);
     const why = mode.cause?.message ?? 'the server is unreachable';

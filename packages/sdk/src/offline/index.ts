@@ -5,12 +5,11 @@
  * and provides the offline fallback source.
  */
 import type { ClientContext } from '../context.js';
-import { requireDb } from '../context.js';
 import { registerAddon, type ClientAddon } from '../addons.js';
 import { provideOfflineSource } from '../source.js';
 import { OfflineRecordSource } from './source.js';
 import { triggerSync, type TriggerKind } from './triggers.js';
-import { unlockOffline } from './unlock.js';
+import { unlockForContext } from './unlock.js';
 
 /** Runs an automatic offline sync trigger. Never creates an offline database (R3); never throws. */
 export async function runOfflineTrigger(ctx: ClientContext, kind: TriggerKind): Promise<void> {
@@ -32,17 +31,7 @@ export const offlineAddon: ClientAddon = {
  * no offline database exists; throws offline_expired / offline_wiped / offline_corrupt (exit 6).
  */
 export async function openOfflineSource(ctx: ClientContext): Promise<OfflineRecordSource | null> {
-  const db = requireDb(ctx);
-  const s = await unlockOffline({
-    home: ctx.home,
-    server: ctx.account.server,
-    user: ctx.account.user,
-    db,
-    device: ctx.device.id,
-    userKey: ctx.keyring.userKey,
-    pinnedKey: ctx.accountFile.signingPublicKey,
-    clock: ctx.clock,
-  });
+  const s = await unlockForContext(ctx);
   return s ? new OfflineRecordSource(s) : null;
 }
 

@@ -10,6 +10,7 @@ import { SafeholdError, userKeyAad } from '@safehold/protocol';
 import type { LeasePayload } from '@safehold/protocol/api';
 import { OfflineStore, readSidecar, unwrapFileKey, type Sidecar } from '@safehold/store';
 import type { Home } from '../home.js';
+import { requireDb, type ClientContext } from '../context.js';
 import { locate, tombstoneOf, type OfflineTarget } from './locate.js';
 import { checkThrottle, noteUnlock } from './throttle.js';
 
@@ -133,4 +134,18 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
     zero(userKey);
     throw e;
   }
+}
+
+/** Unlocks the offline database of the context's own account, db and device with its unlocked user key. */
+export function unlockForContext(ctx: ClientContext): Promise<OfflineSession | null> {
+  return unlockOffline({
+    home: ctx.home,
+    server: ctx.account.server,
+    user: ctx.account.user,
+    db: requireDb(ctx),
+    device: ctx.device.id,
+    userKey: ctx.keyring.userKey,
+    pinnedKey: ctx.accountFile.signingPublicKey,
+    clock: ctx.clock,
+  });
 }
