@@ -47,3 +47,8 @@ export function tombstoneOf(t: OfflineTarget): Tombstone | null {
 export function statusOf(t: OfflineTarget): OfflineStatusFile | null {
   return readJson<OfflineStatusFile>(t.paths.status);
 }
+
+/** Whether an offline database exists for the target: its file and a readable sidecar. */
+export function hasOfflineDatabase(target: OfflineTarget): boolean {
+  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
+}

@@ -10,7 +10,7 @@ import type { OfflineInfo } from '@safehold/protocol/api';
 import { offlinePaths, readJson, readSidecar, removeIfExists, wipeOffline, type Tombstone } from '@safehold/store';
 import { wipeReasonText } from '@safehold/domain';
 import type { Home } from '../home.js';
-import { locate, statusOf, tombstoneOf, type OfflineStatusFile } from './locate.js';
+import { hasOfflineDatabase, locate, statusOf, tombstoneOf, type OfflineStatusFile } from './locate.js';
 import { offlineDir, readSettings, writeSettings, type OfflineSettings } from './settings.js';
 
 export interface AccountScope {
@@ -43,7 +43,7 @@ export interface OfflineStatus {
 /** The status of one offline database; `info` is the server's answer when it was reachable. */
 export function offlineStatus(s: AccountScope, info: OfflineInfo | null): OfflineStatus {
   const t = locate(s.home, s.server, s.user, s.db, s.device);
-  const exists = existsSync(t.paths.file) && readSidecar(t.paths.sidecar) !== null;
+  const exists = hasOfflineDatabase(t);
   const st: OfflineStatusFile | null = exists ? statusOf(t) : null;
   const tomb: Tombstone | null = exists ? null : tombstoneOf(t);
   return {

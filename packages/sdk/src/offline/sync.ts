@@ -25,7 +25,7 @@ import {
 } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { locate, statusOf, type OfflineStatusFile, type OfflineTarget } from './locate.js';
+import { hasOfflineDatabase, locate, statusOf, type OfflineStatusFile, type OfflineTarget } from './locate.js';
 import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from './wipe.js';
 import { syncLockPath, withSyncLock } from './synclock.js';
 import { pushOutbox, type PushCounts } from './push.js';
@@ -427,9 +427,4 @@ class SyncRun {
     }
     removeIfExists(paths.tombstone);
   }
-}
-
-/** Whether an offline database exists for the target (a trigger creates none). */
-function hasOfflineDatabase(target: OfflineTarget): boolean {
-  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
 }

@@ -4,7 +4,7 @@
  * the local offline database instance (12.5), then crypto-shreds the offline database(s) it names and
  * is acknowledged (signed too). An unsigned, wrongly signed or older-instance order is ignored (with a warning).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
@@ -13,7 +13,7 @@ import type { Orders} from '@safehold/protocol/api';
 import type { Signed, WipePayload } from '@safehold/protocol/api';
 import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
 import type { ClientContext } from '../context.js';
-import { locate, statusOf, type OfflineTarget } from './locate.js';
+import { hasOfflineDatabase, locate, statusOf, type OfflineTarget } from './locate.js';
 import { signDeviceRequest } from '../devicekey.js';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
@@ -98,12 +98,10 @@ export async function acknowledgeWipe(ctx: OrdersContext, order: WipePayload): P
   }
 }
 
-/** Fetches this device's orders (a request signed by its device key) and applies, then acknowledges, the first genuine one. */
-export async function fetchAndApplyOrders(ctx: OrdersContext, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
-  if (!ctx.accountFile.deviceKey) return null;
-  let orders: Orders;
+/** This device's pending orders, asked with a request signed by its device key; null when the server gives none. */
+async function requestOrders(ctx: OrdersContext): Promise<Orders | null> {
   try {
-    orders = await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
+    return await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
       schema: 'Orders',
       anonymous: true,
       body: signDeviceRequest(ctx, null),
@@ -111,6 +109,13 @@ export async function fetchAndApplyOrders(ctx: OrdersContext, target: OfflineTar
   } catch {
     return null;
   }
+}
+
+/** Fetches this device's orders (a request signed by its device key) and applies, then acknowledges, the first genuine one. */
+export async function fetchAndApplyOrders(ctx: OrdersContext, target: OfflineTarget, pinnedKeyB64: string): Promise<WipePayload | null> {
+  if (!ctx.accountFile.deviceKey) return null;
+  const orders = await requestOrders(ctx);
+  if (!orders) return null;
   for (const o of orders.orders) {
     const applied = applyWipeOrder(ctx, target, pinnedKeyB64, o);
     if (applied) {
@@ -136,19 +141,11 @@ export async function wipeOnRefusal(ctx: ClientContext, error: unknown): Promise
   const targets = new Map<string, OfflineTarget>();
   for (const db of dbs) {
     const t = locate(ctx.home, server, user, db, ctx.device.id);
-    if (readSidecar(t.paths.sidecar) !== null && existsSync(t.paths.file)) targets.set(db, t);
+    if (hasOfflineDatabase(t)) targets.set(db, t);
   }
   if (targets.size === 0) return [];
-  let orders: Orders;
-  try {
-    orders = await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
-      schema: 'Orders',
-      anonymous: true,
-      body: signDeviceRequest(ctx, null),
-    });
-  } catch {
-    return [];
-  }
+  const orders = await requestOrders(ctx);
+  if (!orders) return [];
   const applied: WipePayload[] = [];
   for (const o of orders.orders) {
     let db: string | null = null;
