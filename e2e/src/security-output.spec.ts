@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runProcess } from '@safehold/testkit';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLIENT_BIN, World, type Run } from './offline-harness.js';
@@ -14,27 +14,8 @@ const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]
 
 /** Runs the client with `input` on its standard input. */
 function withStdin(w: World, user: string, args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLIENT_BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, HOME: join(w.dir, `hh-${user}`), SAFEHOLD_HOME: w.home(user), SAFEHOLD_PASSWORD: w.password(user), ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-    p.stdin.end(input);
-  });
+  const base = { PATH: process.env.PATH, HOME: join(w.dir, `hh-${user}`), SAFEHOLD_HOME: w.home(user), SAFEHOLD_PASSWORD: w.password(user) };
+  return runProcess(process.execPath, [CLIENT_BIN, ...args], { ...base, ...env }, input);
 }
 
 test('12.11: control characters in names are neutralised in human output; --secret-field-stdin; trust --fingerprint', async (t) => {

@@ -23,14 +23,18 @@ export function runServerBin(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return runProcess(process.execPath, [SERVER_BIN, ...args], { ...process.env, SAFEHOLD_DATA: '', SAFEHOLD_DATABASE_URL: '', ...env });
 }
 
-/** Runs `cmd ...argv` to completion with exactly `env`, collecting its output (for the server and the client binaries). */
-export function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<BinResult> {
+/**
+ * Runs `cmd ...argv` to completion with exactly `env`, collecting its output (for the server and the client
+ * binaries); `input`, when given, is written to its standard input.
+ */
+export function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, input?: string): Promise<BinResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const p = spawn(cmd, argv, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env });
+    if (input !== undefined) p.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => {
       let json: unknown;
