@@ -3,7 +3,8 @@
  * The server validates every input with these (unknown fields refused: `.strict()`);
  * the SDK validates what the server answers. Binary values travel as unpadded base64url (`B64`).
  *
- * Endpoints (all under /v1; `Authorization: Bearer <token>` unless marked public):
+ * Endpoints (all under /v1; `Authorization: Bearer <token>` unless marked public; the typed table that
+ * the SDK's client and the server's routes are both built from is `@safehold/protocol/endpoints`):
  *   GET    /health                                  public  -> Health
  *   GET    /server-key                              public  -> ServerKey
  *   POST   /prelogin                                public  PreloginRequest -> PreloginResponse
@@ -43,7 +44,7 @@
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
-import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
+import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, MAX_SYNC_LIMIT, RIGHTS, WIPE_REASONS } from './constants.js';
 
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -261,6 +262,9 @@ export const GrantRequest = z
   })
   .strict();
 export type GrantRequest = z.infer<typeof GrantRequest>;
+/** The query of a grant removal: the user or the role that loses its grant. */
+export const GrantQuery = z.union([z.object({ user: Name }).strict(), z.object({ role: Name }).strict()]);
+export type GrantQuery = z.infer<typeof GrantQuery>;
 
 /** Key adoption: replace the caller's copy with keys wrapped under its own user key. */
 export const AdoptKeysRequest = z.object({ header: B64, secret: B64.nullable() }).strict();
@@ -443,6 +447,14 @@ export const SyncChanges = z
   .strict();
 export const SyncWipe = z.object({ kind: z.literal('wipe'), wipe: Signed }).strict();
 export const SyncResponse = z.discriminatedUnion('kind', [SyncChanges, SyncWipe]);
+/** The query of a delta sync page: the cursor of the last page (none for the first) and the page size. */
+export const SyncQuery = z
+  .object({
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_SYNC_LIMIT).optional(),
+  })
+  .strict();
+export type SyncQuery = z.input<typeof SyncQuery>;
 export type SyncResponse = z.infer<typeof SyncResponse>;
 export type SyncChanges = z.infer<typeof SyncChanges>;
 

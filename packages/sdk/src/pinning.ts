@@ -1,7 +1,8 @@
 /** Other users' public keys, pinned on first use (spec §4); a changed key is refused until `trust`. */
 import { constantTimeEqual, fromB64, sha256, toB64 } from '@safehold/crypto';
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asUserId } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A short human-comparable fingerprint of a public key (first 128 bits of SHA-256, hex in groups). */
 export function fingerprint(publicKey: Uint8Array): string {
@@ -10,7 +11,7 @@ export function fingerprint(publicKey: Uint8Array): string {
 }
 
 async function fetchKeys(ctx: ClientContext, user: string): Promise<{ key: Uint8Array; signingKey: string | null }> {
-  const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });
+  const res = await ctx.api.call(E.publicKey, { user: asUserId(user) });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
   const key = fromB64(res.publicKey);
   if (key.byteLength !== 32) throw new SafeholdError('integrity', `the server sent a malformed public key for ${user}`);

@@ -211,13 +211,9 @@ export class UiState {
     if (!ctx || this.probing) return;
     this.probing = true;
     let up = true;
-    const api = new this.sdk.ApiClient({ baseUrl: ctx.account.server, connectTimeoutMs: Math.min(2000, this.o.probeMs * 2) });
     try {
-      await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
-    } catch (e) {
-      up = !(e instanceof SafeholdError && e.code === 'unreachable');
+      up = await this.sdk.serverReachable(ctx.account.server, Math.min(2000, this.o.probeMs * 2));
     } finally {
-      api.close();
       this.probing = false;
     }
     if (this.ctx !== ctx) return;
