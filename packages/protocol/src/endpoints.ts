@@ -122,18 +122,16 @@ export interface ParamTypes {
 
 /** The path parameters of an endpoint, each with its branded id type. */
 export type ParamsOf<E extends EndpointDef> = { [N in ParamNames<E['path']>]: N extends keyof ParamTypes ? ParamTypes[N] : string };
-/** What a client sends: the body, or for an endpoint with a query schema the query; undefined for neither. */
-export type RequestOf<E extends EndpointDef> = E extends { body: infer B extends SchemaName }
-  ? WireInputOf<B>
+/** The schema of what a client sends: the body's, or for an endpoint with a query schema the query's. */
+export type RequestSchemaOf<E extends EndpointDef> = E extends { body: infer B extends SchemaName }
+  ? B
   : E extends { query: infer Q extends SchemaName }
-    ? WireInputOf<Q>
-    : undefined;
+    ? Q
+    : never;
+/** What a client sends (the body or the query); undefined for an endpoint that takes neither. */
+export type RequestOf<E extends EndpointDef> = [RequestSchemaOf<E>] extends [never] ? undefined : WireInputOf<RequestSchemaOf<E>>;
 /** The server's parsed request body (or query) of an endpoint. */
-export type ParsedRequestOf<E extends EndpointDef> = E extends { body: infer B extends SchemaName }
-  ? WireOf<B>
-  : E extends { query: infer Q extends SchemaName }
-    ? WireOf<Q>
-    : undefined;
+export type ParsedRequestOf<E extends EndpointDef> = [RequestSchemaOf<E>] extends [never] ? undefined : WireOf<RequestSchemaOf<E>>;
 /** The answer of an endpoint. */
 export type ResponseOf<E extends EndpointDef> = WireOf<E['response']>;
 
