@@ -1,6 +1,6 @@
 /** Seals (double-check locks) and their releases. */
 import { randomId, randomKey, zero } from '@safehold/crypto';
-import { SafeholdError, isName, isRandomId, asReleaseId } from '@safehold/protocol';
+import { SafeholdError, asRecordId, asReleaseId, isName, isRandomId, type RecordId, type ReleaseId } from '@safehold/protocol';
 import type { KeyHolder, Release, ReleaseKind } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
@@ -10,8 +10,8 @@ import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A release request as spec §3.2 prints it. */
 export interface ReleaseView {
-  id: string;
-  record: string;
+  id: ReleaseId;
+  record: RecordId;
   requester: string;
   reason: string;
   /** 'read' (the sealed secret) or 'unseal' (lifting the seal). */
@@ -26,8 +26,8 @@ export interface ReleaseView {
 
 function releaseView(r: Release): ReleaseView {
   return {
-    id: r.id,
-    record: r.record,
+    id: asReleaseId(r.id),
+    record: asRecordId(r.record),
     requester: r.requester,
     reason: r.reason,
     kind: r.kind,
@@ -125,9 +125,9 @@ export async function requestRelease(ctx: ClientContext, id: string, reason = ''
 }
 
 /** Approves a release request (a listed approver other than the requester). */
-export async function approveRelease(ctx: ClientContext, releaseId: string): Promise<ReleaseView> {
+export async function approveRelease(ctx: ClientContext, releaseId: ReleaseId): Promise<ReleaseView> {
   if (!isRandomId(releaseId)) throw new SafeholdError('not_found', `release request ${releaseId.slice(0, 64)} not found`);
-  const r = await ctx.api.call(E.approveRelease, { ...inDb(ctx), rid: asReleaseId(releaseId) });
+  const r = await ctx.api.call(E.approveRelease, { ...inDb(ctx), rid: releaseId });
   return releaseView(r);
 }
 
