@@ -3,44 +3,9 @@
  * The server validates every input with these (unknown fields refused: `.strict()`);
  * the SDK validates what the server answers. Binary values travel as unpadded base64url (`B64`).
  *
- * Endpoints (all under /v1; `Authorization: Bearer <token>` unless marked public; the typed table that
- * the SDK's client and the server's routes are both built from is `@safehold/protocol/endpoints`):
- *   GET    /health                                  public  -> Health
- *   GET    /server-key                              public  -> ServerKey
- *   POST   /prelogin                                public  PreloginRequest -> PreloginResponse
- *   POST   /register                                public  RegisterRequest -> Session
- *   POST   /login                                   public  LoginRequest -> Session
- *   POST   /logout                                          -> Ok
- *   GET    /me                                              -> Me
- *   PUT    /me/password                                     ChangePasswordRequest -> Ok
- *   POST   /devices/:deviceId/orders                public  DeviceSigned -> Orders (the device's pending wipe orders; signed by its device key)
- *   POST   /devices/:deviceId/orders/:orderId/ack   public  DeviceSigned -> Ok (the device wiped: signed by its device key)
- *   PUT    /me/device-key                                   DeviceKeyRequest -> Ok (an existing device's key, once)
- *   GET    /users/:user/public-key                          -> PublicKey (users sharing a database with the caller)
- *   GET    /db/:db/records                                  -> RecordList (headers; secrets omitted)
- *   POST   /db/:db/records                                  CreateRecordRequest -> RecordWire
- *   GET    /db/:db/records/:id                              -> RecordWire (secret included when allowed)
- *   PUT    /db/:db/records/:id                              UpdateRecordRequest -> RecordWire
- *   DELETE /db/:db/records/:id                              -> Ok
- *   GET    /db/:db/records/:id/history                      -> History
- *   GET    /db/:db/records/:id/grants                       -> Grants
- *   PUT    /db/:db/records/:id/grants                       GrantRequest -> Grants
- *   DELETE /db/:db/records/:id/grants?user=U | ?role=R      -> Grants
- *   PUT    /db/:db/records/:id/keys                         AdoptKeysRequest -> Ok  (key adoption)
- *   POST   /db/:db/keys/adopt                               AdoptBatchRequest -> AdoptBatchResponse (batch adoption)
- *   PUT    /db/:db/records/:id/mask                         MaskRequest -> RecordWire
- *   PUT    /db/:db/records/:id/seal                         SealRequest -> RecordWire
- *   DELETE /db/:db/records/:id/seal                         -> RecordWire
- *   POST   /db/:db/records/:id/releases                     ReleaseRequestBody -> Release
- *   GET    /db/:db/releases                                 -> ReleaseList (mine as requester or approver)
- *   POST   /db/:db/releases/:rid/approve                    -> Release
- *   GET    /db/:db/roles                                    -> RoleList
- *   POST   /db/:db/roles                                    CreateRoleRequest -> RoleWire
- *   PUT    /db/:db/roles/:role/members/:user                AddMemberRequest -> RoleWire
- *   DELETE /db/:db/roles/:role/members/:user                -> RoleWire
- *   GET    /db/:db/offline                                  -> OfflineInfo
- *   GET    /db/:db/offline/changes?cursor=C&limit=N         -> SyncResponse
- *   POST   /db/:db/offline/push                             PushRequest -> PushResponse (queued offline edits, E5)
+ * The endpoints (all under /v1: method, path, who may call, and which of these schemas each takes and
+ * answers) are listed once, in the typed table `ENDPOINTS` of `./endpoints.ts` (`@safehold/protocol/endpoints`),
+ * from which the SDK's client and the server's routes are both built.
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
