@@ -53,11 +53,15 @@ export const ENDPOINTS = {
   me: { method: 'GET', path: '/me', auth: 'session', response: 'Me' },
   changePassword: { method: 'PUT', path: '/me/password', auth: 'session', body: 'ChangePasswordRequest', response: 'Ok' },
   setSigningKey: { method: 'PUT', path: '/me/signing-key', auth: 'session', body: 'SigningKeyRequest', response: 'Ok' },
+  // An existing device's key, once (12.4).
   setDeviceKey: { method: 'PUT', path: '/me/device-key', auth: 'session', body: 'DeviceKeyRequest', response: 'Ok' },
+  // Only of users sharing a database with the caller.
   publicKey: { method: 'GET', path: '/users/:user/public-key', auth: 'session', response: 'PublicKey' },
 
+  // Headers only: secrets never leave the server in a list.
   listRecords: { method: 'GET', path: '/db/:db/records', auth: 'member', response: 'RecordList' },
   createRecord: { method: 'POST', path: '/db/:db/records', auth: 'member', body: 'CreateRecordRequest', response: 'RecordWire' },
+  // The secret included when the caller may have it.
   getRecord: { method: 'GET', path: '/db/:db/records/:id', auth: 'member', response: 'RecordWire' },
   updateRecord: { method: 'PUT', path: '/db/:db/records/:id', auth: 'member', body: 'UpdateRecordRequest', response: 'RecordWire' },
   deleteRecord: { method: 'DELETE', path: '/db/:db/records/:id', auth: 'member', response: 'Ok' },
@@ -65,6 +69,7 @@ export const ENDPOINTS = {
   getGrants: { method: 'GET', path: '/db/:db/records/:id/grants', auth: 'member', response: 'Grants' },
   putGrant: { method: 'PUT', path: '/db/:db/records/:id/grants', auth: 'member', body: 'GrantRequest', response: 'Grants' },
   deleteGrant: { method: 'DELETE', path: '/db/:db/records/:id/grants', auth: 'member', query: 'GrantQuery', response: 'Grants' },
+  // Key adoption: the caller's own wrap of a shared record's keys (one record, or a batch below).
   adoptKeys: { method: 'PUT', path: '/db/:db/records/:id/keys', auth: 'member', body: 'AdoptKeysRequest', response: 'Ok' },
   adoptKeysBatch: { method: 'POST', path: '/db/:db/keys/adopt', auth: 'member', body: 'AdoptBatchRequest', response: 'AdoptBatchResponse' },
   setMask: { method: 'PUT', path: '/db/:db/records/:id/mask', auth: 'member', body: 'MaskRequest', response: 'RecordWire' },
@@ -79,6 +84,7 @@ export const ENDPOINTS = {
     optionalBody: true,
     response: 'Release',
   },
+  // The caller's, as requester or approver.
   listReleases: { method: 'GET', path: '/db/:db/releases', auth: 'member', response: 'ReleaseList' },
   approveRelease: { method: 'POST', path: '/db/:db/releases/:rid/approve', auth: 'member', response: 'Release' },
 
@@ -90,7 +96,9 @@ export const ENDPOINTS = {
 
   offlineInfo: { method: 'GET', path: '/db/:db/offline', auth: 'session', response: 'OfflineInfo', unchecked: true },
   syncChanges: { method: 'GET', path: '/db/:db/offline/changes', auth: 'session', query: 'SyncQuery', response: 'SyncResponse' },
+  // Queued offline edits (E5), each applied once.
   pushOffline: { method: 'POST', path: '/db/:db/offline/push', auth: 'member', body: 'PushRequest', response: 'PushResponse' },
+  // A device's pending wipe orders, and its acknowledgement: signed by its device key (12.4).
   deviceOrders: { method: 'POST', path: '/devices/:deviceId/orders', auth: 'device', body: 'DeviceSigned', response: 'Orders' },
   ackOrder: { method: 'POST', path: '/devices/:deviceId/orders/:orderId/ack', auth: 'device', body: 'DeviceSigned', response: 'Ok' },
 
