@@ -8,6 +8,7 @@ import { SafeholdError } from '@safehold/protocol';
 import type { RecordView } from '@safehold/sdk';
 import type { UiState } from './state.js';
 import { copyToClipboard } from '../clipboard.js';
+import { handleTeamApi } from './team.js';
 
 /** One API answer: status and JSON body. */
 export interface ApiAnswer {
@@ -97,6 +98,12 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     await state.addAccount({ server: str(body, 'server'), user: str(body, 'user'), password: str(body, 'password'), ...(invite ? { invite } : {}) });
     return ok(state.status());
   }
+  if (method === 'POST' && a === 'refresh') {
+    // Reads the records again (others' shares, masks and seals arrive without a sync or a save here).
+    state.need();
+    state.saved();
+    return ok(state.status());
+  }
   if (method === 'POST' && a === 'lock') {
     state.lock();
     return ok(state.status());
@@ -110,6 +117,9 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     if (sets.length === 0 || !sets.every((s) => known.includes(s))) throw new SafeholdError('bad_request', `pick at least one character set (${known.join(', ')})`);
     return ok({ password: generatePassword(length, sets as Array<'lower' | 'upper' | 'digits' | 'symbols'>) });
   }
+
+  const team = await handleTeamApi(state, method, parts, body);
+  if (team) return team;
 
   if (a === 'records') {
     const ctx = state.need();
