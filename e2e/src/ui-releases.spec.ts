@@ -71,7 +71,7 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   await bobNav.click();
   await bob.page.getByRole('cell', { name: 'quarterly payroll run' }).waitFor();
   await shot(bob.page, 'releases');
-  await bob.page.getByRole('button', { name: 'Approve request of dave for Payroll', exact: true }).click();
+  await bob.page.getByRole('button', { name: `Approve request of dave for ${id}`, exact: true }).click();
   await bob.page.getByRole('button', { name: 'Releases', exact: true }).waitFor();
   await mine.getByText('Release pending: 1 of 2 approvals').waitFor({ timeout: 10_000 });
   assert.equal(await d.getByRole('button', { name: 'Reveal password', exact: true }).count(), 0, 'one of two approvals opens nothing');
@@ -104,7 +104,7 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   await a.getByRole('button', { name: 'Request unseal', exact: true }).click();
   await a.getByRole('list', { name: 'Your requests for this record' }).getByText('Unseal request pending: 0 of 2 approvals').waitFor();
   await bob.page.getByRole('button', { name: 'Releases 1 pending', exact: true }).click();
-  await bob.page.getByRole('button', { name: 'Approve request of alice for Payroll', exact: true }).click();
+  await bob.page.getByRole('button', { name: `Approve request of alice for ${id}`, exact: true }).click();
   const unseal = ((await w.ok('carol', ['release', 'list', '--json'])).json as { releases: Array<{ id: string; kind: string }> }).releases.find((r) => r.kind === 'unseal');
   assert.ok(unseal);
   await w.ok('carol', ['release', 'approve', unseal.id]);

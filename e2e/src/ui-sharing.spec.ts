@@ -73,7 +73,7 @@ test('web UI team screens: share to a user and a role, fingerprints and trust, m
   await d.getByText('masked for you').waitFor();
   assert.equal(await d.getByRole('button', { name: 'Reveal password', exact: true }).count(), 0, 'no Reveal for the masked reader');
   assert.equal(await d.getByRole('button', { name: /^Reveal revision/ }).count(), 0, 'no old secrets for the masked reader');
-  assert.equal(await d.getByRole('button', { name: 'Mask', exact: true }).isDisabled(), true, 'masking needs authorize');
+  assert.equal(await d.getByRole('button', { name: 'Unmask', exact: true }).isDisabled(), true, 'unmasking needs authorize');
   const refused = await pagePost(dave, `/records/${wikiId}/history/reveal`, { revision: 'x' });
   assert.equal(refused.status, 403, `an old secret of a masked record is refused: ${refused.body}`);
   await d.getByRole('button', { name: 'Copy password', exact: true }).click();
