@@ -39,6 +39,7 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   assert.ok(!(await a.content()).includes(OLD_PW), 'no old secret before a reveal');
   await a.getByRole('button', { name: 'Reveal revision 1', exact: true }).click();
   await revisions.getByText(OLD_PW).waitFor();
+  await revisions.scrollIntoViewIfNeeded();
   await shot(a, 'history');
 
   // --- seal: approvers bob and carol, both needed, a one-minute window.
@@ -85,6 +86,7 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   await d.getByText(NEW_PW).waitFor();
   await d.getByRole('button', { name: 'Copy password', exact: true }).click();
   assert.ok(await until(async () => w.readClipboard('dave') === NEW_PW), 'copied inside the window');
+  await mine.scrollIntoViewIfNeeded();
   await shot(d, 'release-window');
 
   // --- the window closes: the secret is hidden again and refused.

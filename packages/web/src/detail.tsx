@@ -116,8 +116,8 @@ export function RecordDetail({ id, generation, offline, serverless, onEdit, onDe
       </div>
       {offline ? <p class="hint">Editing and deleting need the server.</p> : null}
       {note ? <p class="note" role="alert">{note}</p> : null}
-      <RightsPanel id={id} offline={serverless} generation={gen} canAuthorize={r.rights.includes('authorize')} onChanged={changed} />
       <SealPanel record={r} offline={serverless} generation={gen} onChanged={changed} />
+      <RightsPanel id={id} offline={serverless} generation={gen} canAuthorize={r.rights.includes('authorize')} onChanged={changed} />
       <HistoryPanel id={id} offline={serverless} generation={gen} canReveal={d.canReveal} />
     </article>
   );

@@ -77,13 +77,13 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
                         </button>
                       </span>
                     ) : 'user' in g ? (
-                      <code>{g.fingerprint ?? '—'}</code>
+                      <code class="fp">{g.fingerprint ?? '—'}</code>
                     ) : (
                       <span class="muted">role key (see Roles)</span>
                     )}
                   </td>
                   <td>
-                    {creator ? null : (
+                    {creator || !canAuthorize ? null : (
                       <span class="actions">
                         <button
                           type="button"
@@ -110,6 +110,8 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
         </table>
       ) : null}
       {compare ? <TrustKey user={compare} onDone={(trusted) => { setCompare(null); if (trusted) done(`Trusted the new key of ${compare}.`)(); }} /> : null}
+      {!offline && !canAuthorize ? <p class="hint">Sharing needs the authorize right on this record.</p> : null}
+      {!offline && !canAuthorize ? null : (
       <form class="grant" onSubmit={grant} aria-label="Grant rights">
         <div class="field">
           <label for="grantee-kind">Grantee type</label>
@@ -134,8 +136,8 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
         <button type="submit" disabled={disabled || chosen.length === 0}>
           Grant
         </button>
-        {!offline && !canAuthorize ? <p class="hint">Sharing needs the authorize right on this record.</p> : null}
       </form>
+      )}
       {note ? <p class="note" role="alert">{note}</p> : null}
     </section>
   );

@@ -34,6 +34,17 @@ function strList(b: Body, k: string): string[] {
   return v as string[];
 }
 
+/** The tags of a listed set of records, worked out once per list (the list is cached until it changes). */
+const tagCache = new WeakMap<readonly RecordView[], string[]>();
+function tagsOf(list: readonly RecordView[]): string[] {
+  let tags = tagCache.get(list);
+  if (!tags) {
+    tags = [...new Set(list.flatMap((r) => r.tags))].sort();
+    tagCache.set(list, tags);
+  }
+  return tags;
+}
+
 /** The list item of a record: what a row shows. */
 function row(v: RecordView): Body {
   return { id: v.id, name: v.name, username: v.username, url: v.url, tags: v.tags, masked: v.masked, sealed: v.sealed };
@@ -132,7 +143,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       }
       const q = query.get('q') ?? '';
       if (q.trim()) list = sdk.searchRecords(list, q);
-      const tags = state.source === 'server' ? [...new Set((await state.list()).flatMap((r) => r.tags))].sort() : [];
+      const tags = state.source === 'server' ? tagsOf(await state.list()) : [];
       return ok({ records: list.map(row), source: state.source, tags });
     }
     if (method === 'POST' && !b) {
