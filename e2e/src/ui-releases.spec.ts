@@ -8,8 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { World } from './offline-harness.js';
-import { browser } from './ui-harness.js';
-import { openRecord, pagePost, shot, signedIn, until } from './ui-team-harness.js';
+import { openRecord, pagePost, shot, signedInAll, until, type UserUi } from './ui-team-harness.js';
 
 const OLD_PW = 'PAYROLL-old-pw-19';
 const NEW_PW = 'PAYROLL-new-pw-23';
@@ -23,10 +22,7 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   await w.ok('alice', ['edit', id, '--password', NEW_PW]);
   await w.ok('alice', ['share', id, '--user', 'dave', '--rights', 'read']);
 
-  const bctx = await browser(t);
-  const alice = await signedIn(t, w, bctx, 'alice');
-  const dave = await signedIn(t, w, bctx, 'dave');
-  const bob = await signedIn(t, w, bctx, 'bob');
+  const [alice, dave, bob] = (await signedInAll(t, w, ['alice', 'dave', 'bob'])) as [UserUi, UserUi, UserUi];
   const a = alice.page;
   const d = dave.page;
 

@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { World } from './offline-harness.js';
-import { browser } from './ui-harness.js';
-import { countFor, openRecord, pagePost, shot, signedIn, until } from './ui-team-harness.js';
+import { countFor, openRecord, pagePost, shot, signedInAll, until, type UserUi } from './ui-team-harness.js';
 
 const WIKI_PW = 'WIKI-pw-41-share-me';
 
@@ -27,10 +26,7 @@ test('web UI team screens: share to a user and a role, fingerprints and trust, m
   await w.ok('alice', ['share', wikiId, '--user', 'carol', '--rights', 'read']);
   await w.ok('alice', ['unshare', wikiId, '--user', 'carol']);
 
-  const bctx = await browser(t);
-  const alice = await signedIn(t, w, bctx, 'alice');
-  const dave = await signedIn(t, w, bctx, 'dave');
-  const bob = await signedIn(t, w, bctx, 'bob');
+  const [alice, dave, bob] = (await signedInAll(t, w, ['alice', 'dave', 'bob'])) as [UserUi, UserUi, UserUi];
   const a = alice.page;
   const d = dave.page;
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { World } from './offline-harness.js';
-import { SCREENSHOTS, startUi, uiEnv, watch, type UiProcess, type Watched } from './ui-harness.js';
+import { SCREENSHOTS, browser, startUi, uiEnv, watch, type UiProcess, type Watched } from './ui-harness.js';
 
 /** One user's UI: the process, its page (signed in), what the page received. */
 export interface UserUi {
@@ -25,6 +25,14 @@ export async function signedIn(t: { after: (fn: () => Promise<void> | void) => v
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('button', { name: 'Passwords', exact: true }).waitFor();
   return { ui, page, seen };
+}
+
+/** One browser (closed by `t.after`) with a signed-in UI page per user, in the order given. */
+export async function signedInAll(t: { after: (fn: () => Promise<void> | void) => void }, w: World, users: string[]): Promise<UserUi[]> {
+  const bctx = await browser(t);
+  const out: UserUi[] = [];
+  for (const u of users) out.push(await signedIn(t, w, bctx, u));
+  return out;
 }
 
 /** Polls an async condition. */

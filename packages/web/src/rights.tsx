@@ -112,31 +112,31 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
       {compare ? <TrustKey user={compare} onDone={(trusted) => { setCompare(null); if (trusted) done(`Trusted the new key of ${compare}.`)(); }} /> : null}
       {!offline && !canAuthorize ? <p class="hint">Sharing needs the authorize right on this record.</p> : null}
       {!offline && !canAuthorize ? null : (
-      <form class="grant" onSubmit={grant} aria-label="Grant rights">
-        <div class="field">
-          <label for="grantee-kind">Grantee type</label>
-          <select id="grantee-kind" value={kind} disabled={disabled} onChange={(e) => setKind((e.target as HTMLSelectElement).value as Kind)}>
-            <option value="user">User</option>
-            <option value="role">Role</option>
-          </select>
-        </div>
-        <label>
-          Grantee
-          <input type="text" value={grantee} disabled={disabled} required onInput={(e) => setGrantee((e.target as HTMLInputElement).value)} />
-        </label>
-        <fieldset disabled={disabled}>
-          <legend>Rights to grant</legend>
-          {RIGHTS.map((r) => (
-            <label class="check" key={r}>
-              <input type="checkbox" checked={chosen.includes(r)} onChange={(e) => setChosen((e.target as HTMLInputElement).checked ? [...chosen, r] : chosen.filter((x) => x !== r))} />
-              {r}
-            </label>
-          ))}
-        </fieldset>
-        <button type="submit" disabled={disabled || chosen.length === 0}>
-          Grant
-        </button>
-      </form>
+        <form class="grant" onSubmit={grant} aria-label="Grant rights">
+          <div class="field">
+            <label for="grantee-kind">Grantee type</label>
+            <select id="grantee-kind" value={kind} disabled={disabled} onChange={(e) => setKind((e.target as HTMLSelectElement).value as Kind)}>
+              <option value="user">User</option>
+              <option value="role">Role</option>
+            </select>
+          </div>
+          <label>
+            Grantee
+            <input type="text" value={grantee} disabled={disabled} required onInput={(e) => setGrantee((e.target as HTMLInputElement).value)} />
+          </label>
+          <fieldset disabled={disabled}>
+            <legend>Rights to grant</legend>
+            {RIGHTS.map((r) => (
+              <label class="check" key={r}>
+                <input type="checkbox" checked={chosen.includes(r)} onChange={(e) => setChosen((e.target as HTMLInputElement).checked ? [...chosen, r] : chosen.filter((x) => x !== r))} />
+                {r}
+              </label>
+            ))}
+          </fieldset>
+          <button type="submit" disabled={disabled || chosen.length === 0}>
+            Grant
+          </button>
+        </form>
       )}
       {note ? <p class="note" role="alert">{note}</p> : null}
     </section>
