@@ -116,9 +116,11 @@ export function timeLeft(iso: string, now: number): string {
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** One JSON call. */
-export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** One JSON call (`poll`: a timed re-read). */
+export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts: { poll?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  // A timed re-read, not the user's doing: the local process does not count it against the idle lock.
+  if (opts.poll) headers['X-Safehold-Poll'] = '1';
   if (method !== 'GET') {
     headers['X-Safehold-UI'] = '1';
     headers['Content-Type'] = 'application/json';

@@ -15,7 +15,7 @@ export function useReleases(offline: boolean, generation: number, unlocked: bool
     const t = setInterval(() => setTick((n) => n + 1), 3000);
     return () => clearInterval(t);
   }, [offline, unlocked]);
-  return useLoad<List>(offline || !unlocked ? null : '/releases', [generation, tick]);
+  return useLoad<List>(offline || !unlocked ? null : '/releases', [generation, tick], true);
 }
 
 export function ReleasesView({ offline, list, onChanged }: { offline: boolean; list: Loaded<List>; onChanged: () => void }) {

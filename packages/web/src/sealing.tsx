@@ -35,7 +35,7 @@ export function SealPanel({ record, offline, generation, onChanged }: { record: 
     const t = setInterval(() => setTick((n) => n + 1), 3000);
     return () => clearInterval(t);
   }, [offline, record.sealed]);
-  const rel = useLoad<Releases>(offline || !record.sealed ? null : '/releases', [generation, record.sealed, tick]);
+  const rel = useLoad<Releases>(offline || !record.sealed ? null : '/releases', [generation, record.sealed, tick], true);
   const mine = (rel.data?.releases ?? []).filter((r) => r.record === id && r.requester === rel.data?.me);
   const open = mine.some((r) => r.status === 'approved');
   const now = useNow(open);

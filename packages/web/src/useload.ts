@@ -8,8 +8,8 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** `path` null: nothing is loaded (e.g. offline, where the call needs the server). */
-export function useLoad<T>(path: string | null, deps: unknown[]): Loaded<T> {
+/** `path` null: nothing is loaded (e.g. offline, where the call needs the server); `poll`: timed re-reads (not activity). */
+export function useLoad<T>(path: string | null, deps: unknown[], poll = false): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -20,7 +20,7 @@ export function useLoad<T>(path: string | null, deps: unknown[]): Loaded<T> {
       setError(null);
       return;
     }
-    call<T>('GET', path)
+    call<T>('GET', path, undefined, { poll })
       .then((r) => {
         if (stale) return;
         setData(r);

@@ -94,7 +94,8 @@ export async function startUiServer(state: UiState, files: Map<string, { type: s
       let body: Record<string, unknown> = {};
       try {
         if (isStateChanging(req)) body = await readBody(req);
-        if (url.pathname !== '/api/status') state.touch();
+        // The page's timed re-reads (X-Safehold-Poll: 1) are not the user's activity: they must not hold off the idle lock.
+        if (url.pathname !== '/api/status' && req.headers['x-safehold-poll'] !== '1') state.touch();
         const a = await handleApi(state, req.method ?? 'GET', url.pathname.slice('/api'.length), url.searchParams, body, env);
         return sendJson(res, a.status, a.body);
       } catch (e) {
