@@ -21,7 +21,7 @@ export function HistoryPanel({ id, offline, generation, canReveal }: { id: strin
       {offline ? <p class="hint">History needs {NEEDS_SERVER}.</p> : null}
       {h.error ? <p class="error" role="alert">{h.error}</p> : null}
       {h.data ? (
-        <ol class="history" aria-label="Revisions">
+        <ol class="history" reversed aria-label="Revisions">
           {list.map((r, i) => (
             <li key={r.revision}>
               <span>

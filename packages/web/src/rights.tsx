@@ -89,16 +89,17 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
                           type="button"
                           class="small secondary"
                           disabled={disabled}
+                          aria-label={`Change grant of ${w.kind} ${w.name}`}
                           onClick={() => {
                             setKind(w.kind);
                             setGrantee(w.name);
                             setChosen(g.rights);
                           }}
                         >
-                          Change grant of {w.kind} {w.name}
+                          Change
                         </button>
-                        <button type="button" class="small danger" disabled={disabled} onClick={() => remove(w.kind, w.name)}>
-                          Remove grant of {w.kind} {w.name}
+                        <button type="button" class="small danger" disabled={disabled} aria-label={`Remove grant of ${w.kind} ${w.name}`} onClick={() => remove(w.kind, w.name)}>
+                          Remove
                         </button>
                       </span>
                     )}
