@@ -39,7 +39,6 @@ export interface Detail {
   canReveal: boolean;
   canCopy: boolean;
   source: 'server' | 'offline';
-  history: Array<{ revision: string; updatedAt: string; updatedBy: string; name: string }>;
 }
 
 /** An error answered by the local process, with its stable code. */

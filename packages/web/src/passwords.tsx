@@ -1,14 +1,18 @@
 /** The password module: search box, tag filter (online only, R11), the virtualised list, a record's detail and the editor. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, messageOf, type Detail, type Row, type Status } from './api';
 import { RecordDetail } from './detail';
 import { VirtualList } from './vlist';
 import { Editor } from './editor';
 
 interface ListAnswer {
+  /** The rows loaded so far (a window from the start: the page asks for more as it scrolls). */
   records: Row[];
-  /** The query this list answers (the benchmarks wait for it). */
+  total: number;
+  offset: number;
+  /** The query this list answers (the benchmarks wait for it), and its parameters. */
   q?: string;
+  key?: string;
   source: 'server' | 'offline';
   tags: string[];
 }
@@ -29,16 +33,38 @@ export function Passwords({ status }: { status: Status }) {
   useEffect(() => {
     if (offline) setTag('');
   }, [offline]);
+  const params = (): URLSearchParams => {
+    const p = new URLSearchParams();
+    if (q) p.set('q', q);
+    if (tag && !offline) p.set('tag', tag);
+    return p;
+  };
+  // The rest of a windowed answer, as the list scrolls into it (same query; dropped if the query changed).
+  const asking = useRef<string | null>(null);
+  const more = (upTo: number): void => {
+    if (!list || list.records.length >= list.total) return;
+    const p = params();
+    const key = `${p.toString()}@${list.records.length}`;
+    if (asking.current === key) return;
+    asking.current = key;
+    p.set('offset', String(list.records.length));
+    p.set('limit', String(Math.min(5000, upTo - list.records.length + 300)));
+    const forKey = list.key;
+    call<ListAnswer>('GET', `/records?${p.toString()}`)
+      .then((r) => setList((cur) => (cur && cur.key === forKey && cur.records.length === r.offset ? { ...cur, records: [...cur.records, ...r.records], total: r.total } : cur)))
+      .catch((e: unknown) => setListError(messageOf(e)))
+      .finally(() => {
+        if (asking.current === key) asking.current = null;
+      });
+  };
   useEffect(() => {
     let stale = false;
     const t = setTimeout(() => {
-      const p = new URLSearchParams();
-      if (q) p.set('q', q);
-      if (tag && !offline) p.set('tag', tag);
+      const p = params();
       call<ListAnswer>('GET', `/records?${p.toString()}`)
         .then((r) => {
           if (stale) return;
-          setList({ ...r, q });
+          setList({ ...r, q, key: p.toString() });
           setListError(null);
         })
         .catch((e: unknown) => {
@@ -82,7 +108,7 @@ export function Passwords({ status }: { status: Status }) {
         {offline && !readOnly ? <p class="hint">Offline: changes are kept in the offline database and sent at the next sync. The tag filter and history need the server.</p> : null}
         {listError ? <p class="error" role="alert">{listError}</p> : null}
         <div class="countline">
-          <p class="count" data-q={list?.q}>{list ? `${list.records.length} record${list.records.length === 1 ? '' : 's'}` : listError ? '' : 'Loading…'}</p>
+          <p class="count" data-q={list?.q}>{list ? `${list.total} record${list.total === 1 ? '' : 's'}` : listError ? '' : 'Loading…'}</p>
           <button type="button" class="link small" onClick={() => void call('POST', '/refresh').catch((e: unknown) => setListError(messageOf(e)))}>
             Refresh list
           </button>
@@ -90,6 +116,8 @@ export function Passwords({ status }: { status: Status }) {
         {list ? (
           <VirtualList
             items={list.records}
+            count={list.total}
+            onNeed={more}
             rowHeight={58}
             label="Records"
             keyOf={(r) => r.id}

@@ -45,6 +45,18 @@ function tagsOf(list: readonly RecordView[]): string[] {
   return tags;
 }
 
+/** Rows per list answer unless the page asks for another window (spec §3.3). */
+const LIST_WINDOW = 300;
+const MAX_LIST_WINDOW = 5000;
+
+function wholeParam(query: URLSearchParams, k: string, dflt: number): number {
+  const v = query.get(k);
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new SafeholdError('bad_request', `"${k}" must be a whole number`);
+  return n;
+}
+
 /** The list item of a record: what a row shows. */
 function row(v: RecordView): Body {
   return { id: v.id, name: v.name, username: v.username, url: v.url, tags: v.tags, masked: v.masked, sealed: v.sealed };
@@ -144,7 +156,10 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       const q = query.get('q') ?? '';
       if (q.trim()) list = sdk.searchRecords(list, q);
       const tags = state.source === 'server' ? tagsOf(await state.list()) : [];
-      return ok({ records: list.map(row), source: state.source, tags });
+      // Windowed: the rows from `offset` (at most `limit`), and the total; the page asks for more as it scrolls.
+      const offset = wholeParam(query, 'offset', 0);
+      const limit = Math.min(wholeParam(query, 'limit', LIST_WINDOW), MAX_LIST_WINDOW);
+      return ok({ records: list.slice(offset, offset + limit).map(row), total: list.length, offset, source: state.source, tags });
     }
     if (method === 'POST' && !b) {
       const w = state.needWritable('saving a record');
@@ -163,15 +178,8 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     if (!b) throw new SafeholdError('not_found', 'no such API call');
     if (method === 'GET' && !c) {
       const r = await state.recordSource().get(b);
-      let history: unknown[] = [];
-      if (state.source === 'server') {
-        try {
-          history = (await sdk.recordHistory(ctx, b, { reveal: false })).revisions.map((h) => ({ revision: h.revision, updatedAt: h.updatedAt, updatedBy: h.updatedBy, name: h.name }));
-        } catch {
-          history = [];
-        }
-      }
-      return ok({ record: r.view, canReveal: r.canReveal, canCopy: r.secret !== null, source: state.source, history });
+      // The history has its own call (team.ts), read only when its section is shown.
+      return ok({ record: r.view, canReveal: r.canReveal, canCopy: r.secret !== null, source: state.source });
     }
     if (method === 'POST' && c === 'reveal') {
       const r = await state.recordSource().get(b);
