@@ -38,7 +38,7 @@ export { resolveSource, serverSource, type RecordSource, type SourceRecord } fro
 // Sharing, roles, trust, seals and releases.
 export { parseRights, recordRights, shareRecord, unshareRecord, type Grantee, type RightsGrant, type RightsView } from './sharing.js';
 export { addRoleMember, createRole, listRoles, removeRoleMember, trustRole, type RoleView } from './roles.js';
-export { trustUser } from './pinning.js';
+export { compareKeys, fingerprint, trustUser } from './pinning.js';
 export { approveRelease, listReleases, requestRelease, sealRecord, unsealRecord, type ReleaseView, type SealOptions } from './seals.js';
 
 // Import and export.

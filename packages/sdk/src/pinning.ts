@@ -10,6 +10,16 @@ export function fingerprint(publicKey: Uint8Array): string {
   return hex.match(/.{4}/g)?.join(':') ?? hex;
 }
 
+/** The pinned fingerprint of `user` beside the one of the key the server sends now, to compare before trusting (spec §4). */
+export async function compareKeys(ctx: ClientContext, user: string): Promise<{ user: string; pinned: string | null; current: string; changed: boolean }> {
+  const cur = await ctx.api.call(E.publicKey, { user: asUserId(user) });
+  if (cur.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${cur.user} when asked for ${user}`);
+  const pinned = user === ctx.account.user ? cur.publicKey : ctx.accountFile.pinnedKeys[user];
+  const current = fingerprint(fromB64(cur.publicKey));
+  const pinnedFp = pinned === undefined ? null : fingerprint(fromB64(pinned));
+  return { user, pinned: pinnedFp, current, changed: pinnedFp !== null && pinnedFp !== current };
+}
+
 async function fetchKeys(ctx: ClientContext, user: string): Promise<{ key: Uint8Array; signingKey: string | null }> {
   const res = await ctx.api.call(E.publicKey, { user: asUserId(user) });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
