@@ -8,7 +8,9 @@ import type { GrantRequest, Grants, Grant, Right, AdoptKeysRequest } from '@safe
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
-import { ALL_RIGHTS, foldRights, formatRights, parseRights, requireRight, rightRows, sortRights, type Actor, type DbScope } from './rights.js';
+import { maskHas, rightsMask, rightsOfMask } from '@safehold/domain';
+import { ALL_RIGHTS, requireRight, sortRights, type Actor, type DbScope } from './rights.js';
+import { rightsFor } from '../repositories/access.js';
 import { activeReleases } from './recordwire.js';
 import { sealedFor } from './records.js';
 import { findRole, memberIds, userNames } from './lookup.js';
@@ -34,11 +36,11 @@ async function grantsOf(db: Db, recordId: string, creatorId: string): Promise<Gr
   const creator = names.get(creatorId) ?? 'unknown';
   const users: Grant[] = rows
     .filter((r) => r.holder_kind === 'user' && r.holder_id !== creatorId && names.has(r.holder_id))
-    .map((r) => ({ user: names.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .map((r) => ({ user: names.get(r.holder_id) as string, rights: rightsOfMask(Number(r.rights_mask)) }))
     .sort((a, b) => ('user' in a && 'user' in b ? a.user.localeCompare(b.user) : 0));
   const roles: Grant[] = rows
     .filter((r) => r.holder_kind === 'role' && roleNames.has(r.holder_id))
-    .map((r) => ({ role: roleNames.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .map((r) => ({ role: roleNames.get(r.holder_id) as string, rights: rightsOfMask(Number(r.rights_mask)) }))
     .sort((a, b) => ('role' in a && 'role' in b ? a.role.localeCompare(b.role) : 0));
   return { record: recordId, creator, grants: [{ user: creator, rights: [...ALL_RIGHTS] }, ...users, ...roles] };
 }
@@ -101,8 +103,8 @@ export async function putGrant(db: Db, clock: Clock, actor: Actor, scope: DbScop
     }
     await trx
       .insertInto('grants')
-      .values({ record_id: id, holder_kind: holder.kind, holder_id: holder.id, rights: formatRights(rights) })
-      .onConflict((oc) => oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet({ rights: formatRights(rights) }))
+      .values({ record_id: id, holder_kind: holder.kind, holder_id: holder.id, rights_mask: rightsMask(rights) })
+      .onConflict((oc) => oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet({ rights_mask: rightsMask(rights) }))
       .execute();
     if (req.keys) {
       await upsertKeys(trx, [
@@ -197,8 +199,8 @@ export async function adoptKeysBatch(
     const last = new Map<string, AdoptItem>();
     for (const it of items) last.set(it.record, it);
     const ids = [...last.keys()];
-    const rights = foldRights(await rightRows(trx, actor.userId, scope.dbId, ids));
-    const ok = ids.filter((id) => rights.get(id)?.has('read'));
+    const access = await rightsFor(trx, { userId: actor.userId, dbId: scope.dbId }, ids);
+    const ok = ids.filter((id) => maskHas(access.get(id)?.mask ?? 0, 'read'));
     const sealedRows = ok.length
       ? await trx.selectFrom('records').select('id').where('id', 'in', ok).where('sealed', '=', 1).execute()
       : [];

@@ -4,10 +4,12 @@
  * lists have no per-record lookups. Seal rule: while sealed, `secret` and `keys.secret` are null for
  * everyone, creator included, except a requester inside an approved, unexpired release.
  */
-import type { Right, RecordWire, KeyHolder } from '@safehold/protocol/api';
+import type { RecordWire, KeyHolder } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import type { Db } from './changes.js';
-import { rightRows, foldRights, sortRights, type Actor, type DbScope } from './rights.js';
+import { maskHas, rightsOfMask } from '@safehold/domain';
+import type { Actor, DbScope } from './rights.js';
+import { rightsFor } from '../repositories/access.js';
 import { iso, parseIdList, userNames } from './lookup.js';
 
 export interface LoadOptions {
@@ -62,17 +64,14 @@ export async function loadRecordWires(
   scope: DbScope,
   opts: LoadOptions,
 ): Promise<RecordWire[]> {
-  const rows = await rightRows(db, actor.userId, scope.dbId, opts.ids);
-  const rights = foldRights(rows);
-  const readable = new Set([...rights].filter(([, set]) => set.has('read')).map(([id]) => id));
+  const access = await rightsFor(db, { userId: actor.userId, dbId: scope.dbId }, opts.ids ?? 'database');
+  const readable = new Set([...access].filter(([, a]) => maskHas(a.mask, 'read')).map(([id]) => id));
   if (readable.size === 0) return [];
   // Roles through which the caller can read each record: their key rows may serve the caller.
   const roleReaders = new Map<string, Set<string>>();
-  for (const r of rows) {
-    if (r.source !== 'role' || !r.rights.includes('read')) continue;
-    let set = roleReaders.get(r.recordId);
-    if (!set) roleReaders.set(r.recordId, (set = new Set()));
-    set.add(r.holderId);
+  for (const [id, a] of access) {
+    const readers = [...a.viaRoles].filter(([, m]) => maskHas(m, 'read')).map(([role]) => role);
+    if (readers.length > 0) roleReaders.set(id, new Set(readers));
   }
   const roleIds = [...new Set([...roleReaders.values()].flatMap((s) => [...s]))];
 
@@ -186,7 +185,7 @@ export async function loadRecordWires(
       header: r.header,
       secret: opts.withSecret && !withheld ? (secrets.get(r.id) ?? null) : null,
       ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNames, actor.user, withheld),
-      rights: sortRights(rights.get(r.id) ?? new Set<Right>()),
+      rights: rightsOfMask(access.get(r.id)?.mask ?? 0),
     };
   });
 }

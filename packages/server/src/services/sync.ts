@@ -28,6 +28,8 @@ import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
 import { writeAudit } from './audit.js';
 import type { Db } from './changes.js';
+import { grantHoldsExport } from '../repositories/access.js';
+import type { Caller } from '../caller.js';
 import { buildSyncWires, chunks, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
 import { randomId } from '@safehold/crypto';
 import { signPayload, supersedeOrders, wipeForSync, type OfflineDeps } from './wipe.js';
@@ -40,11 +42,7 @@ const CHANGE_BATCH = 1000;
 const MAX_CHANGES_PER_PAGE = 20_000;
 
 /** The caller of a sync: a user on one device (from its session). */
-export interface SyncCaller {
-  userId: string;
-  user: string;
-  deviceId: string;
-}
+type SyncCaller = Pick<Caller, 'userId' | 'user' | 'deviceId'>;
 
 /** The caller's offline switch, right and days for one database (404 when not a member). */
 export async function offlineInfo(db: Db, caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
@@ -301,7 +299,7 @@ async function roleRecords(db: Db, ctx: PageContext, ch: RoleChange & { role_id:
       .select('record_id')
       .where('holder_kind', '=', 'role')
       .where('holder_id', '=', ch.role_id)
-      .where('rights', 'like', '%export%');
+      .where(grantHoldsExport());
     if (after !== '') q = q.where('record_id', '>', after);
     return (await q.orderBy('record_id').limit(n).execute()).map((r) => r.record_id);
   }

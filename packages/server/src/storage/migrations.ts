@@ -7,6 +7,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type ColumnDataType } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
 import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
+import { m0006ArchGrantRightsMask } from './migration-0006-arch.js';
 import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -325,6 +326,7 @@ const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
   ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
+  ['0006_arch_grant_rights_mask', m0006ArchGrantRightsMask],
 ];
 
 class InCodeProvider implements MigrationProvider {
