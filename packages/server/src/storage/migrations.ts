@@ -350,5 +350,11 @@ export async function migrateToLatest(db: AnyDb, dialect: Dialect): Promise<stri
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Migrates up or down to exactly `name` (tests of a migration's conversion of existing rows; operators never need it). */
+export async function migrateTo(db: AnyDb, dialect: Dialect, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeProvider(dialect) }).migrateTo(name);
+  if (error) throw new SafeholdError('internal', `storage migration to ${name} failed`, undefined, { cause: error });
+}
+
 /** Names of all migrations this build knows. */
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([n]) => n);
