@@ -17,6 +17,7 @@ import {
 } from './sync.js';
 import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
+import { serverLoadPg2x } from './loadscale.js';
 import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
 
 export const METRICS: MetricDef[] = [
@@ -38,6 +39,7 @@ export const METRICS: MetricDef[] = [
   httpFloor,
   serverLoadSqlite,
   serverLoadPg,
+  serverLoadPg2x,
   keepassxcExport,
   exportKdbx,
   importBitwardenJson,

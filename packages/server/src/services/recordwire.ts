@@ -10,6 +10,7 @@ import type { Db } from './changes.js';
 import { maskHas, rightsOfMask } from '@safehold/domain';
 import type { Actor, DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
+import { roleNames } from '../repositories/grants.js';
 import { iso, parseIdList, userNames } from './lookup.js';
 
 export interface LoadOptions {
@@ -132,12 +133,7 @@ export async function loadRecordWires(
   if (opts.ids) kq = kq.where('record_keys.record_id', 'in', [...readable]);
   const keyRows = await kq.execute();
   const { own: ownKeys, viaRole: roleKeys } = groupKeyRows(keyRows, (recordId, roleId) => roleReaders.get(recordId)?.has(roleId) ?? false);
-  const roleNames = new Map<string, string>();
-  if (roleIds.length > 0) {
-    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', roleIds).execute()) {
-      roleNames.set(r.id, r.name);
-    }
-  }
+  const roleNameOf = await roleNames(db, roleIds);
 
   const sealedIds = recs.filter((r) => r.sealed === 1).map((r) => r.id);
   const seals = new Map<string, { approvers: string[]; required: number; windowMinutes: number }>();
@@ -184,7 +180,7 @@ export async function loadRecordWires(
       seal: r.sealed === 1 ? (seals.get(r.id) ?? null) : null,
       header: r.header,
       secret: opts.withSecret && !withheld ? (secrets.get(r.id) ?? null) : null,
-      ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNames, actor.user, withheld),
+      ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNameOf, actor.user, withheld),
       rights: rightsOfMask(access.get(r.id)?.mask ?? 0),
     };
   });
@@ -218,14 +214,14 @@ export function groupKeyRows(
 export function keyFields(
   own: KeyRow | undefined,
   roles: KeyRow[],
-  roleNames: ReadonlyMap<string, string>,
+  roleNameOf: ReadonlyMap<string, string>,
   user: string,
   withholdSecretKey: boolean,
 ): Pick<RecordWire, 'keys' | 'keyHolder'> {
-  const key = chooseKey(own, roles, roleNames);
+  const key = chooseKey(own, roles, roleNameOf);
   if (!key) return { keys: null, keyHolder: null };
   const holder: KeyHolder =
-    key.holder_kind === 'user' ? { kind: 'user', user } : { kind: 'role', role: roleNames.get(key.holder_id) ?? '' };
+    key.holder_kind === 'user' ? { kind: 'user', user } : { kind: 'role', role: roleNameOf.get(key.holder_id) ?? '' };
   return { keys: { header: key.header_key, secret: withholdSecretKey ? null : key.secret_key }, keyHolder: holder };
 }
 
@@ -234,8 +230,8 @@ export function keyFields(
  * reads through that holds the secret key: after a seal, a user's adopted copy may have lost the
  * secret key while its role's row carries the new one. Role rows are tried in role-name order.
  */
-function chooseKey(own: KeyRow | undefined, roles: KeyRow[], roleNames: ReadonlyMap<string, string>): KeyRow | undefined {
+function chooseKey(own: KeyRow | undefined, roles: KeyRow[], roleNameOf: ReadonlyMap<string, string>): KeyRow | undefined {
   if (own && own.secret_key !== null) return own;
-  const sorted = [...roles].sort((a, b) => (roleNames.get(a.holder_id) ?? '').localeCompare(roleNames.get(b.holder_id) ?? ''));
+  const sorted = [...roles].sort((a, b) => (roleNameOf.get(a.holder_id) ?? '').localeCompare(roleNameOf.get(b.holder_id) ?? ''));
   return sorted.find((k) => k.secret_key !== null) ?? own ?? sorted[0];
 }

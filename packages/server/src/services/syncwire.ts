@@ -17,6 +17,7 @@ import { iso, userNames } from './lookup.js';
 import { groupKeyRows, keyFields, type KeyRow } from './recordwire.js';
 import { accessOf, grantHoldsExport } from '../repositories/access.js';
 import { chunks } from '../repositories/chunks.js';
+import { roleNames } from '../repositories/grants.js';
 
 export { chunks };
 
@@ -214,10 +215,7 @@ async function buildChunk(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promi
     .execute();
   const { own, viaRole } = groupKeyRows(keyRows, (recordId, roleId) => rights.get(recordId)?.keyRoles.has(roleId) ?? false);
   const names = await userNames(db, eligible.flatMap((r) => [r.creator_id, r.updated_by]));
-  const roleNames = new Map<string, string>();
-  if (keyRoleIds.length > 0) {
-    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', keyRoleIds).execute()) roleNames.set(r.id, r.name);
-  }
+  const roleNameOf = await roleNames(db, keyRoleIds);
 
   return eligible.map((r): RecordWire => ({
     id: r.id,
@@ -233,7 +231,7 @@ async function buildChunk(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promi
     header: r.header,
     secret: r.secret,
     // Sealed records are never eligible (R5), so nothing is withheld here.
-    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNames, s.user, false),
+    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNameOf, s.user, false),
     rights: rights.get(r.id)?.rights ?? [],
   }));
 }
