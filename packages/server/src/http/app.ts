@@ -1,6 +1,6 @@
 /** The HTTP application: fastify with Safehold's error shape, body limit and routes. No state beyond `deps`. */
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { MAX_BODY_BYTES } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
 import type { RateLimits } from '../config.js';
@@ -27,7 +27,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     logger: (opts.logger ?? false) as FastifyServerOptions['logger'],
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: opts.trustProxy ?? false,
-    disableRequestLogging: opts.requestLogging === false,
+    ...(opts.requestLogging === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     clientErrorHandler,
     // Routes stay case-sensitive and exact (fastify's defaults): ids are base64url.
   };
