@@ -6,14 +6,20 @@
 import { PageApplier, diffRevisions, type AppliedPage, type PageFiles, type SyncCounts } from '../sync/applier.js';
 import type { ModelPage, ModelWire } from './server.js';
 
+/** What a memory file keeps of a record. */
+export interface Revisioned {
+  id: string;
+  revision: string;
+}
+
 /** An in-memory offline file. */
-export interface MemoryFile<P> {
-  records: Map<string, ModelWire<P>>;
+export interface MemoryFile<R extends Revisioned> {
+  records: Map<string, R>;
   cursor: string;
 }
 
 /** The applier's file operations on memory files; each apply is all-or-nothing, like a local transaction. */
-export function memoryFiles<P>(): PageFiles<MemoryFile<P>, ModelWire<P>> {
+export function memoryFiles<R extends Revisioned>(): PageFiles<MemoryFile<R>, R> {
   return {
     createBuild: () => ({ records: new Map(), cursor: '0' }),
     apply(into, page) {
@@ -28,7 +34,7 @@ export function memoryFiles<P>(): PageFiles<MemoryFile<P>, ModelWire<P>> {
       return c;
     },
     swap(build, main) {
-      const revs = (f: MemoryFile<P>) => new Map([...f.records].map(([id, r]) => [id, r.revision]));
+      const revs = (f: MemoryFile<R>) => new Map([...f.records].map(([id, r]) => [id, r.revision]));
       return { main: build, diff: diffRevisions(main ? revs(main) : null, revs(build)) };
     },
     cursorOf: (f) => f.cursor,
@@ -47,9 +53,9 @@ export interface RunResult {
 
 /** A device holding a main file and, while a rebuild is under way, a build file. */
 export class ModelClient<P> {
-  main: MemoryFile<P> | null = null;
-  build: MemoryFile<P> | null = null;
-  private readonly files = memoryFiles<P>();
+  main: MemoryFile<ModelWire<P>> | null = null;
+  build: MemoryFile<ModelWire<P>> | null = null;
+  private readonly files = memoryFiles<ModelWire<P>>();
 
   constructor(private readonly fetch: (cursor: string) => Promise<ModelPage<P>>) {}
 
@@ -77,7 +83,7 @@ export class ModelClient<P> {
     throw new Error('model client: the sync did not end');
   }
 
-  private stop(applier: PageApplier<MemoryFile<P>, ModelWire<P>>, removed: string[], finished: boolean): RunResult {
+  private stop(applier: PageApplier<MemoryFile<ModelWire<P>>, ModelWire<P>>, removed: string[], finished: boolean): RunResult {
     const { main, build } = applier.openFiles();
     this.main = main;
     this.build = build;

@@ -28,6 +28,11 @@ export function appliedThrough(cursor: SyncCursor & { kind: 'delta' | 'partial' 
   return cursor.kind === 'delta' ? cursor.seq : cursor.seq - 1;
 }
 
+/** A delta cursor at the counter of a database the device holds: nothing to send (one lookup, no transaction). */
+export function isNoChange(f: Pick<PageFacts, 'cursor' | 'dbSeq' | 'holds'>): boolean {
+  return f.holds && f.cursor.kind === 'delta' && f.cursor.seq === f.dbSeq;
+}
+
 /**
  * The page decision: a cursor at the counter is a no-change sync; a start, an unknown device, a cursor
  * from the future or one older than the kept change log is a reset (restarted when its snapshot is
@@ -40,7 +45,7 @@ export async function decidePage(f: PageFacts): Promise<PageKind> {
   if (cursor.kind === 'reset') {
     return cursor.snapshotSeq > dbSeq ? fresh : { kind: 'reset', snapshotSeq: cursor.snapshotSeq, after: cursor.after, total: cursor.total ?? null };
   }
-  if (cursor.kind === 'delta' && cursor.seq === dbSeq) return { kind: 'nochange', seq: dbSeq };
+  if (isNoChange(f)) return { kind: 'nochange', seq: dbSeq };
   const applied = appliedThrough(cursor);
   if (applied < 0 || cursor.seq > dbSeq || applied < (await f.horizon())) return fresh;
   return { kind: 'delta', cursor };

@@ -8,6 +8,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Col
 import { SafeholdError } from '@safehold/protocol';
 import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
 import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
+import { m0007SyncOfflineGone } from './migration-0007-sync.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -325,6 +326,7 @@ const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
   ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
+  ['0007_sync_1_offline_gone', m0007SyncOfflineGone],
 ];
 
 class InCodeProvider implements MigrationProvider {

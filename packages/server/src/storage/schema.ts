@@ -266,6 +266,16 @@ export interface OfflineHeldTable {
   record_id: string;
 }
 
+/** Ids removed from a device's held set, until the device's cursor is past the request that removed them. */
+export interface OfflineGoneTable {
+  device_id: string;
+  user_id: string;
+  db_id: string;
+  record_id: string;
+  /** The applied seq of the cursor of the removing request. */
+  gone_seq: number;
+}
+
 export interface Tables {
   server_meta: ServerMetaTable;
   databases: DatabasesTable;
@@ -288,6 +298,7 @@ export interface Tables {
   audit: AuditTable;
   offline_devices: OfflineDevicesTable;
   offline_held: OfflineHeldTable;
+  offline_gone: OfflineGoneTable;
   record_sources: RecordSourcesTable;
   offline_ops: OfflineOpsTable;
   wipe_orders: WipeOrdersTable;
