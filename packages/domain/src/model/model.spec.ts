@@ -131,7 +131,7 @@ async function runScenario(plan: Step[]): Promise<void> {
 }
 
 test('reset + deltas leave exactly the eligible set, whatever the changes and the interrupted syncs', async () => {
-  await fc.assert(fc.asyncProperty(steps, runScenario), { numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 400) });
+  await fc.assert(fc.asyncProperty(steps, runScenario), { numRuns: Number(process.env.SYNC_PROPERTY_RUNS ?? 2000) });
 });
 
 test('a role joined and left while its records are paged: partial cursors never lose or leak a record', async () => {

@@ -8,7 +8,7 @@
 import type { Right } from '@safehold/protocol/api';
 import { formatCursor, parseCursor } from '../cursor.js';
 import { isOfflineEligible, planDelta, unionRights } from '../eligibility.js';
-import { appliedThrough, decidePage, mayStillHold, planReset, resetStep } from '../sync/page.js';
+import { decidePage, mayStillHold, planReset, positionOf, resetStep } from '../sync/page.js';
 import { walkDelta, type ChangeKind, type ChangeReader, type ChangeRow, type RoleChange } from '../sync/walk.js';
 
 export interface ModelRecord<P> {
@@ -47,7 +47,7 @@ const holderKey = (h: Holder) => ('user' in h ? `u:${h.user}` : `r:${h.role}`);
 interface DeviceState {
   user: string;
   held: Set<string>;
-  /** Removed ids, with the applied seq of the cursor of the request that removed them. */
+  /** Removed ids, with the position (positionOf) of the end of the page that removed them. */
   gone: Map<string, number>;
   /** Every id ever sent to the device (an answer lost on the way still counts: the server cannot know). */
   given: Set<string>;
@@ -155,8 +155,8 @@ export class ProtocolModel<P = null> {
     return this.devices.get(device)?.given ?? new Set();
   }
 
-  private reader(dev: DeviceState, applied: number): ChangeReader {
-    const mayHold = (id: string) => dev.held.has(id) || mayStillHold(dev.gone.get(id), applied);
+  private reader(dev: DeviceState, from: number): ChangeReader {
+    const mayHold = (id: string) => dev.held.has(id) || mayStillHold(dev.gone.get(id), from);
     return {
       changesAfter: async (seq, n) => this.log.filter((c) => c.seq > seq).slice(0, n),
       roleRecords: async (ch: RoleChange, after, n) => {
@@ -191,24 +191,24 @@ export class ProtocolModel<P = null> {
       this.write(d, planReset(step.ids, d.held).send, []);
       return { reset: true, records: this.wires(step.ids), removed: [], cursor: formatCursor(step.next), hasMore: step.hasMore, total };
     }
-    const applied = appliedThrough(kind.cursor);
-    const w = await walkDelta(this.reader(d, applied), { cursor: kind.cursor, dbSeq: this.seq, userId: user }, { limit, batch: BATCH, maxChanges: MAX_CHANGES });
+    const from = positionOf(kind.cursor, 'request');
+    const w = await walkDelta(this.reader(d, from), { cursor: kind.cursor, dbSeq: this.seq, userId: user }, { limit, batch: BATCH, maxChanges: MAX_CHANGES });
     const plan = planDelta(w.affected.map((id) => {
       const r = this.records.get(id);
-      return { id, eligible: r !== undefined && this.eligible(user, r), held: d.held.has(id), removable: d.held.has(id) || mayStillHold(d.gone.get(id), applied) };
+      return { id, eligible: r !== undefined && this.eligible(user, r), held: d.held.has(id), removable: d.held.has(id) || mayStillHold(d.gone.get(id), from) };
     }));
-    this.write(d, plan.send, plan.remove, applied);
+    this.write(d, plan.send, plan.remove, positionOf(w.next, 'end'));
     return { reset: false, records: this.wires(plan.send), removed: plan.remove, cursor: formatCursor(w.next), hasMore: w.hasMore, total: null };
   }
 
-  private write(d: DeviceState, sent: readonly string[], removed: readonly string[], applied = 0): void {
+  private write(d: DeviceState, sent: readonly string[], removed: readonly string[], end = 0): void {
     for (const id of sent) {
       d.held.add(id);
       d.given.add(id);
     }
     for (const id of removed) {
       d.held.delete(id);
-      d.gone.set(id, applied);
+      d.gone.set(id, end);
     }
   }
 

@@ -83,11 +83,22 @@ export function appliedSeqOf(next: SyncCursor & { kind: 'delta' | 'partial' }): 
 }
 
 /**
- * A removal decided by a request from a cursor that had applied through `goneSeq` may not have reached
- * the device (the answer was lost after the server wrote it) while the device's cursor has not moved
- * past that point: such an id is named as removed again. Without this, the retried page finds the id
- * no longer held and the device keeps a record it may no longer hold (E4).
+ * Where a cursor stands in the change log, as one integer ordered like the cursors themselves:
+ * "d.<a>" (every change <= a applied) is 2(a + 1); "p.<s>.<id>" (inside change s) is 2s + 1 as the end
+ * of a page, and 2s as the start of a request (ids inside one change are not compared: a request
+ * inside the same change counts as before it, which at worst names an id twice).
  */
-export function mayStillHold(goneSeq: number | undefined, cursorApplied: number): boolean {
-  return goneSeq !== undefined && cursorApplied <= goneSeq;
+export function positionOf(cursor: SyncCursor & { kind: 'delta' | 'partial' }, as: 'request' | 'end'): number {
+  if (cursor.kind === 'delta') return 2 * (cursor.seq + 1);
+  return as === 'end' ? 2 * cursor.seq + 1 : 2 * cursor.seq;
+}
+
+/**
+ * An id removed by a page that ended at position `gonePos` may not have reached the device (the answer
+ * was lost after the server wrote it) while a request starts before that end: such an id is named as
+ * removed again. Without this, the retried page finds the id no longer held and the device keeps a
+ * record it may no longer hold (E4). Once a request starts at or after the end, the removal arrived.
+ */
+export function mayStillHold(gonePos: number | undefined, requestPos: number): boolean {
+  return gonePos !== undefined && gonePos > requestPos;
 }

@@ -16,7 +16,6 @@ import { SafeholdError, isName } from '@safehold/protocol';
 import { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT, type OfflineInfo, type RecordWire, type SyncResponse } from '@safehold/protocol/api';
 import {
   appliedSeqOf,
-  appliedThrough,
   decidePage,
   formatCursor,
   isNoChange,
@@ -24,6 +23,7 @@ import {
   parseCursor,
   planDelta,
   planReset,
+  positionOf,
   resetStep,
   walkDelta,
   wipeReason,
@@ -199,7 +199,7 @@ async function resetPage(ctx: PageContext, page: PageKind & { kind: 'reset' }): 
   const sent = records.map((r) => r.id);
   const { held } = await heldAmong(trx, ctx.write.key, sent, null);
   const plan = planReset(sent, held);
-  await writePage(trx, ctx.write, { sent, removed: [], appliedSeq: step.appliedSeq, requestApplied: null, reset: true, added: plan.added, updated: plan.updated });
+  await writePage(trx, ctx.write, { sent, removed: [], appliedSeq: step.appliedSeq, positions: null, reset: true, added: plan.added, updated: plan.updated });
   return { reset: true, records, removed: [], cursor: formatCursor(step.next), hasMore: step.hasMore, total };
 }
 
@@ -208,16 +208,16 @@ async function deltaPage(ctx: PageContext, page: PageKind, dbSeq: number): Promi
   if (page.kind !== 'delta') throw new SafeholdError('internal', 'a no-change sync reached the page transaction');
   const { trx, scope } = ctx;
   const key = ctx.write.key;
-  const applied = appliedThrough(page.cursor);
-  const reader = changeReader(trx, key, applied);
+  const from = positionOf(page.cursor, 'request');
+  const reader = changeReader(trx, key, from);
   const walk = await walkDelta(reader, { cursor: page.cursor, dbSeq, userId: key.userId }, { limit: ctx.limit, batch: CHANGE_BATCH, maxChanges: MAX_CHANGES_PER_PAGE });
   const elig = await eligibility(trx, scope, walk.affected);
-  const { held, removable } = await heldAmong(trx, key, walk.affected, applied);
+  const { held, removable } = await heldAmong(trx, key, walk.affected, from);
   const plan = planDelta(walk.affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id), removable: removable.has(id) })));
   const records = await buildSyncWires(trx, scope, plan.send);
   const sent = records.map((r) => r.id);
   // The plan's counts, unless a record could not be built (then it is not sent, and not counted).
   const added = sent.length === plan.send.length ? plan.added : sent.filter((id) => !held.has(id)).length;
-  await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), requestApplied: applied, reset: false, added, updated: sent.length - added });
+  await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), positions: { from, end: positionOf(walk.next, 'end') }, reset: false, added, updated: sent.length - added });
   return { reset: false, records, removed: plan.remove, cursor: formatCursor(walk.next), hasMore: walk.hasMore, total: null };
 }

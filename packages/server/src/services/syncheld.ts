@@ -1,7 +1,7 @@
 /**
  * The server's record of what a device was given (its held set), and the writes of one sync page
  * (docs/adr/0004-sync-protocol.md, docs/adr/0060-sync-core.md). A removed id moves from offline_held
- * to offline_gone with the applied seq of the removing request's cursor, so that a retried page (its
+ * to offline_gone with the position of the end of the removing page, so that a retried page (its
  * answer lost) names it again (domain `mayStillHold`).
  */
 import { mayStillHold } from '@safehold/domain';
@@ -20,7 +20,7 @@ export interface HeldKey {
 }
 
 /** Of `ids`: those the device holds, and those it may still hold (held, or removed by a possibly lost answer). */
-export async function heldAmong(db: Db, k: HeldKey, ids: readonly string[], applied: number | null): Promise<{ held: Set<string>; removable: Set<string> }> {
+export async function heldAmong(db: Db, k: HeldKey, ids: readonly string[], from: number | null): Promise<{ held: Set<string>; removable: Set<string> }> {
   const held = new Set<string>();
   const removable = new Set<string>();
   for (const part of chunks(ids)) {
@@ -33,16 +33,16 @@ export async function heldAmong(db: Db, k: HeldKey, ids: readonly string[], appl
       .where('record_id', 'in', part)
       .execute();
     for (const r of rows) held.add(r.record_id);
-    if (applied === null) continue;
+    if (from === null) continue;
     const gone = await db
       .selectFrom('offline_gone')
-      .select(['record_id', 'gone_seq'])
+      .select(['record_id', 'gone_pos'])
       .where('device_id', '=', k.deviceId)
       .where('user_id', '=', k.userId)
       .where('db_id', '=', k.dbId)
       .where('record_id', 'in', part)
       .execute();
-    for (const g of gone) if (mayStillHold(Number(g.gone_seq), applied)) removable.add(g.record_id);
+    for (const g of gone) if (mayStillHold(Number(g.gone_pos), from)) removable.add(g.record_id);
   }
   for (const id of held) removable.add(id);
   return { held, removable };
@@ -54,8 +54,8 @@ export interface PageWrite {
   removed: readonly string[];
   /** The device's stored cursor after this page (null: unchanged, inside a reset). */
   appliedSeq: number | null;
-  /** The applied seq of the request's cursor (a delta's removals are kept in offline_gone under it). */
-  requestApplied: number | null;
+  /** A delta's positions (domain positionOf): where its request started and where the page ends. */
+  positions: { from: number; end: number } | null;
   reset: boolean;
   added: number;
   updated: number;
@@ -93,14 +93,14 @@ export async function writePage(trx: Db, c: WriteContext, w: PageWrite): Promise
       .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doNothing())
       .execute();
   }
-  if (w.requestApplied !== null) {
-    // Removals the device has moved past reached it: nothing will name them again.
+  if (w.positions !== null) {
+    // Removals whose page ended where this request starts, or before, reached the device: forgotten.
     await trx
       .deleteFrom('offline_gone')
       .where('device_id', '=', deviceId)
       .where('user_id', '=', userId)
       .where('db_id', '=', dbId)
-      .where('gone_seq', '<', w.requestApplied)
+      .where('gone_pos', '<=', w.positions.from)
       .execute();
   }
   for (const part of chunks(w.removed)) {
@@ -111,11 +111,11 @@ export async function writePage(trx: Db, c: WriteContext, w: PageWrite): Promise
       .where('db_id', '=', dbId)
       .where('record_id', 'in', part)
       .execute();
-    const gone_seq = w.requestApplied ?? 0;
+    const gone_pos = w.positions?.end ?? 0;
     await trx
       .insertInto('offline_gone')
-      .values(part.map((record_id) => ({ device_id: deviceId, user_id: userId, db_id: dbId, record_id, gone_seq })))
-      .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doUpdateSet({ gone_seq }))
+      .values(part.map((record_id) => ({ device_id: deviceId, user_id: userId, db_id: dbId, record_id, gone_pos })))
+      .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doUpdateSet({ gone_pos }))
       .execute();
   }
   if (w.sent.length > 0 || w.removed.length > 0) {

@@ -6,8 +6,8 @@ import type { ChangeReader, ChangeRow, RoleChange } from '@safehold/domain';
 import type { Db } from './changes.js';
 import type { HeldKey } from './syncheld.js';
 
-/** A reader for one page of `k`'s delta, whose cursor had applied through `applied`. */
-export function changeReader(db: Db, k: HeldKey, applied: number): ChangeReader {
+/** A reader for one page of `k`'s delta, whose request starts at position `from` (domain positionOf). */
+export function changeReader(db: Db, k: HeldKey, from: number): ChangeReader {
   return {
     async changesAfter(seq: number, n: number): Promise<ChangeRow[]> {
       const rows = await db
@@ -20,7 +20,7 @@ export function changeReader(db: Db, k: HeldKey, applied: number): ChangeReader 
         .execute();
       return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, recordId: r.record_id, roleId: r.role_id, userId: r.user_id }));
     },
-    roleRecords: (ch, after, n) => (ch.kind === 'role_member_added' ? grantedToRole(db, ch, after, n) : heldViaRole(db, k, ch, after, n, applied)),
+    roleRecords: (ch, after, n) => (ch.kind === 'role_member_added' ? grantedToRole(db, ch, after, n) : heldViaRole(db, k, ch, after, n, from)),
   };
 }
 
@@ -40,7 +40,7 @@ async function grantedToRole(db: Db, ch: RoleChange, after: string, n: number): 
  * On leaving a role: the records granted to it that the device holds or may still hold (only those can
  * have left the caller's set, and only ids the device was given may be named as removed).
  */
-async function heldViaRole(db: Db, k: HeldKey, ch: RoleChange, after: string, n: number, applied: number): Promise<string[]> {
+async function heldViaRole(db: Db, k: HeldKey, ch: RoleChange, after: string, n: number, from: number): Promise<string[]> {
   let held = db
     .selectFrom('offline_held as h')
     .innerJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'h.record_id').on('g.holder_kind', '=', 'role').on('g.holder_id', '=', ch.roleId))
@@ -56,7 +56,8 @@ async function heldViaRole(db: Db, k: HeldKey, ch: RoleChange, after: string, n:
     .where('h.device_id', '=', k.deviceId)
     .where('h.user_id', '=', k.userId)
     .where('h.db_id', '=', k.dbId)
-    .where('h.gone_seq', '>=', applied);
+    // mayStillHold, in SQL.
+    .where('h.gone_pos', '>', from);
   if (after !== '') gone = gone.where('h.record_id', '>', after);
   // One ordered statement: the page's `after` bound is compared in the database's own collation.
   const rows = await db.selectFrom(held.union(gone).as('u')).select('u.record_id').orderBy('u.record_id').limit(n).execute();

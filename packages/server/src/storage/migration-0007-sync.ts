@@ -1,8 +1,8 @@
 /**
- * 0007_sync_1_offline_gone: the ids a sync page removed from a device's held set, with the applied seq
- * of the cursor of the request that removed them (docs/adr/0060-sync-core.md). While the device's cursor
- * has not moved past that point the answer may have been lost, and a retried page names them again.
- * Rows the device has moved past are deleted by its next delta page.
+ * 0007_sync_1_offline_gone: the ids a sync page removed from a device's held set, with the position of
+ * the end of that page (domain `positionOf`, docs/adr/0060-sync-core.md). While a request of the device
+ * starts before that end the answer may have been lost, and the page names them again. Rows the
+ * device has moved past are deleted by its next delta page.
  */
 import type { Kysely, Migration } from 'kysely';
 import { bigint } from './migrations.secserver.js';
@@ -18,7 +18,7 @@ export const m0007SyncOfflineGone = (dialect: 'sqlite' | 'postgres'): Migration 
       .addColumn('user_id', 'text', (c) => c.notNull())
       .addColumn('db_id', 'text', (c) => c.notNull())
       .addColumn('record_id', 'text', (c) => c.notNull())
-      .addColumn('gone_seq', bigint(dialect), (c) => c.notNull())
+      .addColumn('gone_pos', bigint(dialect), (c) => c.notNull())
       .addPrimaryKeyConstraint('offline_gone_pk', ['device_id', 'user_id', 'db_id', 'record_id'])
       .execute();
   },

@@ -272,8 +272,8 @@ export interface OfflineGoneTable {
   user_id: string;
   db_id: string;
   record_id: string;
-  /** The applied seq of the cursor of the removing request. */
-  gone_seq: number;
+  /** The position (domain positionOf) of the end of the page that removed it. */
+  gone_pos: number;
 }
 
 export interface Tables {
