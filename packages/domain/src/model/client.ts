@@ -19,7 +19,7 @@ export interface MemoryFile<R extends Revisioned> {
 }
 
 /** The applier's file operations on memory files; each apply is all-or-nothing, like a local transaction. */
-export function memoryFiles<R extends Revisioned>(): PageFiles<MemoryFile<R>, R> {
+export function memoryFiles<R extends Revisioned>(): PageFiles<MemoryFile<R>, AppliedPage<R>> {
   return {
     createBuild: () => ({ records: new Map(), cursor: '0' }),
     apply(into, page) {
@@ -83,7 +83,7 @@ export class ModelClient<P> {
     throw new Error('model client: the sync did not end');
   }
 
-  private stop(applier: PageApplier<MemoryFile<ModelWire<P>>, ModelWire<P>>, removed: string[], finished: boolean): RunResult {
+  private stop(applier: PageApplier<MemoryFile<ModelWire<P>>, AppliedPage<ModelWire<P>>>, removed: string[], finished: boolean): RunResult {
     const { main, build } = applier.openFiles();
     this.main = main;
     this.build = build;

@@ -13,21 +13,25 @@ export interface SyncCounts {
   removed: number;
 }
 
-/** A page as the applier sees it (the records are the adapter's: already opened and re-wrapped). */
-export interface AppliedPage<R> {
+/** What the applier reads of a page; the rest (records, removals, lease) is the adapter's. */
+export interface PageShape {
   reset: boolean;
   hasMore: boolean;
   cursor: string;
+}
+
+/** A page of records (already opened and re-wrapped by the adapter) and removed ids. */
+export interface AppliedPage<R> extends PageShape {
   records: readonly R[];
   removed: readonly string[];
 }
 
-/** The file operations the applier drives. `F` is an open file. */
-export interface PageFiles<F, R> {
+/** The file operations the applier drives. `F` is an open file, `P` a page. */
+export interface PageFiles<F, P extends PageShape> {
   /** A fresh, empty rebuild file (its sidecar already written). */
   createBuild(): F;
   /** Applies one page to `into` with its cursor, in one local transaction; returns its counts. */
-  apply(into: F, page: AppliedPage<R>): SyncCounts;
+  apply(into: F, page: P): SyncCounts;
   /** Commits a complete rebuild as the main file (replacing `main` if any) and returns the new main file. */
   swap(build: F, main: F | null): { main: F; diff: SyncCounts };
   /** The cursor stored in a file. */
@@ -38,7 +42,7 @@ export type ApplierState = 'main' | 'rebuild' | 'done';
 
 const zeroCounts = (): SyncCounts => ({ added: 0, updated: 0, removed: 0 });
 
-export class PageApplier<F, R> {
+export class PageApplier<F, P extends PageShape> {
   private main: F | null;
   private build: F | null;
   readonly counts: SyncCounts = zeroCounts();
@@ -46,7 +50,7 @@ export class PageApplier<F, R> {
 
   /** `main` and `build` are the files found on disk (a build left by an interrupted run is resumed). */
   constructor(
-    private readonly files: PageFiles<F, R>,
+    private readonly files: PageFiles<F, P>,
     found: { main: F | null; build: F | null },
   ) {
     this.main = found.main;
@@ -65,7 +69,7 @@ export class PageApplier<F, R> {
   }
 
   /** Applies one page; the last page of a rebuild swaps it in. */
-  apply(page: AppliedPage<R>): void {
+  apply(page: P): void {
     if (this.finished) throw new Error('page applier: the sync already ended');
     if (!this.build && (page.reset || !this.main)) this.build = this.files.createBuild();
     if (this.build) {

@@ -11,7 +11,7 @@ import { AdminService, buildApp, loadServerId, loadServerSigner, resolveLimits, 
 import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from './index.js';
 import { generateSigningKeyPair, sign, toB64 } from '@safehold/crypto';
 import { deviceRequestMessage } from '@safehold/protocol';
-import { PageApplier } from '@safehold/domain';
+import { PageApplier, type AppliedPage } from '@safehold/domain';
 import { memoryFiles, type MemoryFile } from '@safehold/domain/model';
 
 export const DB = 'main';
@@ -139,7 +139,7 @@ export function errorCode(a: { status: number; body: unknown }): string {
 export class OfflineClient {
   private main: MemoryFile<RecordWire> | null = null;
   private build: MemoryFile<RecordWire> | null = null;
-  private applier: PageApplier<MemoryFile<RecordWire>, RecordWire> | null = null;
+  private applier: PageApplier<MemoryFile<RecordWire>, AppliedPage<RecordWire>> | null = null;
   private readonly files = memoryFiles<RecordWire>();
   /** Every id this client was ever given. */
   readonly everGiven = new Set<string>();
@@ -187,7 +187,7 @@ export class OfflineClient {
     }
     for (const r of p.records) this.everGiven.add(r.id);
     this.applier ??= new PageApplier(this.files, { main: this.main, build: this.build });
-    this.applier.apply({ ...p, records: p.records });
+    this.applier.apply(p);
     if (p.hasMore) {
       ({ main: this.main, build: this.build } = this.applier.openFiles());
     } else {
