@@ -4,6 +4,7 @@
  * milliseconds (bigint in PostgreSQL, parsed to number), booleans are integers 0/1, lists are JSON text.
  */
 import type { Generated } from 'kysely';
+import type { ChangeKind } from '@safehold/domain';
 
 export interface ServerMetaTable {
   key: string; // 'signing_seed' | 'signing_public' | 'prelogin_secret' | ...
@@ -196,16 +197,8 @@ export interface ReleaseApprovalsTable {
   at: number;
 }
 
-export type ChangeKind =
-  | 'record_created'
-  | 'record_updated'
-  | 'record_deleted'
-  | 'grant_changed'
-  | 'mask_changed'
-  | 'seal_set'
-  | 'seal_lifted'
-  | 'role_member_added'
-  | 'role_member_removed';
+/** The kinds of change rows: the sync core's (the delta walk reads them). */
+export type { ChangeKind };
 
 export interface ChangesTable {
   db_id: string;
