@@ -1,6 +1,6 @@
 /**
  * Test helper (not product code): a tiny HTTP server speaking the offline sync endpoints with a real
- * Ed25519 key, plus fault injection. Its sync pages are the reference model's (@safehold/domain/model:
+ * Ed25519 key, plus fault injection. Its sync pages are the reference model's (@safehold/testkit/model:
  * the sync core over maps), so it pages, resets and removes exactly as the protocol says; the wires it
  * stores are served as they are (a sealed wire too: the client's own R5 defence is what is tested).
  */
@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { generateSigningKeyPair, sign, toB64, utf8 } from '@safehold/crypto';
 import type { RecordWire, Signed, SyncResponse, WipePayload } from '@safehold/protocol/api';
-import { ProtocolModel } from '@safehold/domain/model';
+import { ProtocolModel } from '../model/index.js';
 
 export interface FakeOptions {
   user: string;

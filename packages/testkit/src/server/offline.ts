@@ -12,7 +12,7 @@ import { api, b64, newId, openTestStorage, type Backend, type TestServer, type T
 import { generateSigningKeyPair, sign, toB64 } from '@safehold/crypto';
 import { deviceRequestMessage } from '@safehold/protocol';
 import { PageApplier, type AppliedPage } from '@safehold/domain';
-import { memoryFiles, type MemoryFile } from '@safehold/domain/model';
+import { memoryFiles, type MemoryFile } from '../model/index.js';
 
 export const DB = 'main';
 

@@ -3,7 +3,7 @@
  * cursor). A run may be cut after any page request, with or without applying its answer, as a crash
  * or a lost connection would; the next run resumes from what the files hold.
  */
-import { PageApplier, diffRevisions, type AppliedPage, type PageFiles, type SyncCounts } from '../sync/applier.js';
+import { PageApplier, diffRevisions, type AppliedPage, type PageFiles, type SyncCounts } from '@safehold/domain';
 import type { ModelPage, ModelWire } from './server.js';
 
 /** What a memory file keeps of a record. */

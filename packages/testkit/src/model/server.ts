@@ -2,14 +2,27 @@
  * The in-memory reference model of the offline sync protocol (docs/adr/0060-sync-core.md): records,
  * grants, roles, seals and deletes with the change log the real server writes for them, and a server
  * answering sync pages through the same pure core (decidePage, walkDelta, planDelta) over maps instead
- * of tables. Test support: the property tests, the SDK's fake HTTP server and the server specs' client
- * use it; product code never does.
+ * of tables. Test support (testkit): the property tests, the SDK's fake HTTP server and the server specs'
+ * client use it; product code never does.
  */
 import type { Right } from '@safehold/protocol/api';
-import { formatCursor, parseCursor } from '../cursor.js';
-import { isOfflineEligible, planDelta, unionRights } from '../eligibility.js';
-import { decidePage, mayStillHold, planReset, positionOf, resetStep } from '../sync/page.js';
-import { walkDelta, type ChangeKind, type ChangeReader, type ChangeRow, type RoleChange } from '../sync/walk.js';
+import {
+  decidePage,
+  formatCursor,
+  isOfflineEligible,
+  mayStillHold,
+  parseCursor,
+  planDelta,
+  planReset,
+  positionOf,
+  resetStep,
+  unionRights,
+  walkDelta,
+  type ChangeKind,
+  type ChangeReader,
+  type ChangeRow,
+  type RoleChange,
+} from '@safehold/domain';
 
 export interface ModelRecord<P> {
   id: string;

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Right } from '@safehold/protocol/api';
-import { ModelClient, ProtocolModel, type Cut, type Holder } from './index.js';
+import { ModelClient, ProtocolModel, type Cut, type Holder } from '@safehold/testkit/model';
 
 const ID_COUNT = 8;
 // Ids take the protocol's 22-character form (cursors carry them).
