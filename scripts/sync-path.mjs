@@ -148,8 +148,10 @@ async function main() {
 }
 
 function strip(m) {
-  const { list, ...rest } = m;
-  return listFiles ? m : rest;
+  if (listFiles) return m;
+  const rest = { ...m };
+  delete rest.list;
+  return rest;
 }
 
 main()
