@@ -1,6 +1,8 @@
 /** Key adoption on the server (spec §4): best effort, in batches; the first failure turns it off for the run. */
 import { MAX_ADOPT_BATCH } from '@safehold/protocol';
 import type { AdoptBatchRequest } from '@safehold/protocol/api';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
+import { asDatabaseId } from '@safehold/protocol';
 import type { ClientContext } from '../../context.js';
 import type { AdoptItem } from './records.js';
 
@@ -17,7 +19,7 @@ export class KeyAdopter {
     try {
       for (let i = 0; i < items.length; i += MAX_ADOPT_BATCH) {
         const body: AdoptBatchRequest = { keys: items.slice(i, i + MAX_ADOPT_BATCH) };
-        await this.ctx.api.request('POST', `/db/${encodeURIComponent(this.db)}/keys/adopt`, { body, schema: 'AdoptBatchResponse' });
+        await this.ctx.api.call(E.adoptKeysBatch, { db: asDatabaseId(this.db) }, body);
       }
     } catch {
       // Adoption only saves the server-side asymmetric work of later syncs; the offline copy is already symmetric.

@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import { SafeholdError } from '@safehold/protocol';
 import type { SyncResponse } from '@safehold/protocol/api';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
+import { asDatabaseId } from '@safehold/protocol';
 import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedError } from '../wipe.js';
 import type { RunState } from './state.js';
 
@@ -58,7 +60,7 @@ export class PageStream {
   /** The request for one page, settled either way (so that it may run ahead). */
   private request(cursor: string): Promise<PageAnswer> {
     return this.s.ctx.api
-      .request('GET', `/db/${encodeURIComponent(this.s.db)}/offline/changes`, { query: { cursor, limit: this.s.limit }, schema: 'SyncResponse' })
+      .call(E.syncChanges, { db: asDatabaseId(this.s.db) }, { cursor, limit: this.s.limit })
       .then(
         (res): PageAnswer => ({ ok: true, res }),
         (error: unknown): PageAnswer => ({ ok: false, error }),
