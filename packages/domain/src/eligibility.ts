@@ -32,7 +32,13 @@ export function decideDelta(eligibleNow: boolean, heldByDevice: boolean): DeltaA
 export interface DeltaItem {
   id: string;
   eligible: boolean;
+  /** In the device's held set now (decides added or updated). */
   held: boolean;
+  /**
+   * The device may still hold it: held, or removed by a page whose answer may have been lost (see
+   * `mayStillHold`). Decides a removal; defaults to `held`.
+   */
+  removable?: boolean;
 }
 
 /** The outcome of a page: ids to send (with how many were new to the device) and ids to remove, in input order. */
@@ -52,7 +58,7 @@ export function planDelta(items: Iterable<DeltaItem>): DeltaPlan {
   for (const it of items) {
     if (seen.has(it.id)) continue;
     seen.add(it.id);
-    const action = decideDelta(it.eligible, it.held);
+    const action = decideDelta(it.eligible, it.removable ?? it.held);
     if (action === 'send') {
       plan.send.push(it.id);
       if (it.held) plan.updated++;

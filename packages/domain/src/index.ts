@@ -5,3 +5,4 @@ export * from './cursor.js';
 export * from './lease.js';
 export * from './offlineuse.js';
 export * from './merge.js';
+export * from './sync/index.js';

@@ -9,6 +9,7 @@ import { SafeholdError } from '@safehold/protocol';
 import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
 import { m0006ArchGrantRightsMask } from './migration-0006-arch.js';
 import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
+import { m0007SyncOfflineGone } from './migration-0007-sync.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -327,6 +328,7 @@ const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
   ['0006_arch_grant_rights_mask', m0006ArchGrantRightsMask],
+  ['0007_sync_1_offline_gone', m0007SyncOfflineGone],
 ];
 
 class InCodeProvider implements MigrationProvider {
