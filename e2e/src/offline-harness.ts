@@ -73,6 +73,17 @@ export class World {
     if (s) this.pastLogs += s.logs();
   }
 
+  /** Kills the server process with SIGKILL (issue 17's crash campaign) and waits until it is gone. */
+  async killServer(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    const gone = new Promise<void>((r) => (s.proc.exitCode !== null || s.proc.signalCode !== null ? r() : s.proc.once('exit', () => r())));
+    s.proc.kill('SIGKILL');
+    await gone;
+    this.pastLogs += s.logs();
+  }
+
   /** Everything every server process of this world logged so far. */
   serverLogs(): string {
     return this.pastLogs + (this.server?.logs() ?? '');
