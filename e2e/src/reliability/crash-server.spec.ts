@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRecord, listRecords } from '@safehold/sdk';
+import { Home, createRecord, listRecords, openSession, zeroContext } from '@safehold/sdk';
 import { World } from '../offline-harness.js';
 import { bothSides, withSession } from './crashkit.js';
 import { SEED, figure, prng, sized } from './size.js';
@@ -32,24 +32,25 @@ test('kill -9 the server at random points under write load: no acknowledged writ
 
   for (let i = 0; i < POINTS; i++) {
     let stop = false;
-    const writers = users.map((u, n) =>
-      withSession(w, u, async (ctx) => {
-        for (let j = 0; !stop; j++) {
-          const name = `p${i}-${u}-${j}`;
-          try {
-            await createRecord(ctx, { name, password: `Srv-${n}-${j}` });
-            acknowledged.add(name);
-          } catch {
-            inFlightFailed++;
-            return; // the server is gone: this writer stops until the restart
-          }
+    // Sessions are opened first, so the kill lands among writes and not among unlocks.
+    const ctxs = await Promise.all(users.map((u) => openSession({ home: new Home(w.home(u)), password: async () => w.password(u) })));
+    const writers = ctxs.map(async (ctx, n) => {
+      for (let j = 0; !stop; j++) {
+        const name = `p${i}-${users[n]}-${j}`;
+        try {
+          await createRecord(ctx, { name, password: `Srv-${n}-${j}` });
+          acknowledged.add(name);
+        } catch {
+          inFlightFailed++;
+          return; // the server is gone: this writer stops until the restart
         }
-      }),
-    );
+      }
+    });
     await new Promise((r) => setTimeout(r, 150 + Math.floor(rnd() * 1500)));
     await w.killServer();
     stop = true;
     await Promise.all(writers);
+    ctxs.forEach((c) => zeroContext(c));
     await w.startServer();
     const onServer = new Set<string>();
     for (const u of users) for (const r of await withSession(w, u, (ctx) => listRecords(ctx))) onServer.add(r.name);
