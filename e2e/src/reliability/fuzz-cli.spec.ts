@@ -2,8 +2,8 @@
  * Issue 17, bad input on the command line: the real `safehold` run with fuzzed argv for every command
  * (names read from its own --help, so a new command is fuzzed too): unknown and repeated flags, flag
  * values, ids, names and server URLs drawn by fast-check, against a live server and a registered
- * account. Every run must end within its time with a documented exit code (0-8), print no stack
- * trace, and on failure say `error: ...`. Long-running commands (`ui`, `agent`) are given --help only.
+ * account. Every run must end with a documented exit code (0-8), print no stack trace, and on failure
+ * say `error: ...` (or print the JSON error object under --json). Long-running commands (`ui`, `agent`) are given --help only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,7 +57,16 @@ test('fuzzed argv for every CLI command: a documented exit code, no crash, no se
       counts.runs++;
       counts.byExit[r.code] = (counts.byExit[r.code] ?? 0) + 1;
       const crashed = /\n\s+at .+:\d+:\d+/.test(r.stderr) || /\b(TypeError|RangeError|ReferenceError|SyntaxError)\b/.test(r.stderr);
-      const unclear = r.code !== 0 && !/^(error|warning): /m.test(r.stderr);
+      const jsonError = r.stderr.split('\n').some((l) => {
+        try {
+          const e = (JSON.parse(l) as { error?: { code?: unknown; message?: unknown } }).error;
+          return typeof e?.code === 'string' && typeof e.message === 'string';
+        } catch {
+          return false;
+        }
+      });
+      // On failure: `error: ...`, or under --json the error object (spec §3).
+      const unclear = r.code !== 0 && !/^(error|warning): /m.test(r.stderr) && !jsonError;
       const leaked = (r.stdout + r.stderr).includes(w.password('alice'));
       if (r.code < 0 || r.code > 8 || crashed || unclear || leaked) {
         counts.bad++;

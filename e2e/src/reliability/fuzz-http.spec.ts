@@ -115,7 +115,7 @@ describe('HTTP fuzzing of every route (real binary)', () => {
     const token = fc.constantFrom<string | null>(alice.token, alice.token, null, b64(32), 'x');
     const query = fc.oneof(fc.constant(''), fc.dictionary(fc.constantFrom('cursor', 'limit', 'tag', 'q', 'x', 'format'), fc.string({ maxLength: 30 }), { maxKeys: 3 }).map((d) => `?${new URLSearchParams(d)}`));
     const req = fc.record({ r: fc.constantFrom(...routes), token, body, query, seed: fc.nat() });
-    const runs = sized(1500, 60_000);
+    const runs = sized(1500, 90_000); // with the raw part: 10^5 requests at full size
     await fc.assert(
       fc.asyncProperty(req, async (x) => {
         // Every :param of the template gets a fuzzed value (drawn from its own arbitrary with the case's seed).

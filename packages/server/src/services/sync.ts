@@ -274,7 +274,12 @@ async function deltaPage(ctx: PageContext, cursor: SyncCursor & { kind: 'delta' 
   const elig = await eligibility(db, ctx.scope, affected);
   const held = await heldAmong(db, ctx, affected);
   const plan = planDelta(affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id) })));
-  const records = await buildSyncWires(db, ctx.scope, plan.send);
+  const built = await buildSyncWires(db, ctx.scope, plan.send);
+  // A record changed again after this page's end (a writer committed while the page was built) waits
+  // for the page that walks that change: sent now, it would reach the cursor twice (issue 17, found
+  // under PostgreSQL load). change_seq only grows, so reading it after the wires is exact.
+  const later = await changedAfter(db, built.map((r) => r.id), next.seq);
+  const records = later.size === 0 ? built : built.filter((r) => !later.has(r.id));
   await writePage(ctx, {
     sent: records.map((r) => r.id),
     heldBefore: held,
@@ -314,6 +319,16 @@ async function roleRecords(db: Db, ctx: PageContext, ch: RoleChange & { role_id:
     .where('h.db_id', '=', ctx.dbId);
   if (after !== '') q = q.where('h.record_id', '>', after);
   return (await q.orderBy('h.record_id').limit(n).execute()).map((r) => r.record_id);
+}
+
+/** Which of `ids` have a change after `seq` (their change_seq is higher). */
+async function changedAfter(db: Db, ids: readonly string[], seq: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks(ids)) {
+    const rows = await db.selectFrom('records').select('id').where('id', 'in', part).where('change_seq', '>', seq).execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
 }
 
 /** Which of `ids` this device was given (its held set). */
