@@ -11,24 +11,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as wire from '@safehold/protocol/api';
 import { ImportRequest } from '@safehold/protocol/transfer';
-import { b64, newId, rawRequest, registerTestUser, startServerProcess, startTestServer, storageArgs, type ServerProcess, type TestServer, type TestUser } from '@safehold/testkit';
+import { b64, newId, rawRequest, registerTestUser, registeredRoutes, startServerProcess, startTestServer, storageArgs, type ServerProcess, type TestServer, type TestUser } from '@safehold/testkit';
 import { FULL, SEED, figure, sized } from './size.js';
 import { arbitraryOf, mutated } from './zodarb.js';
-
-/** `METHOD /template` of every registered route, from fastify's printRoutes tree. */
-function registeredRoutes(s: TestServer): Array<{ method: string; template: string }> {
-  const out: Array<{ method: string; template: string }> = [];
-  const stack: string[] = [];
-  for (const line of s.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = (m[1] ?? '').length / 4;
-    const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + (m[2] ?? '');
-    stack[depth] = path;
-    for (const method of (m[3] ?? '').split(', ').filter((x) => x && x !== 'HEAD')) out.push({ method, template: path });
-  }
-  return out;
-}
 
 const REQUEST_SCHEMAS = [...Object.entries(wire).filter(([k]) => k.endsWith('Request')).map(([, v]) => v), ImportRequest];
 
@@ -82,7 +67,7 @@ describe('HTTP fuzzing of every route (real binary)', () => {
       body: JSON.stringify({ id: newId(), revision: newId(), header: b64(40), secret: b64(40), keys: { header: b64(60), secret: b64(60) } }),
     });
     const recId = ((await rec.json()) as { id: string }).id;
-    routes = registeredRoutes(s);
+    routes = registeredRoutes(s.app);
     valid['db'] = ['main'];
     valid['id'] = [recId];
     valid['user'] = ['alice', 'bob'];

@@ -11,6 +11,7 @@ export {
   type TestServer,
   type TestServerOptions,
 } from './server.js';
+export { registeredRoutes } from './routes.js';
 export { api, b64, newId, newDeviceId, fakeRegistration, registerTestUser, rawRequest, type ApiAnswer, type TestUser } from './http.js';
 export {
   SERVER_BIN,
