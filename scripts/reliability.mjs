@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The reliability campaign of issue 17 (docs/adr/0091-reliability-campaign.md), after `npm run build`:
-//   node scripts/reliability.mjs [--full] [--seed N] [--only SUBSTRING]
+//   node scripts/reliability.mjs [--full] [--seed N] [--only SPEC-FILE-SUBSTRING] [--grep TEST-NAME-PATTERN]
 // Small by default (the same specs run in `npm test`); --full runs every part at the issue's size
 // (100 kill points per crash part, 10^5 HTTP requests, 500 load clients for 60 s per setup). Prints
 // every part's figures at the end and writes them as JSON lines to reliability-<time>.jsonl in the temp dir.
@@ -19,6 +19,7 @@ if (!/^\d{1,10}$/.test(seed)) {
   process.exit(2);
 }
 const only = at('--only');
+const grep = at('--grep');
 const dir = 'e2e/dist/reliability';
 if (!existsSync(dir)) {
   console.error('no e2e/dist/reliability: run `npm run build` first');
@@ -33,7 +34,7 @@ const specs = [
 const out = join(tmpdir(), `reliability-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
 console.log(`reliability campaign: ${full ? 'full' : 'small'} size, seed ${seed}, ${specs.length} spec file(s); figures to ${out}`);
 const t0 = Date.now();
-const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', ...specs], {
+const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', ...(grep ? [`--test-name-pattern=${grep}`] : []), ...specs], {
   stdio: 'inherit',
   env: { ...process.env, SAFEHOLD_RELIABILITY: full ? 'full' : 'small', SAFEHOLD_RELIABILITY_SEED: seed, SAFEHOLD_RELIABILITY_OUT: out },
 });

@@ -94,6 +94,8 @@ async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOn
       for (const [id, rev] of truth) if (client.seen.get(id) !== rev) skipped++;
       for (const id of client.seen.keys()) if (!truth.has(id)) skipped++;
     }
+    const kinds = new Map<string, number>();
+    for (const { client } of clients) for (const [k, n] of client.failures) kinds.set(k, (kinds.get(k) ?? 0) + n);
     const sum = (k: 'errors' | 'syncs' | 'creates' | 'edits' | 'duplicates') => clients.reduce((a, c) => a + c.client.stats[k], 0);
     figure(`load-${name}`, {
       clients: CLIENTS,
@@ -105,6 +107,7 @@ async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOn
       duplicateChanges: sum('duplicates'),
       skippedChanges: skipped,
       failedRequestsRetried: sum('errors'),
+      failureKinds: JSON.stringify(Object.fromEntries(kinds)),
       serverRestarts: restarted,
     });
     assert.equal(lost, 0, 'lost writes');

@@ -30,6 +30,8 @@ export class LoadClient {
   /** Acknowledged writes of this client: record id -> latest acknowledged revision. */
   readonly acked = new Map<string, string>();
   readonly stats: ClientStats = { errors: 0, syncs: 0, creates: 0, edits: 0, duplicates: 0 };
+  /** Failed attempts by kind (an HTTP status, or the network error's code). */
+  readonly failures = new Map<string, number>();
   private pick: number;
 
   constructor(
@@ -53,14 +55,20 @@ export class LoadClient {
         });
         const text = await res.text();
         if (res.status < 500) return { status: res.status, json: text ? JSON.parse(text) : null };
-      } catch {
-        /* refused, reset or timed out: counted below */
+        this.note(`http ${res.status} ${(/"code":"([a-z_]+)"/.exec(text) ?? [])[1] ?? ''}`);
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause;
+        this.note(cause?.code ?? (e as Error).name);
       }
       this.stats.errors++;
       this.pick++;
       if (attempt > 200) throw new Error(`${method} ${path}: no server answered after ${attempt} attempts`);
       await new Promise((r) => setTimeout(r, 20 + attempt * 10));
     }
+  }
+
+  private note(kind: string): void {
+    this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
   }
 
   /** Syncs to the end of the change log (paging), recording what the cursor shows. */
