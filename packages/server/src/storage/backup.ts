@@ -51,8 +51,6 @@ export async function backupStorage(opts: OpenStorageOptions, file: string): Pro
     } else {
       const live = sqliteFile(requireDataDir(opts));
       if (!fs.existsSync(live)) throw new SafeholdError('not_found', `no storage at ${opts.dataDir}`);
-      // Migrations first, so a backup is always of the schema this binary knows.
-      await (await openStorage(opts)).close();
       const { default: Database } = await import('better-sqlite3-multiple-ciphers');
       const src = new Database(live, { fileMustExist: true });
       try {
