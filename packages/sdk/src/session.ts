@@ -15,7 +15,7 @@ import {
   constantTimeEqual,
   zero,
 } from '@safehold/crypto';
-import { SafeholdError, privateKeyAad, userKeyAad } from '@safehold/protocol';
+import { SafeholdError, privateKeyAad, userKeyAad, asDatabaseId } from '@safehold/protocol';
 import type { Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
@@ -32,6 +32,7 @@ import { generateSigningKeyPairForLogin, newDeviceKey } from './devicekey.js';
 /** Asks for a password: the current master password, or a new one (register, passwd). */
 export { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
 import { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type SessionOptions } from './sessionkeys.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 const tokenAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/token/${server}/${user}`);
 /** AAD of the SAFEHOLD_SESSION copy of the keys. */
@@ -111,7 +112,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     privateKey,
     publicKey: fromB64(account.publicKey),
     // Any contact that loads the roles also signs this user's own unsigned roles (the 12.2 migration).
-    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles),
+    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.call(E.listRoles, { db: asDatabaseId(db) })).roles),
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
   attachAddons(ctx);
@@ -208,7 +209,7 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const { signingPublicKey, serverId } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
+  const { signingPublicKey, serverId } = await api.call(E.serverKey, {});
   const password = await opts.password('new');
   const kdf = newKdfParams();
   const { authKey, kek } = await derive(password, kdf);
@@ -219,19 +220,15 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const userKeyEnc = toB64(encrypt(kek, userKey, userKeyAad(user)));
   const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, privateKeyAad(user)));
   zero(kek, pair.privateKey);
-  const session = await api.request('POST', '/register', {
-    anonymous: true,
-    schema: 'Session',
-    body: {
-      user,
-      invite: opts.invite,
-      kdf: kdfToWire(kdf),
-      authKey: toB64(authKey),
-      userKeyEnc,
-      publicKey: toB64(pair.publicKey),
-      privateKeyEnc,
-      device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
-    },
+  const session = await api.call(E.register, {}, {
+    user,
+    invite: opts.invite,
+    kdf: kdfToWire(kdf),
+    authKey: toB64(authKey),
+    userKeyEnc,
+    publicKey: toB64(pair.publicKey),
+    privateKeyEnc,
+    device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
   });
   api.close();
   if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(signingPublicKey))) {
@@ -265,7 +262,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user } });
+  const pre = await api.call(E.prelogin, {}, { user });
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();

@@ -9,6 +9,7 @@ import type { KdfParams as WireKdf, Session } from '@safehold/protocol/api';
 import type { SafeholdEvents } from './events.js';
 import type { ApiClient, TransportOptions } from './http.js';
 import type { AccountFile, Home } from './home.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 export type PasswordPrompt = (purpose: 'current' | 'new') => Promise<string>;
 
 /** What picks and opens an account. */
@@ -80,5 +81,5 @@ export function openPrivateKey(userKey: Uint8Array, account: Pick<AccountFile, '
 /** The login request (anonymous: the auth key is the credential). */
 export async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }, devicePublicKey?: string): Promise<Session> {
   const dev = devicePublicKey ? { id: device.id, name: device.name, publicKey: devicePublicKey } : { id: device.id, name: device.name };
-  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device: dev } });
+  return api.call(E.login, {}, { user, authKey: toB64(authKey), device: dev });
 }

@@ -5,6 +5,7 @@ import { SafeholdError, userKeyAad } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
 import type { AccountFile, Home } from './home.js';
 import { derive, kdfFromWire, kdfToWire, openUserKey, unlockAad } from './session.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** Stores the user key (and auth key) under a fresh session key and returns that key for SAFEHOLD_SESSION. */
 export function unlock(ctx: ClientContext): string {
@@ -35,7 +36,7 @@ export async function logout(ctx: ClientContext, opts: { force?: boolean } = {})
   if (pending > 0) ctx.events.warning(`${pending} offline change(s) stay queued and unpushed until this account logs in and syncs again`);
   if (ctx.api.getToken()) {
     try {
-      await ctx.api.request('POST', '/logout', { schema: 'Ok' });
+      await ctx.api.call(E.logout, {});
     } catch (e) {
       if (!(e instanceof SafeholdError)) throw e;
       if (e.code === 'unreachable') ctx.events.warning(`${e.message}: the server session ends when it expires; this device forgot it`);
@@ -67,10 +68,7 @@ export async function changePassword(ctx: ClientContext, currentPassword: string
   const { authKey, kek } = await derive(newPassword, kdf);
   const userKeyEnc = toB64(encrypt(kek, ctx.keyring.userKey, userKeyAad(a.user)));
   zero(kek);
-  await ctx.api.request('PUT', '/me/password', {
-    schema: 'Ok',
-    body: { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf: kdfToWire(kdf), userKeyEnc },
-  });
+  await ctx.api.call(E.changePassword, {}, { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf: kdfToWire(kdf), userKeyEnc });
   a.kdf = kdfToWire(kdf);
   a.userKeyEnc = userKeyEnc;
   ctx.home.writeAccount(a);

@@ -337,7 +337,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
   };
 
   test('the table names every registered route', () => {
-    const registered = new Set(registeredRoutes(s.app).map((r) => `${r.method} ${r.template}`));
+    const registered = registeredRoutes(s.app);
     const table = new Set(routes.map((r) => `${r.method} ${r.template}`));
     assert.ok(registered.size >= 30, `parsed ${registered.size} routes`);
     assert.deepEqual([...registered].sort(), [...table].sort());

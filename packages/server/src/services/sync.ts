@@ -28,7 +28,21 @@ import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
 import { writeAudit } from './audit.js';
 import type { Db } from './changes.js';
-import { buildSyncWires, chunks, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
+import { chunks } from '../repositories/chunks.js';
+import {
+  exportGrantsOfRole,
+  heldAmong,
+  heldGrantedToRole,
+  loadSyncState,
+  offlineInstance,
+  readChanges,
+  stampDevice,
+  touchLastSeen,
+  writeHeld,
+  type HeldKey,
+} from '../repositories/offline.js';
+import type { Caller } from '../caller.js';
+import { buildSyncWires, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
 import { randomId } from '@safehold/crypto';
 import { signPayload, supersedeOrders, wipeForSync, type OfflineDeps } from './wipe.js';
 
@@ -40,40 +54,12 @@ const CHANGE_BATCH = 1000;
 const MAX_CHANGES_PER_PAGE = 20_000;
 
 /** The caller of a sync: a user on one device (from its session). */
-export interface SyncCaller {
-  userId: string;
-  user: string;
-  deviceId: string;
-}
+type SyncCaller = Pick<Caller, 'userId' | 'user' | 'deviceId'>;
 
 /** The caller's offline switch, right and days for one database (404 when not a member). */
 export async function offlineInfo(db: Db, caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
   const m = await requireMember(db, caller, dbName);
   return { db: dbName, enabled: m.offlineEnabled, right: m.offlineRight, offlineDays: m.offlineDays };
-}
-
-/** Everything a sync needs to decide, in one statement of primary-key lookups. */
-async function loadState(db: Kysely<Tables>, caller: SyncCaller, dbName: string) {
-  return db
-    .selectFrom('databases as d')
-    .leftJoin('memberships as m', (j) => j.onRef('m.db_id', '=', 'd.id').on('m.user_id', '=', caller.userId))
-    .leftJoin('offline_devices as o', (j) =>
-      j.onRef('o.db_id', '=', 'd.id').on('o.user_id', '=', caller.userId).on('o.device_id', '=', caller.deviceId),
-    )
-    .select([
-      'd.id',
-      'd.offline',
-      'd.seq',
-      'm.user_id as member',
-      'm.offline_right',
-      'm.offline_days',
-      'm.offline_edits',
-      'o.created_at as held_since',
-      'o.last_seen_at',
-      'o.instance_id',
-    ])
-    .where('d.name', '=', dbName)
-    .executeTakeFirst();
 }
 
 interface PageContext {
@@ -83,6 +69,8 @@ interface PageContext {
   dbName: string;
   limit: number;
   scope: SyncScope;
+  /** The device's copy: key of its held set and offline_devices row. */
+  held: HeldKey;
 }
 
 /** One page of the offline sync of `dbName` for the caller's device. */
@@ -98,7 +86,7 @@ export async function syncPage(
     throw new SafeholdError('bad_request', `limit must be between 1 and ${MAX_SYNC_LIMIT}`);
   }
   if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
-  const st = await loadState(deps.db, caller, dbName);
+  const st = await loadSyncState(deps.db, caller, dbName);
   if (!st) throw new SafeholdError('not_found', 'no such database');
   const member = st.member !== null;
   const holds = st.held_since !== null;
@@ -131,14 +119,7 @@ export async function syncPage(
   // No change: the lookup above was the only read; the only write is a coalesced last-seen time.
   if (holds && cursor.kind === 'delta' && cursor.seq === dbSeq) {
     if (st.last_seen_at === null || now - Number(st.last_seen_at) >= LAST_SEEN_COALESCE_MS) {
-      await deps.db
-        .updateTable('offline_devices')
-        .set({ last_seen_at: now })
-        .where('device_id', '=', caller.deviceId)
-        .where('user_id', '=', caller.userId)
-        .where('db_id', '=', st.id)
-        .where('last_seen_at', '<=', now - LAST_SEEN_COALESCE_MS)
-        .execute();
+      await touchLastSeen(deps.db, { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id }, now, LAST_SEEN_COALESCE_MS);
     }
     const instance = st.instance_id !== null && st.held_since !== null ? { id: st.instance_id, createdAt: Number(st.held_since) } : null;
     return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease: leaseFor(instance) };
@@ -152,7 +133,7 @@ export async function syncPage(
     roles: await memberRoles(deps.db, caller.userId, st.id),
     dialect: deps.dialect,
   };
-  const ctx: PageContext = { deps, caller, dbId: st.id, dbName, limit, scope };
+  const ctx: PageContext = { deps, caller, dbId: st.id, dbName, limit, scope, held: { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id } };
   const page = await (async (): Promise<Page> => {
     if (!holds || cursor.kind === 'start') return resetPage(ctx, dbSeq, '');
     if (cursor.kind === 'reset') {
@@ -166,14 +147,7 @@ export async function syncPage(
     return deltaPage(ctx, cursor, dbSeq);
   })();
   // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
-  const row = await deps.db
-    .selectFrom('offline_devices')
-    .select(['instance_id', 'created_at'])
-    .where('device_id', '=', caller.deviceId)
-    .where('user_id', '=', caller.userId)
-    .where('db_id', '=', st.id)
-    .executeTakeFirst();
-  const instance = row?.instance_id ? { id: row.instance_id, createdAt: Number(row.created_at) } : null;
+  const instance = await offlineInstance(deps.db, ctx.held);
   return { kind: 'changes', ...page, lease: leaseFor(instance) };
 }
 
@@ -198,7 +172,7 @@ async function resetPage(ctx: PageContext, snapshotSeq: number, after: string, c
   const rows = candidates.slice(0, ctx.limit);
   const records = await wiresOf(db, ctx.scope, rows);
   const total = after === '' ? await snapshotCount(db, ctx.scope, snapshotSeq) : (carried ?? null);
-  const heldBefore = await heldAmong(db, ctx, records.map((r) => r.id));
+  const heldBefore = await heldAmong(db, ctx.held, records.map((r) => r.id));
   await writePage(ctx, {
     sent: records.map((r) => r.id),
     heldBefore,
@@ -233,16 +207,8 @@ async function deltaPage(ctx: PageContext, cursor: SyncCursor & { kind: 'delta' 
   let fetchedThrough = done;
   let walked = 0;
   walk: for (;;) {
-    const batch = await db
-      .selectFrom('changes')
-      .select(['seq', 'kind', 'record_id', 'role_id', 'user_id'])
-      .where('db_id', '=', ctx.dbId)
-      .where('seq', '>', fetchedThrough)
-      .orderBy('seq')
-      .limit(CHANGE_BATCH)
-      .execute();
-    for (const raw of batch) {
-      const ch = { ...raw, seq: Number(raw.seq) };
+    const batch = await readChanges(db, ctx.dbId, fetchedThrough, CHANGE_BATCH);
+    for (const ch of batch) {
       fetchedThrough = ch.seq;
       if (ch.record_id !== null) {
         add(ch.record_id);
@@ -272,7 +238,7 @@ async function deltaPage(ctx: PageContext, cursor: SyncCursor & { kind: 'delta' 
   const hasMore = next.kind === 'partial' || (full && done < dbSeq);
 
   const elig = await eligibility(db, ctx.scope, affected);
-  const held = await heldAmong(db, ctx, affected);
+  const held = await heldAmong(db, ctx.held, affected);
   const plan = planDelta(affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id) })));
   const built = await buildSyncWires(db, ctx.scope, plan.send);
   // A record changed again after this page's end (a writer committed while the page was built) waits
@@ -300,52 +266,8 @@ function isMyRoleChange(ch: RoleChange, userId: string): ch is RoleChange & { ro
  * can have left the caller's set, and only held ids may be named as removed).
  */
 async function roleRecords(db: Db, ctx: PageContext, ch: RoleChange & { role_id: string }, after: string, n: number): Promise<string[]> {
-  if (ch.kind === 'role_member_added') {
-    let q = db
-      .selectFrom('grants')
-      .select('record_id')
-      .where('holder_kind', '=', 'role')
-      .where('holder_id', '=', ch.role_id)
-      .where('rights', 'like', '%export%');
-    if (after !== '') q = q.where('record_id', '>', after);
-    return (await q.orderBy('record_id').limit(n).execute()).map((r) => r.record_id);
-  }
-  let q = db
-    .selectFrom('offline_held as h')
-    .innerJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'h.record_id').on('g.holder_kind', '=', 'role').on('g.holder_id', '=', ch.role_id))
-    .select('h.record_id')
-    .where('h.device_id', '=', ctx.caller.deviceId)
-    .where('h.user_id', '=', ctx.caller.userId)
-    .where('h.db_id', '=', ctx.dbId);
-  if (after !== '') q = q.where('h.record_id', '>', after);
-  return (await q.orderBy('h.record_id').limit(n).execute()).map((r) => r.record_id);
-}
-
-/** Which of `ids` have a change after `seq` (their change_seq is higher). */
-async function changedAfter(db: Db, ids: readonly string[], seq: number): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const part of chunks(ids)) {
-    const rows = await db.selectFrom('records').select('id').where('id', 'in', part).where('change_seq', '>', seq).execute();
-    for (const r of rows) out.add(r.id);
-  }
-  return out;
-}
-
-/** Which of `ids` this device was given (its held set). */
-async function heldAmong(db: Db, ctx: PageContext, ids: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('offline_held')
-      .select('record_id')
-      .where('device_id', '=', ctx.caller.deviceId)
-      .where('user_id', '=', ctx.caller.userId)
-      .where('db_id', '=', ctx.dbId)
-      .where('record_id', 'in', part)
-      .execute();
-    for (const r of rows) out.add(r.record_id);
-  }
-  return out;
+  if (ch.kind === 'role_member_added') return exportGrantsOfRole(db, ch.role_id, after, n);
+  return heldGrantedToRole(db, ctx.held, ch.role_id, after, n);
 }
 
 /**
@@ -360,57 +282,18 @@ async function writePage(
   const { deps, caller } = ctx;
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    const set = w.appliedSeq === null ? { last_sync_at: now, last_seen_at: now } : { last_sync_at: now, last_seen_at: now, cursor: w.appliedSeq };
-    const upd = await trx
-      .updateTable('offline_devices')
-      .set(set)
-      .where('device_id', '=', caller.deviceId)
-      .where('user_id', '=', caller.userId)
-      .where('db_id', '=', ctx.dbId)
-      .executeTakeFirst();
-    if (Number(upd.numUpdatedRows) === 0) {
-      const ins = await trx
-        .insertInto('offline_devices')
-        .values({
-          device_id: caller.deviceId,
-          user_id: caller.userId,
-          db_id: ctx.dbId,
-          cursor: w.appliedSeq ?? 0,
-          created_at: now,
-          last_sync_at: now,
-          last_seen_at: now,
-          instance_id: randomId(),
-        })
-        .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(ins.numInsertedOrUpdatedRows ?? 0) > 0) {
-        // A new instance: orders still pending for a wiped one of this device are moot (its client refuses them anyway).
-        await supersedeOrders(trx, now, { deviceId: caller.deviceId, userId: caller.userId, dbId: ctx.dbId });
-        await writeAudit(trx, deps.clock, {
-          db: ctx.dbName,
-          actor: caller.user,
-          action: 'offline_created',
-          target: caller.deviceId,
-          detail: { device: caller.deviceId },
-        });
-      }
+    if (await stampDevice(trx, ctx.held, now, w.appliedSeq, randomId)) {
+      // A new instance: orders still pending for a wiped one of this device are moot (its client refuses them anyway).
+      await supersedeOrders(trx, now, { deviceId: caller.deviceId, userId: caller.userId, dbId: ctx.dbId });
+      await writeAudit(trx, deps.clock, {
+        db: ctx.dbName,
+        actor: caller.user,
+        action: 'offline_created',
+        target: caller.deviceId,
+        detail: { device: caller.deviceId },
+      });
     }
-    for (const part of chunks(w.sent)) {
-      await trx
-        .insertInto('offline_held')
-        .values(part.map((record_id) => ({ device_id: caller.deviceId, user_id: caller.userId, db_id: ctx.dbId, record_id })))
-        .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doNothing())
-        .execute();
-    }
-    for (const part of chunks(w.removed)) {
-      await trx
-        .deleteFrom('offline_held')
-        .where('device_id', '=', caller.deviceId)
-        .where('user_id', '=', caller.userId)
-        .where('db_id', '=', ctx.dbId)
-        .where('record_id', 'in', part)
-        .execute();
-    }
+    await writeHeld(trx, ctx.held, w.sent, w.removed);
     if (w.sent.length > 0 || w.removed.length > 0) {
       const added = w.sent.filter((id) => !w.heldBefore.has(id)).length;
       await writeAudit(trx, deps.clock, {
@@ -463,4 +346,14 @@ export async function pruneChanges(db: Kysely<Tables>, clock: Clock, keepDays = 
     });
   }
   return deleted;
+}
+
+/** Which of `ids` have a change after `seq` (their change_seq is higher). */
+async function changedAfter(db: Db, ids: readonly string[], seq: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks(ids)) {
+    const rows = await db.selectFrom('records').select('id').where('id', 'in', part).where('change_seq', '>', seq).execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
 }

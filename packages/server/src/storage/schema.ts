@@ -136,7 +136,8 @@ export interface GrantsTable {
   record_id: string;
   holder_kind: HolderKind;
   holder_id: string; // user id or role id
-  rights: string; // comma-separated Right values
+  /** Bit mask of the granted rights (domain RIGHT_BIT: read 1 ... export 16); 0006_arch replaced the comma list. */
+  rights_mask: number;
 }
 
 export interface RecordKeysTable {

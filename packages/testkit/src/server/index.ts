@@ -11,7 +11,6 @@ export {
   type TestServer,
   type TestServerOptions,
 } from './server.js';
-export { registeredRoutes } from './routes.js';
 export { api, b64, newId, newDeviceId, fakeRegistration, registerTestUser, rawRequest, type ApiAnswer, type TestUser } from './http.js';
 export {
   SERVER_BIN,
@@ -23,3 +22,4 @@ export {
   type ServerProcess,
   type StartOptions,
 } from './binary.js';
+export { registeredRoutes } from './routes.js';
