@@ -8,13 +8,14 @@ import type { z } from 'zod';
 import type { EndpointDef, ParsedRequestOf, ResponseOf } from '@safehold/protocol/endpoints';
 import { schemaOf } from '@safehold/protocol/schemas';
 import type { AppDeps } from './deps.js';
-import { requireAuthWithToken, type AuthContext } from './auth.js';
-import { callerIn, type Caller } from './caller.js';
+import { requireAuthWithToken } from './auth.js';
+import type { Caller } from '../caller.js';
+import { callerIn, type ScopedRequest } from './caller.js';
 import { noBody, noQuery, parse } from './validate.js';
 import { V1 } from './paths.js';
 
 /** Who called, by the entry's `auth`: the member's caller, the session's caller, or nobody yet. */
-export type CallerOf<E extends EndpointDef> = E['auth'] extends 'member' ? Caller : E['auth'] extends 'session' ? AuthContext : undefined;
+export type CallerOf<E extends EndpointDef> = E['auth'] extends 'member' ? ScopedRequest : E['auth'] extends 'session' ? Caller : undefined;
 
 export interface RouteContext<E extends EndpointDef, P> {
   req: FastifyRequest;
