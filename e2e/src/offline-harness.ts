@@ -33,6 +33,8 @@ export class World {
   readonly dataDir = join(this.dir, 'server');
   private server: ServerProcess | null = null;
   private port = 0;
+  /** Logs of the server processes stopped so far (for the secret scan of issue 17). */
+  private pastLogs = '';
   url = '';
 
   static async create(t: { after: (fn: () => Promise<void> | void) => void }): Promise<World> {
@@ -68,6 +70,28 @@ export class World {
     const s = this.server;
     this.server = null;
     await s?.stop();
+    if (s) this.pastLogs += s.logs();
+  }
+
+  /** Kills the server process with SIGKILL (issue 17's crash campaign) and waits until it is gone. */
+  async killServer(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    const gone = new Promise<void>((r) => (s.proc.exitCode !== null || s.proc.signalCode !== null ? r() : s.proc.once('exit', () => r())));
+    s.proc.kill('SIGKILL');
+    await gone;
+    this.pastLogs += s.logs();
+  }
+
+  /** Everything every server process of this world logged so far. */
+  serverLogs(): string {
+    return this.pastLogs + (this.server?.logs() ?? '');
+  }
+
+  /** The pid of the running server process, if one runs. */
+  serverPid(): number | undefined {
+    return this.server?.proc.pid;
   }
 
   home(user: string): string {

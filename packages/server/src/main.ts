@@ -15,6 +15,7 @@ import { AdminService } from './services/admin.js';
 import { systemClock } from './clock.js';
 import { SERVER_VERSION } from './config.js';
 import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
+import { backupStorage, restoreStorage } from './storage/backup.js';
 import { keySourceFrom, loadRotations, readConfiguredSeed, rotateSigningKey } from './services/keysource.js';
 
 /** Terminal-safe text (12.11): control characters and bidi overrides in names (devices, users) become U+FFFD. */
@@ -225,6 +226,19 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       await withAdmin(cmd, async (_a, storage) => {
         print(cmd, { ok: true, backend: storage.dialect, migrations: MIGRATION_NAMES }, `storage is up to date (${MIGRATION_NAMES.length} migrations, ${storage.dialect})`);
       });
+    });
+
+  leaf(program.command('backup <file>'))
+    .description('write a consistent copy of the storage to FILE while servers run (SQLite online backup; PostgreSQL pg_dump)')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const r = await backupStorage(resolveStorageOptions(globals(cmd)), file);
+      print(cmd, r, `backed up the ${r.backend} storage to ${r.file} (${r.bytes} bytes)`);
+    });
+  leaf(program.command('restore <file>'))
+    .description('replace the storage with a backup (stop every server first); every offline client resets at its next sync')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const r = await restoreStorage(resolveStorageOptions(globals(cmd)), file);
+      print(cmd, r, `restored the ${r.backend} storage from ${r.file}; ${r.databases} database(s): every offline client gets a reset at its next sync`);
     });
 
   const db = program.command('db').description('online databases');

@@ -4,6 +4,7 @@
  * key-encryption key derived from the master password (exactly as in the account).
  */
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { decrypt, encrypt, fromB64, toB64 } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import type { KdfParams } from '@safehold/protocol/api';
@@ -47,18 +48,34 @@ export function unwrapFileKey(userKey: Uint8Array, sidecar: Sidecar): Uint8Array
   }
 }
 
-/** Writes a sidecar atomically (mode 0600). */
-export function writeSidecar(path: string, s: Sidecar): void {
-  atomicWriteFile(path, `${JSON.stringify(s, null, 2)}\n`);
+/**
+ * A checksum of the other fields (issue 17): random damage to the wrapped user key or the KDF
+ * parameters would otherwise read as a wrong master password (exit 3) instead of a damaged file (exit 6).
+ * Not a MAC (the file is plain and anyone who can write it can recompute it); the wrapped keys stay bound
+ * by their AEAD tags and AAD.
+ */
+function checksumOf(fields: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
-/** Reads a sidecar; null when absent; a damaged one is offline_corrupt. */
+/** Writes a sidecar atomically (mode 0600), with the checksum of its fields. */
+export function writeSidecar(path: string, s: Sidecar): void {
+  const { check: _old, ...fields } = s as Sidecar & { check?: string };
+  atomicWriteFile(path, `${JSON.stringify({ ...fields, check: checksumOf(fields) }, null, 2)}\n`);
+}
+
+/** Reads a sidecar; null when absent; a damaged one (bad JSON, format or checksum) is offline_corrupt. */
 export function readSidecar(path: string): Sidecar | null {
-  return readJsonIfExists<Sidecar>(
+  const v = readJsonIfExists<Sidecar & { check?: unknown }>(
     path,
     (cause) => new SafeholdError('offline_corrupt', 'the offline database key file is damaged', undefined, { cause }),
     (v) => typeof v === 'object' && v !== null && (v as Sidecar).format === SIDECAR_FORMAT && typeof (v as Sidecar).fileKeyEnc === 'string',
   );
+  if (!v) return null;
+  // Files written before the checksum have none: they are read as before.
+  const { check, ...fields } = v;
+  if (check !== undefined && check !== checksumOf(fields)) throw new SafeholdError('offline_corrupt', 'the offline database key file is damaged');
+  return fields as Sidecar;
 }
 
 /** Reads a small plain JSON file (status, tombstone, throttle); null when absent or unreadable. */

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { durableRename, fsyncDir, fsyncFile, removeIfExists } from './fsutil.js';
 import { OfflineStoreError } from './errors.js';
+import { guardCorruption } from './corruption.js';
 import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
 
 type Db = Database.Database;
@@ -206,7 +207,7 @@ export class OfflineStore {
 
   private constructor(path: string, db: Db) {
     this.path = path;
-    this.db = db;
+    this.db = guardCorruption(db);
     this.logReady = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
   }
 

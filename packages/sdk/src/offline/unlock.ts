@@ -67,6 +67,10 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
   assertNotWiped(target);
   const sc = readSidecar(target.paths.sidecar);
   if (!sc || !existsSync(target.paths.file)) return null;
+  // A key file of another user, database, server or device (copied or swapped in) is damage, not a wrong password (issue 17).
+  if (sc.user !== a.user || sc.db !== a.db || sc.server !== a.server || sc.device !== a.device) {
+    throw new SafeholdError('offline_corrupt', 'the offline database key file belongs to another account or device: refused');
+  }
   if (a.pinnedKey && a.pinnedKey !== sc.signingPublicKey) {
     throw new SafeholdError('offline_corrupt', 'the offline database pins another server key than this account: refused');
   }

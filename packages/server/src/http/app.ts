@@ -5,7 +5,7 @@ import { MAX_BODY_BYTES } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
 import type { RateLimits } from '../config.js';
 import type { AppDeps } from './deps.js';
-import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
 import { registerRoutes } from './routes/index.js';
 
 export type { AppDeps, RateLimits };
@@ -29,6 +29,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     trustProxy: opts.trustProxy ?? false,
     ...(opts.requestLogging === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     // Routes stay case-sensitive and exact (fastify's defaults): ids are base64url.
   };
   // With TLS fastify's instance type carries an https.Server; the routes only use what both have in common.

@@ -35,6 +35,17 @@ export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyRe
   return reply.status(error.status).send(body);
 }
 
+/**
+ * Errors fastify raises before routing (issue 17, found by the HTTP fuzzing): a path that is no valid
+ * percent-encoding answers 400, a path parameter past fastify's length limit 404 (no id or name is that
+ * long: like any malformed id). Fastify's own answer had its own shape and echoed the whole path.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new SafeholdError('not_found', 'not found') : new SafeholdError('bad_request', 'malformed URL');
+  return reply.status(error.status).send(error.toBody());
+}
+
 export function notFoundHandler(_req: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.status(404).send(new SafeholdError('not_found', 'no such endpoint').toBody());
 }

@@ -4,6 +4,7 @@
  * services and the domain.
  */
 import type { Db } from './db.js';
+import { chunks } from './chunks.js';
 import { grantHoldsExport } from './access.js';
 
 /** One device's offline copy of one database for one user: the key of offline_devices and offline_held. */
@@ -71,4 +72,14 @@ export async function exportGrantsOfRole(db: Db, roleId: string, after: string, 
     .where(grantHoldsExport());
   if (after !== '') q = q.where('record_id', '>', after);
   return (await q.orderBy('record_id').limit(n).execute()).map((r) => r.record_id);
+}
+
+/** Which of `ids` have a change after `seq` (their change_seq is higher). */
+export async function changedAfter(db: Db, ids: readonly string[], seq: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks(ids)) {
+    const rows = await db.selectFrom('records').select('id').where('id', 'in', part).where('change_seq', '>', seq).execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
 }

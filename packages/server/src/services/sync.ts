@@ -31,7 +31,7 @@ import {
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
 import type { Db } from './changes.js';
-import { loadSyncState, offlineInstance, touchLastSeen } from '../repositories/offline.js';
+import { changedAfter, loadSyncState, offlineInstance, touchLastSeen } from '../repositories/offline.js';
 import { prunedThrough } from './retention.js';
 import { heldAmong, writePage, type HeldKey, type WriteContext } from './syncheld.js';
 import { changeReader } from './syncreader.js';
@@ -175,7 +175,12 @@ async function deltaPage(ctx: PageContext, page: PageKind, dbSeq: number): Promi
   const elig = await eligibility(trx, scope, walk.affected);
   const { held, removable } = await heldAmong(trx, key, walk.affected, from);
   const plan = planDelta(walk.affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id), removable: removable.has(id) })));
-  const records = await buildSyncWires(trx, scope, plan.send);
+  const built = await buildSyncWires(trx, scope, plan.send);
+  // A record changed again after this page's end (a writer committed while the page was built: PostgreSQL
+  // runs READ COMMITTED) waits for the page that walks that change: sent now, it would reach the cursor
+  // twice (issue 17, found under PostgreSQL load). change_seq only grows, so reading it after the wires is exact.
+  const later = await changedAfter(trx, built.map((r) => r.id), walk.next.seq);
+  const records = later.size === 0 ? built : built.filter((r) => !later.has(r.id));
   const sent = records.map((r) => r.id);
   // The plan's counts, unless a record could not be built (then it is not sent, and not counted).
   const added = sent.length === plan.send.length ? plan.added : sent.filter((id) => !held.has(id)).length;

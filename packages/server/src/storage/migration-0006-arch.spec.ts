@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { RIGHT_BIT as R, rightsOfMask } from '@safehold/domain';
 import { forEachBackend, openTestStorage } from '@safehold/testkit';
-import { migrateTo, migrateToLatest } from './migrations.js';
+import { MIGRATION_NAMES, migrateTo, migrateToLatest } from './migrations.js';
 import { rightsFor } from '../repositories/access.js';
 
 const id = () => randomBytes(16).toString('base64url');
@@ -53,7 +53,9 @@ forEachBackend('migration 0006_arch_grant_rights_mask', (backend) => {
         .execute();
     }
 
-    assert.deepEqual(await migrateToLatest(raw, st.storage.dialect), ['0006_arch_grant_rights_mask']);
+    // Up from 0005 runs 0006 and every later migration, in name order.
+    assert.deepEqual(await migrateToLatest(raw, st.storage.dialect), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0005_impexp_record_sources') + 1));
+    assert.equal(MIGRATION_NAMES[MIGRATION_NAMES.indexOf('0005_impexp_record_sources') + 1], '0006_arch_grant_rights_mask');
     const after = new Map(
       (await raw.selectFrom('grants').select(['record_id', 'rights_mask']).execute()).map((r) => [r.record_id as string, Number(r.rights_mask)]),
     );

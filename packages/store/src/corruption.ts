@@ -1,0 +1,44 @@
+/**
+ * A damaged offline file is an offline state (exit 6), wherever SQLite notices it (issue 17: the crash
+ * campaign's bit flips and truncations were found only while reading pages, after the open, and ended
+ * as `internal` with exit 1). Every statement of an open file is wrapped so that SQLite's corruption
+ * codes become OfflineStoreError('corrupt'); its message names no path, key or content.
+ */
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { OfflineStoreError } from './errors.js';
+
+type Db = Database.Database;
+
+/** SQLITE_CORRUPT and its extended codes, and SQLITE_NOTADB (a page that does not decrypt). */
+export function isCorruption(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+function rethrow(e: unknown): never {
+  if (isCorruption(e)) throw new OfflineStoreError('corrupt', 'the offline database is damaged: run `safehold offline sync` while online to rebuild it', { cause: e });
+  throw e;
+}
+
+/** Wraps the methods of `target` (results that are `target` itself, like `pluck()`, stay wrapped). */
+function guard<T extends object>(target: T, inner: (v: unknown) => unknown = (v) => v): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const v: unknown = Reflect.get(t, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return function (this: unknown, ...args: unknown[]) {
+        try {
+          const out: unknown = (v as (...a: unknown[]) => unknown).apply(t, args);
+          return out === t ? receiver : inner(out);
+        } catch (e) {
+          return rethrow(e);
+        }
+      };
+    },
+  });
+}
+
+/** The connection with every statement it prepares (and its pragma and exec) guarded. */
+export function guardCorruption(db: Db): Db {
+  return guard(db, (out) => (out !== null && typeof out === 'object' && 'run' in out && 'all' in out ? guard(out) : out));
+}
