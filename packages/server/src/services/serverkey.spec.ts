@@ -25,7 +25,7 @@ function keyFromProcess(opts: { dataDir?: string; databaseUrl?: string }): Promi
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
+    p.on('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code ?? signal}: ${err}`))));
   });
 }
 
@@ -69,7 +69,11 @@ forEachBackend('server signing key', (backend) => {
     });
   });
 
-  test('two processes starting together on fresh storage agree on it', async () => {
+  // Repeated on SQLite: opening storage once closed a descriptor of the database files, which dropped the
+  // process's SQLite locks, and the other process then rebuilt the -shm under a live mapping (SIGBUS, or
+  // both running the migrations: "table server_meta already exists"). It failed about one round in five.
+  const rounds = backend === 'sqlite' ? 12 : 1;
+  for (let round = 1; round <= rounds; round++) test(`two processes starting together on fresh storage agree on it (round ${round})`, async () => {
     await withStorageLocation(backend, async (loc) => {
       const [k1, k2] = await Promise.all([keyFromProcess(loc), keyFromProcess(loc)]);
       assert.equal(k1.length, 43);

@@ -4,6 +4,7 @@
  * processes (servers and the Server Manager) can work on one storage at once.
  */
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import path from 'node:path';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
@@ -49,15 +50,20 @@ async function openSqlite(dataDir: string | undefined): Promise<Storage> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'safehold.db');
   // The file holds the signing seed and every session hash: 0600 whatever the directory or umask. SQLite
-  // gives -wal and -shm the database file's mode; they are checked once they exist, too.
-  privateFile(file, true);
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.prepare('select count(*) from sqlite_master').get();
-  for (const f of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) privateFile(f, false);
+  // creates the file, -wal and -shm under the process umask (tightened while it opens them); files that already
+  // exist are tightened by path. Never by opening and closing a descriptor: closing any descriptor of a
+  // database file drops every POSIX lock this process holds on it (SQLite's own connections included), and
+  // another process then takes the database for unused and rebuilds its -shm under a live mapping (SIGBUS).
+  const sqlite = withUmask(0o077, () => {
+    const conn = new Database(file);
+    conn.pragma('busy_timeout = 5000');
+    toWal(conn);
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('synchronous = NORMAL');
+    conn.prepare('select count(*) from sqlite_master').get();
+    return conn;
+  });
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) privateMode(f);
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   return {
@@ -71,21 +77,46 @@ async function openSqlite(dataDir: string | undefined): Promise<Storage> {
   };
 }
 
-/** Makes `file` mode 0600 (creating it empty when `create`); a file that does not exist is left alone otherwise. */
-function privateFile(file: string, create: boolean): void {
-  if (process.platform === 'win32') return;
-  let fd: number;
+/**
+ * Switches the connection to WAL. On a fresh file a process opening at the same time can hold the lock the
+ * switch needs, and SQLite then answers SQLITE_BUSY at once, without its busy handler: wait and retry
+ * (about 2 s at most), as the busy timeout would.
+ */
+function toWal(conn: { pragma(sql: string, opts: { simple: true }): unknown }): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      conn.pragma('journal_mode = WAL', { simple: true });
+      return;
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= 100) throw e;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+}
+
+/** Runs `fn` with the process umask set to `mask` (only the main thread may set it; a worker keeps its own). */
+function withUmask<T>(mask: number, fn: () => T): T {
+  if (process.platform === 'win32' || !isMainThread) return fn();
+  const old = process.umask(mask);
   try {
-    fd = fs.openSync(file, create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDONLY, 0o600);
+    return fn();
+  } finally {
+    process.umask(old);
+  }
+}
+
+/** Makes an existing `file` mode 0600 by its path (no descriptor: see openSqlite); a missing file is left alone. */
+function privateMode(file: string): void {
+  if (process.platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode;
   } catch (e) {
-    if (!create && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  try {
-    if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600);
-  } finally {
-    fs.closeSync(fd);
-  }
+  if ((mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
 }
 
 /** Most distinct statements kept prepared; past it the cache starts over (lists of ids make many shapes). */
