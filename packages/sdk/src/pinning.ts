@@ -1,13 +1,9 @@
 /** Other users' public keys, pinned on first use (spec §4); a changed key is refused until `trust`. */
-import { constantTimeEqual, fromB64, sha256, toB64 } from '@safehold/crypto';
+import { constantTimeEqual, fingerprint, fromB64, toB64 } from './keys/index.js';
 import { SafeholdError } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
 
-/** A short human-comparable fingerprint of a public key (first 128 bits of SHA-256, hex in groups). */
-export function fingerprint(publicKey: Uint8Array): string {
-  const hex = Buffer.from(sha256(publicKey).subarray(0, 16)).toString('hex');
-  return hex.match(/.{4}/g)?.join(':') ?? hex;
-}
+export { fingerprint } from './keys/index.js';
 
 async function fetchKeys(ctx: ClientContext, user: string): Promise<{ key: Uint8Array; signingKey: string | null }> {
   const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });

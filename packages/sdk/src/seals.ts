@@ -1,11 +1,11 @@
 /** Seals (double-check locks) and their releases. */
-import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, isName, isRandomId } from '@safehold/protocol';
 import type { KeyHolder, Release, ReleaseKind } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
-import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
+import { integrityError, toView, type RecordView } from './recordview.js';
 import { fetchRoles, holderPublicKey } from './sharing.js';
 import { checkRecordId, dbPath, getRecord } from './vault.js';
+import { encryptPart, newRecordKey, randomId, zero } from './keys/index.js';
 
 /** A release request as spec §3.2 prints it. */
 export interface ReleaseView {
@@ -62,7 +62,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
   const windowMinutes = opts.windowMinutes ?? 60;
   if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new SafeholdError('bad_request', '--window must be a positive number of minutes');
   const cur = await getRecord(ctx, id, { use: true });
-  const newKey = randomKey();
+  const newKey = newRecordKey();
   try {
     if (!cur.view.rights.includes('authorize')) throw new SafeholdError('forbidden', `you may not seal record ${id} (no authorize right)`);
     if (cur.secret === null) {

@@ -1,5 +1,5 @@
 /** Client-side search over decrypted headers: case- and accent-insensitive, never over secrets. */
-import type { RecordView } from './recordcrypto.js';
+import type { RecordView } from './recordview.js';
 
 // eslint-disable-next-line no-control-regex -- the whole ASCII range is the point: such text needs no Unicode folding.
 const ASCII = /^[\x00-\x7f]*$/;

@@ -6,9 +6,6 @@ export { offlineBase, offlinePaths, type OfflineIdent, type OfflinePaths } from 
 export {
   SIDECAR_FORMAT,
   type Sidecar,
-  fileKeyAad,
-  wrapFileKey,
-  unwrapFileKey,
   writeSidecar,
   readSidecar,
   readJson,

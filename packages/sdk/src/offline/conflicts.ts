@@ -4,18 +4,18 @@
  * Listing needs only the offline file; resolving with `--keep mine` writes to the server.
  */
 import { existsSync } from 'node:fs';
-import { fromB64, randomId, zero } from '@safehold/crypto';
 import { mergeThreeWay } from '@safehold/domain';
 import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
-import { OfflineStore, readSidecar, unwrapFileKey, type ConflictEntry } from '@safehold/store';
+import { OfflineStore, readSidecar, type ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { decryptHeader, decryptSecret, encryptPart, toView, type RecordView } from '../recordcrypto.js';
+import { toView, type RecordView } from '../recordview.js';
 import { createRecord, dbPath, getRecord, removeRecord } from '../vault.js';
 import { locate } from './locate.js';
 import { assertNotWiped } from './unlock.js';
-import { fromStoredJson, openStored, openStoredKey, type QueuedChange } from './edits.js';
+import { fromStoredJson, openStored, type QueuedChange } from './edits.js';
 import { flatten, unflatten } from './flat.js';
+import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, unwrapFileKey, zero } from '../keys/index.js';
 
 /** One entry of `safehold conflicts` (SPEC §3.2): no secret, no value; the record's name for the user. */
 export interface ConflictItem {
@@ -60,8 +60,8 @@ function openMine(ctx: ClientContext, c: QueuedChange): { header: HeaderPlain; s
   const wrapped = c.keys ?? (c.base ? { header: c.base.headerKey, secret: c.base.secretKey } : null);
   if (!wrapped?.secret) return null;
   const user = ctx.account.user;
-  const hk = openStoredKey(ctx.keyring.userKey, user, c.record, 'header', fromB64(wrapped.header));
-  const sk = openStoredKey(ctx.keyring.userKey, user, c.record, 'secret', fromB64(wrapped.secret));
+  const hk = openOwnRecordKey(ctx.keyring.userKey, user, c.record, 'header', fromB64(wrapped.header));
+  const sk = openOwnRecordKey(ctx.keyring.userKey, user, c.record, 'secret', fromB64(wrapped.secret));
   try {
     return { header: decryptHeader(hk, c.record, c.revision, fromB64(c.header)), secret: decryptSecret(sk, c.record, c.revision, fromB64(c.secret)) };
   } finally {

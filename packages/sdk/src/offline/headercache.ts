@@ -6,11 +6,11 @@
  * It lives in the store's cache table, AES-256-GCM under the user key; any cache that does not open,
  * parse or check is treated as absent and rebuilt: the cache is never a reason for an error.
  */
-import { decrypt, encrypt, fromUtf8, utf8 } from '@safehold/crypto';
 import { RIGHTS } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
-import type { RecordField, RecordView } from '../recordcrypto.js';
+import type { RecordField, RecordView } from '../recordview.js';
 import type { OfflineSession } from './unlock.js';
+import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
 
 const CACHE_KEY = 'headers';
 const FORMAT = 3;
@@ -19,10 +19,6 @@ const FORMAT = 3;
 export interface HeaderCache {
   generation: number;
   views: RecordView[];
-}
-
-function aad(s: OfflineSession): Uint8Array {
-  return utf8(`safehold/v1/offline/header-cache/${s.sidecar.user}`);
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -70,7 +66,7 @@ export function readHeaderCache(s: OfflineSession): HeaderCache | null {
   if (!blob) return null;
   let plain: Uint8Array | undefined;
   try {
-    plain = decrypt(s.userKey, blob, aad(s));
+    plain = openHeaderCache(s.userKey, s.sidecar.user, blob);
     const doc = JSON.parse(fromUtf8(plain)) as { v?: unknown; g?: unknown; rows?: unknown } | null;
     if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g) || !Array.isArray(doc.rows)) return null;
     const views: RecordView[] = [];
@@ -95,7 +91,7 @@ export function writeHeaderCache(s: OfflineSession, generation: number, views: r
   let plain: Uint8Array | undefined;
   try {
     plain = utf8(JSON.stringify({ v: FORMAT, g: generation, rows: views.map(toRow) }));
-    return s.store.setCacheAt(CACHE_KEY, encrypt(s.userKey, plain, aad(s)), generation);
+    return s.store.setCacheAt(CACHE_KEY, sealHeaderCache(s.userKey, s.sidecar.user, plain), generation);
   } catch {
     return false;
   } finally {

@@ -2,22 +2,18 @@
  * The offline record source (R11): list, search, show and copy from the offline database. Masked
  * records behave as online (copy yes, reveal no: R6); sealed records are never present (R5).
  */
-import { decrypt } from '@safehold/crypto';
-import { SafeholdError, isRandomId, keyWrapAad, type HeaderPlain, type RecordPart } from '@safehold/protocol';
+import { SafeholdError, isRandomId, type HeaderPlain, type RecordPart } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
-import { decryptHeader, decryptSecret, integrityError, toView, type RecordView } from '../recordcrypto.js';
+import { toView, type RecordView } from '../recordview.js';
 import { prepareSearch, sortByName } from '../search.js';
 import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
 import { readHeaderCache, writeHeaderCache } from './headercache.js';
+import { decryptHeader, decryptSecret, openOwnRecordKey } from '../keys/index.js';
 
 function openKey(s: OfflineSession, r: Pick<StoredRecord, 'id'>, part: RecordPart, blob: Uint8Array): Uint8Array {
-  try {
-    return decrypt(s.userKey, blob, keyWrapAad(r.id, part, `user:${s.sidecar.user}`));
-  } catch {
-    throw integrityError(r.id);
-  }
+  return openOwnRecordKey(s.userKey, s.sidecar.user, r.id, part, blob);
 }
 
 function wireOf(r: Pick<StoredRecord, 'id' | 'masked' | 'sealed' | 'rights' | 'revision' | 'updatedAt'>): { id: string; masked: boolean; sealed: boolean; rights: Right[]; revision: string; updatedAt: string } {

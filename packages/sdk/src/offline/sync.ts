@@ -5,7 +5,6 @@
  * are unwrapped here and re-wrapped under the user key, so that offline unlock is symmetric only.
  */
 import { existsSync } from 'node:fs';
-import { fromB64, randomKey, verify, zero } from '@safehold/crypto';
 import { verifyLease } from '@safehold/domain';
 import { acceptServerKey } from '../serverkey.js';
 import { SafeholdError } from '@safehold/protocol';
@@ -16,8 +15,6 @@ import {
   SIDECAR_FORMAT,
   readSidecar,
   removeIfExists,
-  unwrapFileKey,
-  wrapFileKey,
   writeJson,
   writeSidecar,
   type Sidecar,
@@ -30,6 +27,7 @@ import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedE
 import { syncLockPath, withSyncLock } from './synclock.js';
 import { pushOutbox, type PushCounts } from './push.js';
 import { ensureDeviceKey } from '../devicekey.js';
+import { fromB64, newFileKey, unwrapFileKey, verifySignature, wrapFileKey, zero } from '../keys/index.js';
 
 /** spec §3.2 `offline sync --json`. */
 export interface OfflineSyncResult {
@@ -81,7 +79,7 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
     throw new SafeholdError('integrity', 'the server key pinned in the offline database differs from the one pinned for this account: refused');
   }
   const pinned = sidecar?.signingPublicKey ?? ctx.accountFile.signingPublicKey;
-  const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : randomKey();
+  const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : newFileKey();
   // The device key must be on the server before it may be needed to fetch a wipe order (12.4).
   if (!ctx.accountFile.deviceKey?.registered) {
     try {
@@ -273,9 +271,9 @@ class SyncRun {
     const { server, user, device } = this.target.ident;
     const a = this.ctx.accountFile;
     const expected = { user, device, db: this.db, ...(a.serverId ? { server: a.serverId } : {}) };
-    let c = verifyLease(signed, fromB64(this.pinned), verify, expected);
+    let c = verifyLease(signed, fromB64(this.pinned), verifySignature, expected);
     if (!c.ok && c.why === 'bad_signature' && (await this.followKeyRotation().catch(keepRefusal))) {
-      c = verifyLease(signed, fromB64(this.pinned), verify, expected);
+      c = verifyLease(signed, fromB64(this.pinned), verifySignature, expected);
     }
     if (c.ok && !a.serverId) {
       // Accounts registered before the server id was published pin it at their first lease.

@@ -4,15 +4,15 @@
  * pinned server key, enforce expiry and the clock rule (E1), and throttle repeated wrong passwords.
  */
 import { existsSync } from 'node:fs';
-import { decrypt, deriveMasterKeys, fromB64, verify, zero } from '@safehold/crypto';
 import { checkOfflineUse, verifyLease, wipeReasonText } from '@safehold/domain';
-import { SafeholdError, userKeyAad } from '@safehold/protocol';
+import { SafeholdError } from '@safehold/protocol';
 import type { LeasePayload } from '@safehold/protocol/api';
-import { OfflineStore, readSidecar, unwrapFileKey, type Sidecar } from '@safehold/store';
+import { OfflineStore, readSidecar, type Sidecar } from '@safehold/store';
 import type { Home } from '../home.js';
 import { requireDb, type ClientContext } from '../context.js';
 import { locate, tombstoneOf, type OfflineTarget } from './locate.js';
 import { checkThrottle, noteUnlock } from './throttle.js';
+import { fromB64, unlockWithPassword, unwrapFileKey, verifySignature, zero } from '../keys/index.js';
 
 export interface OfflineUnlockArgs {
   home: Home;
@@ -46,15 +46,12 @@ export function assertNotWiped(target: OfflineTarget): void {
   }
 }
 
+/** The sidecar's user key from the master password (the same password unlock as the account's). */
 async function userKeyFromPassword(sc: Sidecar, password: string): Promise<Uint8Array> {
-  const keys = await deriveMasterKeys(password, { ...sc.kdf, salt: fromB64(sc.kdf.salt) });
-  try {
-    return decrypt(keys.kek, fromB64(sc.userKeyEnc), userKeyAad(sc.user));
-  } catch {
-    throw new SafeholdError('bad_credentials', 'wrong master password');
-  } finally {
-    zero(keys.kek, keys.authKey);
-  }
+  const opened = await unlockWithPassword(password, sc.kdf, sc);
+  if (!opened) throw new SafeholdError('bad_credentials', 'wrong master password');
+  zero(opened.authKey);
+  return opened.userKey;
 }
 
 /**
@@ -103,7 +100,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
   try {
     const meta = store.meta();
     if (!meta.lease) throw new SafeholdError('offline_corrupt', 'the offline database holds no lease: sync it again while online');
-    const lc = verifyLease(meta.lease, fromB64(sc.signingPublicKey), verify, { user: a.user, device: a.device, db: a.db });
+    const lc = verifyLease(meta.lease, fromB64(sc.signingPublicKey), verifySignature, { user: a.user, device: a.device, db: a.db });
     if (!lc.ok) throw new SafeholdError('offline_corrupt', `the offline database's lease is not validly signed by the pinned server key (${lc.why}): refused`);
     const d = checkOfflineUse({ lease: lc.lease, now, latestRecordedTime: meta.latestTime });
     if (!d.ok) {

@@ -6,7 +6,6 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
 import { SafeholdError } from '@safehold/protocol';
 import type { Orders} from '@safehold/protocol/api';
@@ -15,12 +14,13 @@ import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safe
 import type { ClientContext } from '../context.js';
 import { hasOfflineDatabase, locate, statusOf, type OfflineTarget } from './locate.js';
 import { signDeviceRequest } from '../devicekey.js';
+import { fromB64, verifySignature } from '../keys/index.js';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
 export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string, signed: Signed): WipePayload | null {
   const st = statusOf(target);
   const local = st?.instance && st.instanceCreatedAt ? { instance: st.instance, instanceCreatedAt: st.instanceCreatedAt } : null;
-  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verify, target.ident, local);
+  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verifySignature, target.ident, local);
   if (!check.ok) {
     ctx.events.warning(
       check.why === 'older_instance'
