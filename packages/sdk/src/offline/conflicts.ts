@@ -3,10 +3,9 @@
  * (`safehold conflicts`, `conflicts resolve`), and the queued changes themselves (`offline pending`).
  * Listing needs only the offline file; resolving with `--keep mine` writes to the server.
  */
-import { existsSync } from 'node:fs';
 import { mergeThreeWay } from '@safehold/domain';
 import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
-import { OfflineStore, readSidecar, type ConflictEntry } from '@safehold/store';
+import type { OfflineStore, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { toView, type RecordView } from '../recordview.js';
@@ -44,11 +43,11 @@ function openFile(ctx: ClientContext): OfflineStore {
   const db = requireDb(ctx);
   const t = locate(ctx.home, ctx.account.server, ctx.account.user, db, ctx.device.id);
   assertNotWiped(t);
-  const sc = readSidecar(t.paths.sidecar);
-  if (!sc || !existsSync(t.paths.file)) throw new SafeholdError('offline_missing', `no offline database of ${db} for ${ctx.account.user} on this device`);
+  const sc = t.database.sidecar();
+  if (!sc || !t.database.fileExists()) throw new SafeholdError('offline_missing', `no offline database of ${db} for ${ctx.account.user} on this device`);
   const fileKey = unwrapFileKey(ctx.keyring.userKey, sc);
   try {
-    return OfflineStore.open(t.paths.file, fileKey);
+    return t.database.open(fileKey);
   } finally {
     zero(fileKey);
   }

@@ -3,11 +3,10 @@
  * from the master password through the sidecar with no server), verify the stored lease against the
  * pinned server key, enforce expiry and the clock rule (E1), and throttle repeated wrong passwords.
  */
-import { existsSync } from 'node:fs';
 import { checkOfflineUse, verifyLease, wipeReasonText } from '@safehold/domain';
 import { SafeholdError } from '@safehold/protocol';
 import type { LeasePayload } from '@safehold/protocol/api';
-import { OfflineStore, readSidecar, type Sidecar } from '@safehold/store';
+import type { OfflineStore, Sidecar } from '@safehold/store';
 import type { Home } from '../home.js';
 import { requireDb, type ClientContext } from '../context.js';
 import { locate, tombstoneOf, type OfflineTarget } from './locate.js';
@@ -41,7 +40,7 @@ export interface OfflineSession {
 /** Throws offline_wiped (with why) when a wipe left its tombstone and no database exists. */
 export function assertNotWiped(target: OfflineTarget): void {
   const t = tombstoneOf(target);
-  if (t && !existsSync(target.paths.file)) {
+  if (t && !target.database.fileExists()) {
     throw new SafeholdError('offline_wiped', `the offline database was wiped on ${t.wipedAt}: ${wipeReasonText(t.reason)}`, { reason: t.reason });
   }
 }
@@ -62,8 +61,8 @@ async function userKeyFromPassword(sc: Sidecar, password: string): Promise<Uint8
 export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSession | null> {
   const target = locate(a.home, a.server, a.user, a.db, a.device);
   assertNotWiped(target);
-  const sc = readSidecar(target.paths.sidecar);
-  if (!sc || !existsSync(target.paths.file)) return null;
+  const sc = target.database.sidecar();
+  if (!sc || !target.database.fileExists()) return null;
   if (a.pinnedKey && a.pinnedKey !== sc.signingPublicKey) {
     throw new SafeholdError('offline_corrupt', 'the offline database pins another server key than this account: refused');
   }
@@ -90,7 +89,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
   }
   let store: OfflineStore;
   try {
-    store = OfflineStore.open(target.paths.file, fileKey);
+    store = target.database.open(fileKey);
   } catch (e) {
     zero(userKey);
     throw e;
