@@ -6,7 +6,9 @@ import type { Db } from './keyed.js';
 
 /*
  * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
- * open too, so files written before it existed keep working.
+ * open too, so files written before it existed keep working. A key `k/…` is a part of the cache `k`:
+ * it does not count as a cache held (no change is logged for it alone), and storing `k` again with
+ * putCacheAt drops its parts.
  */
 export const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
 
@@ -35,7 +37,7 @@ export function generationOf(db: Db): number {
 export function noteChanges(db: Db, logReady: boolean, ids: readonly string[]): void {
   const gen = generationOf(db) + 1;
   db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
-  if (!logReady || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
+  if (!logReady || !db.prepare(`SELECT 1 FROM cache WHERE instr(k, '/') = 0 LIMIT 1`).pluck().get()) return;
   const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
   for (const id of ids) log.run(gen, id);
   // A device that syncs for months without an unlock would grow the log for ever. Once it names more
@@ -66,6 +68,7 @@ export function putCacheAt(db: Db, k: string, v: Uint8Array, g: number): boolean
   return db.transaction((): boolean => {
     if (generationOf(db) !== g) return false;
     putCache(db, k, v);
+    db.prepare('DELETE FROM cache WHERE substr(k, 1, ?) = ?').run(k.length + 1, `${k}/`);
     db.prepare('DELETE FROM changes WHERE gen <= ?').run(g);
     return true;
   }).immediate();

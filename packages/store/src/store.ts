@@ -42,6 +42,11 @@ export interface PageInput {
   lease: SignedDoc;
   /** Clock reading (ms) of this sync. */
   now: number;
+  /**
+   * Cache values to store in the same transaction, given the records' generation once this page is
+   * applied (a client cache written by the sync itself: see cachelog.ts for the `k/part` convention).
+   */
+  cache?: (generation: number) => ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 export interface PageResult {
@@ -183,6 +188,7 @@ export class OfflineStore {
       }
       for (const id of page.removed) res.removed += del.run(id).changes;
       if (page.records.length > 0 || page.removed.length > 0) this.noteChanges([...page.records.map((r) => r.id), ...page.removed]);
+      if (page.cache) for (const [k, v] of page.cache(this.generation())) putCache(db, k, v);
       setMeta.run('cursor', page.cursor);
       setMeta.run('lease', JSON.stringify({ payload: page.lease.payload, signature: page.lease.signature }));
       setMeta.run('last_sync', new Date(page.now).toISOString());

@@ -27,6 +27,7 @@ import { acknowledgeWipe, applyWipeOrder, fetchAndApplyOrders, isRefusal, wipedE
 import { syncLockPath, withSyncLock } from './synclock.js';
 import { pushOutbox, type PushCounts } from './push.js';
 import { ensureDeviceKey } from '../devicekey.js';
+import { HeaderCacheWriter } from './headercachewriter.js';
 import { fromB64, newFileKey, unwrapFileKey, verifySignature, wrapFileKey, zero } from '../keys/index.js';
 
 /** spec §3.2 `offline sync --json`. */
@@ -116,6 +117,8 @@ type PageAnswer = { ok: true; res: SyncResponse } | { ok: false; error: unknown 
 class SyncRun {
   private main: OfflineStore | null = null;
   private build: OfflineStore | null = null;
+  /** Writes the header cache while a fresh file is built (ADR 0075). */
+  private headerCache: HeaderCacheWriter | null = null;
   private adoptOff = false;
   private rolesLoaded = false;
   private readonly start: number;
@@ -173,6 +176,8 @@ class SyncRun {
       if (this.pushError !== null) throw this.pushError;
       pending = page.hasMore ? this.requestPage(page.cursor) : null;
       lease = await this.checkLease(page.lease);
+      // A page that starts a fresh file also starts its header cache (ADR 0075); a resumed rebuild has none.
+      if (!this.build && (page.reset || !this.main)) this.headerCache = new HeaderCacheWriter(this.ctx.keyring.userKey, this.target.ident.user);
       const { records, removed } = await this.prepare(page.records, page.removed);
       const now = this.ctx.clock();
       if (!this.build && (page.reset || !this.main)) {
@@ -181,7 +186,8 @@ class SyncRun {
       }
       const into = this.build ?? this.main;
       if (!into) throw new SafeholdError('internal', 'offline sync has no file to write to');
-      const r = into.applyPage({ records: records.map((x) => x.stored), removed, cursor: page.cursor, lease: page.lease, now });
+      const cache = into === this.build ? this.headerCache?.entries(removed, !page.hasMore) : undefined;
+      const r = into.applyPage({ records: records.map((x) => x.stored), removed, cursor: page.cursor, lease: page.lease, now, ...(cache ? { cache } : {}) });
       if (!this.build) {
         this.counts.added += r.added;
         this.counts.updated += r.updated;
@@ -320,23 +326,25 @@ class SyncRun {
       try {
         const header = keys.shared ? kr.wrapForSelf(w.id, 'header', keys.headerKey) : w.keys.header;
         const secret = keys.secretKey ? (keys.shared ? kr.wrapForSelf(w.id, 'secret', keys.secretKey) : w.keys.secret) : null;
+        const stored: StoredRecord = {
+          id: w.id,
+          db: w.db,
+          revision: w.revision,
+          creator: w.creator,
+          createdAt: w.createdAt,
+          updatedAt: w.updatedAt,
+          updatedBy: w.updatedBy,
+          masked: w.masked,
+          sealed: false,
+          rights: [...w.rights],
+          header: fromB64(w.header),
+          secret: w.secret === null ? null : fromB64(w.secret),
+          headerKey: fromB64(header),
+          secretKey: secret === null ? null : fromB64(secret),
+        };
+        this.headerCache?.add(stored, keys.headerKey);
         out.push({
-          stored: {
-            id: w.id,
-            db: w.db,
-            revision: w.revision,
-            creator: w.creator,
-            createdAt: w.createdAt,
-            updatedAt: w.updatedAt,
-            updatedBy: w.updatedBy,
-            masked: w.masked,
-            sealed: false,
-            rights: [...w.rights],
-            header: fromB64(w.header),
-            secret: w.secret === null ? null : fromB64(w.secret),
-            headerKey: fromB64(header),
-            secretKey: secret === null ? null : fromB64(secret),
-          },
+          stored,
           adopt: keys.shared ? { record: w.id, header, secret } : null,
         });
       } finally {
