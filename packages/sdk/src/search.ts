@@ -141,6 +141,11 @@ export function prepareSearch<T extends Searchable>(records: T[]): readonly T[] 
 
 const collator = new Intl.Collator();
 
+/** The locale sortByName sorts in (a list stored in that order is still sorted only for the same locale). */
+export function sortLocale(): string {
+  return collator.resolvedOptions().locale;
+}
+
 /** Sorts views by name, then id, in the user's locale (one shared collator: localeCompare builds one per call). */
 export function sortByName<T extends { name: string; id: string }>(records: T[]): T[] {
   return records.sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.id, b.id));

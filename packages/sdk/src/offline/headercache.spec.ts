@@ -31,7 +31,7 @@ describe('offline header cache', () => {
 
     const src1 = await open(t, ctx);
     const first = await src1.list();
-    // ADR 0075: the first sync wrote the cache (headercachewriter.spec.ts checks it against a full decrypt).
+    // ADR 0076: the first sync wrote the cache (headercachewriter.spec.ts checks it against a full decrypt).
     assert.deepEqual(src1.lastList, { cached: 3, decrypted: 0, cacheWritten: false });
     const stored = readHeaderCache(src1.offline);
     assert.equal(stored?.generation, src1.offline.store.generation());

@@ -10,6 +10,7 @@ import { RIGHTS } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
 import type { RecordField, RecordView } from '../recordview.js';
 import type { OfflineSession } from './unlock.js';
+import { sortLocale } from '../search.js';
 import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
 
 export const CACHE_KEY = 'headers';
@@ -19,6 +20,8 @@ export const FORMAT = 3;
 export interface HeaderCache {
   generation: number;
   views: RecordView[];
+  /** The locale the views are sorted in (sortLocale() of the writer); absent in caches written before it was kept. */
+  locale?: string;
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -111,14 +114,15 @@ export function readHeaderCache(s: OfflineSession): HeaderCache | null {
   const blob = s.store.getCache(CACHE_KEY);
   if (!blob) return null;
   try {
-    const doc = openDoc(s, blob) as { v?: unknown; g?: unknown; rows?: unknown; parts?: unknown; order?: unknown } | null;
+    const doc = openDoc(s, blob) as { v?: unknown; g?: unknown; l?: unknown; rows?: unknown; parts?: unknown; order?: unknown } | null;
     if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g)) return null;
+    const head = { generation: doc.g as number, ...(typeof doc.l === 'string' ? { locale: doc.l } : {}) };
     if (doc.parts !== undefined) {
       const views = readParts(s, doc.parts, doc.order);
-      return views ? { generation: doc.g as number, views } : null;
+      return views ? { ...head, views } : null;
     }
     const views: RecordView[] = [];
-    return addRows(doc.rows, views) ? { generation: doc.g as number, views } : null;
+    return addRows(doc.rows, views) ? { ...head, views } : null;
   } catch {
     return null;
   }
@@ -131,7 +135,7 @@ export function readHeaderCache(s: OfflineSession): HeaderCache | null {
 export function writeHeaderCache(s: OfflineSession, generation: number, views: readonly RecordView[]): boolean {
   let plain: Uint8Array | undefined;
   try {
-    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, rows: views.map(toRow) }));
+    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, l: sortLocale(), rows: views.map(toRow) }));
     return s.store.setCacheAt(CACHE_KEY, sealHeaderCache(s.userKey, s.sidecar.user, plain), generation);
   } catch {
     return false;

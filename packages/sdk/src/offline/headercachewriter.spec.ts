@@ -24,7 +24,7 @@ async function coldList(src: OfflineRecordSource): Promise<readonly RecordView[]
 
 const names = ['zulu', 'Alpha', 'échelle', 'echo', 'Mike 10', 'Mike 9', 'bravo', 'Kilo'];
 
-describe('header cache written by the sync (ADR 0075)', () => {
+describe('header cache written by the sync (ADR 0076)', () => {
   test('a first sync of several pages writes the cache: the first unlock decrypts no header and lists what a full decrypt lists', async (t) => {
     const { u, srv, ctx } = await setupOffline(t);
     for (const [i, name] of names.entries()) srv.put(makeWire(u, 'main', { name, username: `u${i}`, tags: [`t${i % 2}`], masked: i === 3 }));

@@ -1,5 +1,5 @@
 /**
- * The header cache written by the sync itself (ADR 0075): while a sync builds a fresh offline file (a first
+ * The header cache written by the sync itself (ADR 0076): while a sync builds a fresh offline file (a first
  * sync or a reset), the page applier hands over each record's header key as it unwraps it; the header is
  * decrypted once, there, instead of at the first unlock. Each page's rows go into that page's transaction as
  * one sealed part (`headers/<n>`); the last page adds the index: the generation and the list order (a
@@ -11,7 +11,7 @@ import type { StoredRecord } from '@safehold/store';
 import type { Right } from '@safehold/protocol/api';
 import { decryptHeader, sealHeaderCache, utf8 } from '../keys/index.js';
 import { toView } from '../recordview.js';
-import { sortByName } from '../search.js';
+import { sortByName, sortLocale } from '../search.js';
 import { CACHE_KEY, FORMAT, toRow } from './headercache.js';
 
 type Entry = readonly [string, Uint8Array];
@@ -65,7 +65,7 @@ export class HeaderCacheWriter {
         this.parts++;
         out.push([`${CACHE_KEY}/${this.parts}`, this.seal(rows)]);
       }
-      if (last) out.push([CACHE_KEY, this.seal({ v: FORMAT, g: generation, parts: this.parts, order: this.order() })]);
+      if (last) out.push([CACHE_KEY, this.seal({ v: FORMAT, g: generation, l: sortLocale(), parts: this.parts, order: this.order() })]);
       return out;
     };
   }

@@ -6,7 +6,7 @@ import { SafeholdError, isRandomId, type HeaderPlain, type RecordPart } from '@s
 import type { Right } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
 import { toView, type RecordView } from '../recordview.js';
-import { prepareSearch, sortByName } from '../search.js';
+import { prepareSearch, sortByName, sortLocale } from '../search.js';
 import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
 import { readHeaderCache, writeHeaderCache } from './headercache.js';
@@ -84,8 +84,10 @@ export class OfflineRecordSource implements RecordSource {
         }
       }
     }
-    sortByName(out);
-    const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation;
+    // The cache is kept in list order for its locale: with nothing decrypted to place, the list is in order as read.
+    const inOrder = decrypted === 0 && cache !== null && cache.locale === sortLocale();
+    if (!inOrder) sortByName(out);
+    const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation || !inOrder;
     const cacheWritten = changedAnything ? writeHeaderCache(s, generation, out) : false;
     this.lastList = { cached, decrypted, cacheWritten };
     // E5: records with a queued offline change are marked (after the cache is written: it never holds the mark).

@@ -117,7 +117,7 @@ type PageAnswer = { ok: true; res: SyncResponse } | { ok: false; error: unknown 
 class SyncRun {
   private main: OfflineStore | null = null;
   private build: OfflineStore | null = null;
-  /** Writes the header cache while a fresh file is built (ADR 0075). */
+  /** Writes the header cache while a fresh file is built (ADR 0076). */
   private headerCache: HeaderCacheWriter | null = null;
   private adoptOff = false;
   private rolesLoaded = false;
@@ -176,7 +176,7 @@ class SyncRun {
       if (this.pushError !== null) throw this.pushError;
       pending = page.hasMore ? this.requestPage(page.cursor) : null;
       lease = await this.checkLease(page.lease);
-      // A page that starts a fresh file also starts its header cache (ADR 0075); a resumed rebuild has none.
+      // A page that starts a fresh file also starts its header cache (ADR 0076); a resumed rebuild has none.
       if (!this.build && (page.reset || !this.main)) this.headerCache = new HeaderCacheWriter(this.ctx.keyring.userKey, this.target.ident.user);
       const { records, removed } = await this.prepare(page.records, page.removed);
       const now = this.ctx.clock();
