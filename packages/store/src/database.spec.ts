@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OfflineDatabase } from './database.js';
 import { OfflineStore } from './store.js';
-import { SIDECAR_FORMAT, type Sidecar } from './sidecar.js';
+import type { Sidecar } from './sidecar.js';
+import { testSidecar } from '@safehold/testkit/store';
 
 const ident = { server: 'http://127.0.0.1:1', db: 'main', user: 'alice', device: 'd'.repeat(22) };
 
@@ -17,16 +18,8 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 }
 
 function sidecarOf(id: typeof ident): Sidecar {
-  return {
-    format: SIDECAR_FORMAT,
-    ...id,
-    kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' },
-    userKeyEnc: 'AA',
-    signingPublicKey: 'AA',
-    // Opaque to storage: random bytes stand for the wrapped file key.
-    fileKeyEnc: Buffer.from(randomBytes(60)).toString('base64url'),
-    createdAt: new Date(0).toISOString(),
-  };
+  // Opaque to storage: random bytes stand for the wrapped file key.
+  return testSidecar(id, Buffer.from(randomBytes(60)).toString('base64url'));
 }
 
 test('an offline database exists only with its file and a readable sidecar; open, status and wipe go through it', (t) => {

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
-import { CRASH_CHILD } from '@safehold/testkit/store';
+import { CRASH_CHILD, testSidecar } from '@safehold/testkit/store';
 import { OfflineStore, type StoredRecord } from './store.js';
 import { OfflineStoreError } from './errors.js';
 import { offlinePaths } from './layout.js';
-import { writeSidecar, SIDECAR_FORMAT, type Sidecar } from './sidecar.js';
+import { writeSidecar, type Sidecar } from './sidecar.js';
 import { wipeOffline } from './wipe.js';
 
 /** A random 32-byte file key (this package holds no crypto: the key is just bytes to it). */
@@ -267,15 +267,7 @@ describe('sidecar and wipe', () => {
   const ident = { server: 'http://127.0.0.1:1', db: 'main', user: 'alice', device: 'd'.repeat(22) };
   // The wrapped file key is opaque to this package (the SDK key service wraps it): random bytes stand for it.
   function sidecar(): Sidecar {
-    return {
-      format: SIDECAR_FORMAT,
-      ...ident,
-      kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' },
-      userKeyEnc: 'AA',
-      signingPublicKey: 'AA',
-      fileKeyEnc: Buffer.from(randomBytes(60)).toString('base64url'),
-      createdAt: new Date(0).toISOString(),
-    };
+    return testSidecar(ident, Buffer.from(randomBytes(60)).toString('base64url'));
   }
 
   test('wipe destroys the wrapped key first, deletes the file, -wal, -shm, leaves a tombstone without secrets', (t) => {

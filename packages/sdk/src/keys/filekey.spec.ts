@@ -4,21 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomKey } from '@safehold/crypto';
-import { offlinePaths, readSidecar, writeSidecar, SIDECAR_FORMAT, type Sidecar } from '@safehold/store';
+import { offlinePaths, readSidecar, writeSidecar, type Sidecar } from '@safehold/store';
+import { testSidecar } from '@safehold/testkit/store';
 import { unwrapFileKey, wrapFileKey } from './filekey.js';
 
 const ident = { server: 'http://127.0.0.1:1', db: 'main', user: 'alice', device: 'd'.repeat(22) };
 
 function sidecar(userKey: Uint8Array, fileKey: Uint8Array): Sidecar {
-  return {
-    format: SIDECAR_FORMAT,
-    ...ident,
-    kdf: { alg: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' },
-    userKeyEnc: 'AA',
-    signingPublicKey: 'AA',
-    fileKeyEnc: wrapFileKey(userKey, fileKey, ident, 'AA'),
-    createdAt: new Date(0).toISOString(),
-  };
+  return testSidecar(ident, wrapFileKey(userKey, fileKey, ident, 'AA'));
 }
 
 test('the file key is wrapped by the user key; a wrong user key is bad_credentials (exit 3)', (t) => {
