@@ -31,6 +31,9 @@ const SMOKE = [
   'cli_offline_search_ms',
   'cli_start_ms',
   'server_nochange_syncs_per_s',
+  // the web UI's figures (real `safehold ui` in chromium), and their SDK baselines
+  'ui_first_list_ms',
+  'ui_search_p95_ms',
 ];
 
 const METRIC_KEYS = ['name', 'n', 'value', 'unit', 'target', 'baseline', 'ratio'];

@@ -93,6 +93,11 @@ test('web UI: sign in, records, copy/reveal rules, sync with progress, edits, of
   await page.getByText(`${BULK + 3} records`).waitFor();
   const inDom = await page.getByRole('listitem').count();
   assert.ok(inDom > 5 && inDom < 60, `the list is virtualised: ${inDom} of ${BULK + 3} rows in the DOM`);
+  // The list is windowed over the wire too (300 rows per answer): scrolled to the end, the last rows are fetched.
+  await page.evaluate("document.querySelector('.vlist').scrollTop = 1e9");
+  await row(page, 'Vault door').first().waitFor({ timeout: 10_000 });
+  await page.evaluate("document.querySelector('.vlist').scrollTop = 0");
+  await row(page, 'Billing portal').first().waitFor();
 
   // --- search matches what the CLI's search matches; the tag filter (online).
   const search = page.getByLabel('Search', { exact: true });

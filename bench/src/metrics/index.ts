@@ -19,6 +19,7 @@ import {
 import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
 import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
+import { uiFirstList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
 
 export const METRICS: MetricDef[] = [
   cryptoFloor,
@@ -43,6 +44,10 @@ export const METRICS: MetricDef[] = [
   keepassxcExport,
   exportKdbx,
   importBitwardenJson,
+  uiSdkList,
+  uiFirstList,
+  uiSdkSearchP95,
+  uiSearchP95,
   // Last of the sync client's figures: it changes 1,000 of its records.
   offlinePush1000,
 ];

@@ -39,7 +39,6 @@ export interface Detail {
   canReveal: boolean;
   canCopy: boolean;
   source: 'server' | 'offline';
-  history: Array<{ revision: string; updatedAt: string; updatedBy: string; name: string }>;
 }
 
 /** An error answered by the local process, with its stable code. */
@@ -48,14 +47,79 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A finer reason where the local process gives one (e.g. `key_changed`). */
+    readonly reason: string | null = null,
   ) {
     super(message);
   }
 }
 
-/** One JSON call. */
-export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export const RIGHTS = ['read', 'write', 'delete', 'authorize', 'export'] as const;
+
+/** `safehold rights --json`: every grant, the creator's own included, with users' key fingerprints. */
+export interface Rights {
+  record: string;
+  creator: string;
+  grants: Array<({ user: string; fingerprint?: string | null; keyChanged?: boolean } | { role: string }) & { rights: string[] }>;
+}
+
+/** `safehold role list --json`, one role. */
+export interface Role {
+  name: string;
+  creator: string;
+  members: string[];
+  fingerprint: string;
+  member: boolean;
+}
+
+/** `safehold release list --json`, one request (plus whether this UI process approved it). */
+export interface Release {
+  id: string;
+  record: string;
+  recordName: string | null;
+  requester: string;
+  reason: string;
+  kind: 'read' | 'unseal';
+  approvals: number;
+  required: number;
+  status: 'pending' | 'approved' | 'expired';
+  expiresAt: string | null;
+  approvers: string[];
+  createdAt: string;
+  approvedByMe: boolean;
+}
+
+export interface Releases {
+  releases: Release[];
+  me: string;
+  pending: number;
+  now: string;
+}
+
+/** A history entry (no secret: an old secret comes one revision at a time through reveal). */
+export interface Revision {
+  revision: string;
+  updatedAt: string;
+  updatedBy: string;
+  name: string;
+  username: string;
+  url: string;
+  notes: string;
+  tags: string[];
+  conflict?: boolean;
+}
+
+/** Minutes and seconds left until `iso`, from the local process's clock `now`. */
+export function timeLeft(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - now) / 1000));
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** One JSON call (`poll`: a timed re-read). */
+export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts: { poll?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  // A timed re-read, not the user's doing: the local process does not count it against the idle lock.
+  if (opts.poll) headers['X-Safehold-Poll'] = '1';
   if (method !== 'GET') {
     headers['X-Safehold-UI'] = '1';
     headers['Content-Type'] = 'application/json';
@@ -65,8 +129,8 @@ export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: s
   const type = res.headers.get('content-type') ?? '';
   const data: unknown = type.includes('application/json') ? await res.json() : null;
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `request failed (HTTP ${res.status})`);
+    const e = (data as { error?: { code?: string; message?: string; reason?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `request failed (HTTP ${res.status})`, e?.reason ?? null);
   }
   return data as T;
 }

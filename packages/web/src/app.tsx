@@ -5,8 +5,17 @@ import { Unlock } from './unlock';
 import { Passwords } from './passwords';
 import { Account } from './account';
 import { StatusBar } from './statusbar';
+import { Roles } from './roles';
+import { ReleasesView, useReleases } from './releases';
 
-type View = 'passwords' | 'account';
+type View = 'passwords' | 'roles' | 'releases' | 'account';
+
+const VIEWS: Array<{ view: View; label: string }> = [
+  { view: 'passwords', label: 'Passwords' },
+  { view: 'roles', label: 'Roles' },
+  { view: 'releases', label: 'Releases' },
+  { view: 'account', label: 'Account' },
+];
 
 /** Follows the local process's status stream; null until the first message, 'gone' when it stops. */
 function useStatus(): Status | null | 'gone' {
@@ -45,6 +54,10 @@ export function App() {
   const [view, setView] = useState<View>('passwords');
   const live = status && status !== 'gone' ? status : null;
   useTabState(live);
+  const [bump, setBump] = useState(0);
+  const offline = live?.source === 'offline';
+  const releases = useReleases(offline, (live?.generation ?? 0) * 1000 + bump, live?.unlocked === true);
+  const pending = releases.data?.pending ?? 0;
 
   if (status === 'gone') {
     return (
@@ -62,12 +75,12 @@ export function App() {
           <header class="top">
             <span class="brand">Safehold</span>
             <nav aria-label="Main">
-              <button type="button" class={view === 'passwords' ? 'tab active' : 'tab'} aria-current={view === 'passwords' ? 'page' : undefined} onClick={() => setView('passwords')}>
-                Passwords
-              </button>
-              <button type="button" class={view === 'account' ? 'tab active' : 'tab'} aria-current={view === 'account' ? 'page' : undefined} onClick={() => setView('account')}>
-                Account
-              </button>
+              {VIEWS.map((v) => (
+                <button key={v.view} type="button" class={view === v.view ? 'tab active' : 'tab'} aria-current={view === v.view ? 'page' : undefined} onClick={() => setView(v.view)}>
+                  {v.label}
+                  {v.view === 'releases' && pending > 0 ? <span class="badge pending"> {pending} pending</span> : null}
+                </button>
+              ))}
             </nav>
             <span class="who">
               {live.account?.user} · {live.account?.db ?? 'no database'} · {live.account?.server}
@@ -76,7 +89,17 @@ export function App() {
               Lock
             </button>
           </header>
-          <main class="content">{view === 'passwords' ? <Passwords status={live} /> : <Account status={live} />}</main>
+          <main class="content">
+            {view === 'passwords' ? (
+              <Passwords status={live} />
+            ) : view === 'roles' ? (
+              <Roles offline={offline} generation={live.generation} />
+            ) : view === 'releases' ? (
+              <ReleasesView offline={offline} list={releases} onChanged={() => setBump((n) => n + 1)} />
+            ) : (
+              <Account status={live} />
+            )}
+          </main>
         </>
       ) : (
         <main class="content center-top">

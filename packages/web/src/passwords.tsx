@@ -1,11 +1,18 @@
 /** The password module: search box, tag filter (online only, R11), the virtualised list, a record's detail and the editor. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, messageOf, type Detail, type Row, type Status } from './api';
+import { RecordDetail } from './detail';
 import { VirtualList } from './vlist';
 import { Editor } from './editor';
 
 interface ListAnswer {
+  /** The rows loaded so far (a window from the start: the page asks for more as it scrolls). */
   records: Row[];
+  total: number;
+  offset: number;
+  /** The query this list answers (the benchmarks wait for it), and its parameters. */
+  q?: string;
+  key?: string;
   source: 'server' | 'offline';
   tags: string[];
 }
@@ -26,16 +33,38 @@ export function Passwords({ status }: { status: Status }) {
   useEffect(() => {
     if (offline) setTag('');
   }, [offline]);
+  const params = (): URLSearchParams => {
+    const p = new URLSearchParams();
+    if (q) p.set('q', q);
+    if (tag && !offline) p.set('tag', tag);
+    return p;
+  };
+  // The rest of a windowed answer, as the list scrolls into it (same query; dropped if the query changed).
+  const asking = useRef<string | null>(null);
+  const more = (upTo: number): void => {
+    if (!list || list.records.length >= list.total) return;
+    const p = params();
+    const key = `${p.toString()}@${list.records.length}`;
+    if (asking.current === key) return;
+    asking.current = key;
+    p.set('offset', String(list.records.length));
+    p.set('limit', String(Math.min(5000, upTo - list.records.length + 300)));
+    const forKey = list.key;
+    call<ListAnswer>('GET', `/records?${p.toString()}`)
+      .then((r) => setList((cur) => (cur && cur.key === forKey && cur.records.length === r.offset ? { ...cur, records: [...cur.records, ...r.records], total: r.total } : cur)))
+      .catch((e: unknown) => setListError(messageOf(e)))
+      .finally(() => {
+        if (asking.current === key) asking.current = null;
+      });
+  };
   useEffect(() => {
     let stale = false;
     const t = setTimeout(() => {
-      const p = new URLSearchParams();
-      if (q) p.set('q', q);
-      if (tag && !offline) p.set('tag', tag);
+      const p = params();
       call<ListAnswer>('GET', `/records?${p.toString()}`)
         .then((r) => {
           if (stale) return;
-          setList(r);
+          setList({ ...r, q, key: p.toString() });
           setListError(null);
         })
         .catch((e: unknown) => {
@@ -43,7 +72,9 @@ export function Passwords({ status }: { status: Status }) {
           setList(null);
           setListError(messageOf(e));
         });
-    }, 120);
+    }, 0);
+    // No debounce: each keystroke asks at once and an answer to an older query is dropped (stale), so the
+    // list follows the typing within one round trip (spec §5 `ui_search_p95_ms`).
     return () => {
       stale = true;
       clearTimeout(t);
@@ -76,10 +107,17 @@ export function Passwords({ status }: { status: Status }) {
         {readOnly ? <p class="hint">Offline: records and search only. Saving, deleting, the tag filter and history need the server.</p> : null}
         {offline && !readOnly ? <p class="hint">Offline: changes are kept in the offline database and sent at the next sync. The tag filter and history need the server.</p> : null}
         {listError ? <p class="error" role="alert">{listError}</p> : null}
-        <p class="count">{list ? `${list.records.length} record${list.records.length === 1 ? '' : 's'}` : listError ? '' : 'Loading…'}</p>
+        <div class="countline">
+          <p class="count" data-q={list?.q}>{list ? `${list.total} record${list.total === 1 ? '' : 's'}` : listError ? '' : 'Loading…'}</p>
+          <button type="button" class="link small" onClick={() => void call('POST', '/refresh').catch((e: unknown) => setListError(messageOf(e)))}>
+            Refresh list
+          </button>
+        </div>
         {list ? (
           <VirtualList
             items={list.records}
+            count={list.total}
+            onNeed={more}
             rowHeight={58}
             label="Records"
             keyOf={(r) => r.id}
@@ -125,6 +163,7 @@ export function Passwords({ status }: { status: Status }) {
             id={selected}
             generation={status.generation}
             offline={readOnly}
+            serverless={offline}
             onEdit={(d) => setMode({ kind: 'edit', detail: d })}
             onDeleted={() => setSelected(null)}
           />
@@ -133,127 +172,5 @@ export function Passwords({ status }: { status: Status }) {
         )}
       </section>
     </div>
-  );
-}
-
-function RecordDetail({ id, generation, offline, onEdit, onDeleted }: { id: string; generation: number; offline: boolean; onEdit: (d: Detail) => void; onDeleted: () => void }) {
-  const [d, setD] = useState<Detail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [revealed, setRevealed] = useState<string | null>(null);
-  const [note, setNote] = useState<string | null>(null);
-
-  useEffect(() => {
-    setRevealed(null);
-    setNote(null);
-  }, [id]);
-  useEffect(() => {
-    let stale = false;
-    call<Detail>('GET', `/records/${encodeURIComponent(id)}`)
-      .then((r) => {
-        if (!stale) {
-          setD(r);
-          setError(null);
-        }
-      })
-      .catch((e: unknown) => {
-        if (!stale) {
-          setD(null);
-          setError(messageOf(e));
-        }
-      });
-    return () => {
-      stale = true;
-    };
-  }, [id, generation]);
-
-  if (error) return <p class="error" role="alert">{error}</p>;
-  if (!d || d.record.id !== id) return <p class="muted">Loading…</p>;
-  const r = d.record;
-  const copy = (field: 'password' | 'username'): void => {
-    setNote(null);
-    call<{ clearAfter: number }>('POST', `/records/${encodeURIComponent(id)}/copy`, { field })
-      .then((a) => setNote(`${field === 'password' ? 'Password' : 'Username'} copied to the clipboard (cleared in ${a.clearAfter} s).`))
-      .catch((e: unknown) => setNote(messageOf(e)));
-  };
-  const reveal = (): void => {
-    call<{ password: string }>('POST', `/records/${encodeURIComponent(id)}/reveal`)
-      .then((a) => setRevealed(a.password))
-      .catch((e: unknown) => setNote(messageOf(e)));
-  };
-  const remove = (): void => {
-    if (!window.confirm(`Delete "${r.name}"? It stays in the server's history.`)) return;
-    call('DELETE', `/records/${encodeURIComponent(id)}`)
-      .then(onDeleted)
-      .catch((e: unknown) => setNote(messageOf(e)));
-  };
-  const canWrite = r.rights.includes('write') && !offline;
-  const canDelete = r.rights.includes('delete') && !offline;
-  return (
-    <article class="card" aria-labelledby="detail-title">
-      <h2 id="detail-title">
-        {r.name}
-        {r.masked ? <span class="badge masked">masked</span> : null}
-        {r.sealed ? <span class="badge sealed">sealed</span> : null}
-      </h2>
-      <dl class="fields">
-        <dt>Username</dt>
-        <dd>{r.username || '—'}</dd>
-        <dt>Password</dt>
-        <dd>
-          {revealed !== null ? <code class="secret">{revealed}</code> : <span aria-label="hidden password">••••••••••</span>}
-          {r.masked && !d.canReveal && !r.sealed ? <span class="muted"> masked for you: it can be copied, never displayed</span> : null}
-          {r.sealed && !d.canCopy ? <span class="muted"> sealed: the secret needs an approved release</span> : null}
-        </dd>
-        <dt>URL</dt>
-        <dd>{r.url || '—'}</dd>
-        <dt>Tags</dt>
-        <dd>{r.tags.length ? r.tags.join(', ') : '—'}</dd>
-        {r.fields.map((f) => (
-          <>
-            <dt key={`k-${f.name}`}>{f.name}</dt>
-            <dd key={`v-${f.name}`}>{f.secret ? '•••••• (secret field)' : f.value}</dd>
-          </>
-        ))}
-        <dt>Notes</dt>
-        <dd class="notes">{r.notes || '—'}</dd>
-        <dt>Your rights</dt>
-        <dd>{r.rights.join(', ') || '—'}</dd>
-        <dt>Updated</dt>
-        <dd>{r.updatedAt}</dd>
-      </dl>
-      <div class="actions wrap">
-        <button type="button" onClick={() => copy('username')}>
-          Copy username
-        </button>
-        <button type="button" disabled={!d.canCopy} onClick={() => copy('password')}>
-          Copy password
-        </button>
-        {d.canReveal ? (
-          <button type="button" class="secondary" onClick={revealed === null ? reveal : () => setRevealed(null)}>
-            {revealed === null ? 'Reveal password' : 'Hide password'}
-          </button>
-        ) : null}
-        <button type="button" class="secondary" disabled={!canWrite} onClick={() => onEdit(d)}>
-          Edit
-        </button>
-        <button type="button" class="danger" disabled={!canDelete} onClick={remove}>
-          Delete
-        </button>
-      </div>
-      {offline ? <p class="hint">Editing and deleting need the server.</p> : null}
-      {note ? <p class="note" role="alert">{note}</p> : null}
-      {d.history.length > 0 ? (
-        <details>
-          <summary>History ({d.history.length})</summary>
-          <ol class="history">
-            {d.history.map((h) => (
-              <li key={h.revision}>
-                {h.updatedAt} · {h.updatedBy} · {h.name}
-              </li>
-            ))}
-          </ol>
-        </details>
-      ) : null}
-    </article>
   );
 }

@@ -1,8 +1,23 @@
-/** A virtualised list: only the rows in view (plus a margin) are in the DOM, so 100k records stay fast. */
+/**
+ * A virtualised list: only the rows in view (plus a margin) are in the DOM, so 100k records stay fast.
+ * `count` may exceed the rows loaded so far (a windowed answer): missing rows show as placeholders and
+ * `onNeed(last)` asks for the rows up to `last` (exclusive).
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 
-export function VirtualList<T>({ items, rowHeight, label, render, keyOf }: { items: readonly T[]; rowHeight: number; label: string; render: (item: T, index: number) => ComponentChildren; keyOf: (item: T) => string }) {
+interface Props<T> {
+  items: readonly T[];
+  count?: number;
+  rowHeight: number;
+  label: string;
+  render: (item: T, index: number) => ComponentChildren;
+  keyOf: (item: T) => string;
+  onNeed?: (last: number) => void;
+}
+
+export function VirtualList<T>({ items, count, rowHeight, label, render, keyOf, onNeed }: Props<T>) {
+  const total = count ?? items.length;
   const box = useRef<HTMLDivElement>(null);
   const [top, setTop] = useState(0);
   const [height, setHeight] = useState(600);
@@ -16,19 +31,26 @@ export function VirtualList<T>({ items, rowHeight, label, render, keyOf }: { ite
     return () => ro.disconnect();
   }, []);
   useEffect(() => {
-    if (box.current && box.current.scrollTop > items.length * rowHeight) box.current.scrollTop = 0;
-  }, [items.length, rowHeight]);
+    if (box.current && box.current.scrollTop > total * rowHeight) box.current.scrollTop = 0;
+  }, [total, rowHeight]);
   const first = Math.max(0, Math.floor(top / rowHeight) - 5);
-  const last = Math.min(items.length, Math.ceil((top + height) / rowHeight) + 5);
-  const slice = items.slice(first, last);
+  const last = Math.min(total, Math.ceil((top + height) / rowHeight) + 5);
+  useEffect(() => {
+    if (onNeed && last > items.length) onNeed(last);
+  }, [last, items.length, onNeed]);
+  const rows: ComponentChildren[] = [];
+  for (let i = first; i < last; i++) {
+    const it = items[i];
+    rows.push(
+      <li key={it === undefined ? `missing-${i}` : keyOf(it)} aria-posinset={i + 1} aria-setsize={total} style={{ top: `${i * rowHeight}px`, height: `${rowHeight}px` }}>
+        {it === undefined ? <span class="row placeholder">Loading…</span> : render(it, i)}
+      </li>,
+    );
+  }
   return (
     <div class="vlist" ref={box} onScroll={(e) => setTop((e.target as HTMLDivElement).scrollTop)}>
-      <ul aria-label={label} aria-setsize={items.length} style={{ height: `${items.length * rowHeight}px` }}>
-        {slice.map((it, i) => (
-          <li key={keyOf(it)} aria-posinset={first + i + 1} aria-setsize={items.length} style={{ top: `${(first + i) * rowHeight}px`, height: `${rowHeight}px` }}>
-            {render(it, first + i)}
-          </li>
-        ))}
+      <ul aria-label={label} aria-setsize={total} style={{ height: `${total * rowHeight}px` }}>
+        {rows}
       </ul>
     </div>
   );

@@ -8,6 +8,7 @@ import { SafeholdError } from '@safehold/protocol';
 import type { RecordView } from '@safehold/sdk';
 import type { UiState } from './state.js';
 import { copyToClipboard } from '../clipboard.js';
+import { handleTeamApi } from './team.js';
 
 /** One API answer: status and JSON body. */
 export interface ApiAnswer {
@@ -31,6 +32,29 @@ function strList(b: Body, k: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new SafeholdError('bad_request', `"${k}" must be a list of strings`);
   return v as string[];
+}
+
+/** The tags of a listed set of records, worked out once per list (the list is cached until it changes). */
+const tagCache = new WeakMap<readonly RecordView[], string[]>();
+function tagsOf(list: readonly RecordView[]): string[] {
+  let tags = tagCache.get(list);
+  if (!tags) {
+    tags = [...new Set(list.flatMap((r) => r.tags))].sort();
+    tagCache.set(list, tags);
+  }
+  return tags;
+}
+
+/** Rows per list answer unless the page asks for another window (spec §3.3). */
+const LIST_WINDOW = 300;
+const MAX_LIST_WINDOW = 5000;
+
+function wholeParam(query: URLSearchParams, k: string, dflt: number): number {
+  const v = query.get(k);
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new SafeholdError('bad_request', `"${k}" must be a whole number`);
+  return n;
 }
 
 /** The list item of a record: what a row shows. */
@@ -97,6 +121,12 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     await state.addAccount({ server: str(body, 'server'), user: str(body, 'user'), password: str(body, 'password'), ...(invite ? { invite } : {}) });
     return ok(state.status());
   }
+  if (method === 'POST' && a === 'refresh') {
+    // Reads the records again (others' shares, masks and seals arrive without a sync or a save here).
+    state.need();
+    state.saved();
+    return ok(state.status());
+  }
   if (method === 'POST' && a === 'lock') {
     state.lock();
     return ok(state.status());
@@ -111,6 +141,9 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     return ok({ password: generatePassword(length, sets as Array<'lower' | 'upper' | 'digits' | 'symbols'>) });
   }
 
+  const team = await handleTeamApi(state, method, parts, body);
+  if (team) return team;
+
   if (a === 'records') {
     const ctx = state.need();
     if (method === 'GET' && !b) {
@@ -122,8 +155,11 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       }
       const q = query.get('q') ?? '';
       if (q.trim()) list = sdk.searchRecords(list, q);
-      const tags = state.source === 'server' ? [...new Set((await state.list()).flatMap((r) => r.tags))].sort() : [];
-      return ok({ records: list.map(row), source: state.source, tags });
+      const tags = state.source === 'server' ? tagsOf(await state.list()) : [];
+      // Windowed: the rows from `offset` (at most `limit`), and the total; the page asks for more as it scrolls.
+      const offset = wholeParam(query, 'offset', 0);
+      const limit = Math.min(wholeParam(query, 'limit', LIST_WINDOW), MAX_LIST_WINDOW);
+      return ok({ records: list.slice(offset, offset + limit).map(row), total: list.length, offset, source: state.source, tags });
     }
     if (method === 'POST' && !b) {
       const w = state.needWritable('saving a record');
@@ -142,15 +178,8 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     if (!b) throw new SafeholdError('not_found', 'no such API call');
     if (method === 'GET' && !c) {
       const r = await state.recordSource().get(b);
-      let history: unknown[] = [];
-      if (state.source === 'server') {
-        try {
-          history = (await sdk.recordHistory(ctx, b, { reveal: false })).revisions.map((h) => ({ revision: h.revision, updatedAt: h.updatedAt, updatedBy: h.updatedBy, name: h.name }));
-        } catch {
-          history = [];
-        }
-      }
-      return ok({ record: r.view, canReveal: r.canReveal, canCopy: r.secret !== null, source: state.source, history });
+      // The history has its own call (team.ts), read only when its section is shown.
+      return ok({ record: r.view, canReveal: r.canReveal, canCopy: r.secret !== null, source: state.source });
     }
     if (method === 'POST' && c === 'reveal') {
       const r = await state.recordSource().get(b);

@@ -94,11 +94,16 @@ export async function startUiServer(state: UiState, files: Map<string, { type: s
       let body: Record<string, unknown> = {};
       try {
         if (isStateChanging(req)) body = await readBody(req);
-        if (url.pathname !== '/api/status') state.touch();
+        // The page's timed re-reads (X-Safehold-Poll: 1) are not the user's activity: they must not hold off the idle lock.
+        if (url.pathname !== '/api/status' && req.headers['x-safehold-poll'] !== '1') state.touch();
         const a = await handleApi(state, req.method ?? 'GET', url.pathname.slice('/api'.length), url.searchParams, body, env);
         return sendJson(res, a.status, a.body);
       } catch (e) {
-        if (e instanceof SafeholdError) return sendJson(res, httpStatusOf(e), { error: { code: e.code, message: e.message } });
+        if (e instanceof SafeholdError) {
+          // The reason (e.g. key_changed) lets the page offer the matching step; details never carry a secret.
+          const reason = typeof e.details?.reason === 'string' ? { reason: e.details.reason } : {};
+          return sendJson(res, httpStatusOf(e), { error: { code: e.code, message: e.message, ...reason } });
+        }
         return sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
       }
     }

@@ -47,6 +47,9 @@ export class UiState {
   private offline: OfflineRecordSource | null = null;
   private offlineProblem: string | null = null;
   private records: readonly RecordView[] | null = null;
+  /** Bumped whenever the cached list is dropped; a listing started before is neither shared nor kept after it. */
+  private epoch = 0;
+  private listing: { epoch: number; p: Promise<readonly RecordView[]> } | null = null;
   private sync: UiStatus['sync'] = { running: false, trigger: null, done: 0, total: null };
   private last: UiStatus['last'] = null;
   private generation = 0;
@@ -146,7 +149,7 @@ export class UiState {
     this.offline?.close();
     this.offline = null;
     this.offlineProblem = null;
-    this.records = null;
+    this.dropRecords();
     if (this.ctx) this.sdk.zeroContext(this.ctx);
     const was = this.ctx !== null;
     this.ctx = null;
@@ -227,7 +230,7 @@ export class UiState {
 
   private async goOffline(ctx: ClientContext): Promise<void> {
     this.source = 'offline';
-    this.records = null;
+    this.dropRecords();
     this.offlineProblem = null;
     try {
       this.offline = await this.sdk.openOfflineSource(ctx);
@@ -247,7 +250,7 @@ export class UiState {
   }
 
   private bump(): void {
-    this.records = null;
+    this.dropRecords();
     this.generation++;
     this.changed();
   }
@@ -264,20 +267,42 @@ export class UiState {
     return this.sdk.serverSource(ctx);
   }
 
-  /** Every listable record (cached until something changes). */
-  async list(): Promise<readonly RecordView[]> {
+  /**
+   * Every listable record (cached until something changes). Callers at the same time share one listing:
+   * the page's list, its release names and a detail may all ask right after unlock.
+   */
+  list(): Promise<readonly RecordView[]> {
+    if (this.records) return Promise.resolve(this.records);
+    if (this.listing && this.listing.epoch === this.epoch) return this.listing.p;
+    const p = this.listOnce().finally(() => {
+      if (this.listing?.p === p) this.listing = null;
+    });
+    this.listing = { epoch: this.epoch, p };
+    return p;
+  }
+
+  private async listOnce(): Promise<readonly RecordView[]> {
     if (this.records) return this.records;
     const src = this.recordSource();
+    const epoch = this.epoch;
+    let list: readonly RecordView[];
     try {
-      this.records = this.sdk.prepareSearch([...(await src.list())]);
+      list = this.sdk.prepareSearch([...(await src.list())]);
     } catch (e) {
       if (e instanceof SafeholdError && e.code === 'unreachable' && this.ctx) {
         await this.goOffline(this.ctx);
-        return this.list();
+        return this.listOnce();
       }
       throw e;
     }
-    return this.records;
+    // Kept only if nothing changed meanwhile (a save, a sync, a switch of source); else the next call lists again.
+    if (this.epoch === epoch) this.records = list;
+    return list;
+  }
+
+  private dropRecords(): void {
+    this.records = null;
+    this.epoch++;
   }
 
   /** After a save in the UI: the list changes, and the after-save trigger runs (inside the SDK call). */
@@ -320,7 +345,7 @@ export class UiState {
     const counts = res ? { added: res.added, updated: res.updated, removed: res.removed, total: res.total } : parseCounts(message);
     this.last = { at: new Date().toISOString(), ok, message, counts };
     this.sync = { running: false, trigger: null, done: 0, total: null };
-    if (this.source === 'offline') this.records = null;
+    if (this.source === 'offline') this.dropRecords();
     this.generation++;
     this.changed();
   }

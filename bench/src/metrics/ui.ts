@@ -1,0 +1,210 @@
+/**
+ * The web UI's own figures, through the real `safehold ui` process in Debian's chromium (playwright-core),
+ * against a real server on a copy of the fixture: `ui_first_list_ms` (Unlock pressed → the first list
+ * rendered, the whole count shown and rows in the DOM) and `ui_search_p95_ms` (a keystroke in Search → the
+ * list updated to that query's hits), each beside the same run's in-process SDK figure: `ui_sdk_list_ms`
+ * (openSession + listRecords of the same account) and `ui_sdk_search_p95_ms` (searchRecords over that list,
+ * the same queries).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { chromium, type Page } from 'playwright-core';
+import { Home, listRecords, login, openSession, prepareSearch, searchRecords, zeroContext, type RecordView } from '@safehold/sdk';
+import { Unavailable, type MetricContext, type MetricDef, type Measured } from '../metric.js';
+import { median, nowMs, quantile } from '../stats.js';
+import { cliEnv } from '../proc.js';
+import { serveCopy, vaultFixture, type VaultFixture } from '../fixtures/vault.js';
+import { searchQueries } from '../fixtures/records.js';
+
+const SIZES = [10_000, 100_000];
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'];
+
+interface UiBench {
+  fx: VaultFixture;
+  page: Page;
+  /** The account's list as the SDK opens it in process (the expected counts). */
+  list: readonly RecordView[];
+  sdkListMs: number[];
+}
+
+function need(n: number | null): number {
+  if (n === null) throw new Error('this metric needs n');
+  return n;
+}
+
+/** Starts `safehold ui` for `home` and resolves to its one-time URL; stopped at the end of the run. */
+function startUi(ctx: MetricContext, home: string): Promise<string> {
+  const bin = path.join(ctx.root, 'packages/cli/bin/safehold.js');
+  const proc = spawn(process.execPath, [bin, 'ui', '--no-open', '--json'], { env: { ...cliEnv(), SAFEHOLD_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  ctx.onCleanup(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0] ?? '') as { url: string }).url);
+    });
+    void exited.then(() => reject(new Error(`safehold ui exited: ${err.trim().split('\n').pop() ?? ''}`)));
+  });
+}
+
+/** One fixture copy, one signed-in home, its `safehold ui` and a chromium page on it (shared by the UI metrics). */
+function uiBench(ctx: MetricContext, n: number): Promise<UiBench> {
+  return ctx.shared(`ui@${n}`, async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Unavailable(`not available: chromium (${CHROMIUM}; scripts/ensure-chromium.sh installs it)`);
+    if (!fs.existsSync(path.join(ctx.root, 'packages/web/dist/index.html'))) throw new Unavailable('not available: packages/web is not built');
+    const fx = await vaultFixture(ctx, n);
+    const server = await serveCopy(ctx, fx, `ui-${n}`);
+    const home = path.join(ctx.tmpDir, `ui-${n}-home`);
+    // The account on this device (login), then what the UI's unlock does, in process: the SDK floor.
+    zeroContext(await login({ home: new Home(home), server: server.url, user: fx.user, db: fx.db, password: async () => fx.password }));
+    const sdkListMs: number[] = [];
+    let list: readonly RecordView[] = [];
+    for (let i = 0; i < (n >= 100_000 ? ctx.reps(2) : ctx.reps(3)); i++) {
+      const t0 = nowMs();
+      const s = await openSession({ home: new Home(home), server: server.url, user: fx.user, db: fx.db, password: async () => fx.password });
+      try {
+        list = prepareSearch(await listRecords(s));
+      } finally {
+        zeroContext(s);
+      }
+      sdkListMs.push(nowMs() - t0);
+    }
+    const url = await startUi(ctx, home);
+    const profile = path.join(ctx.tmpDir, `ui-${n}-chromium`);
+    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } });
+    ctx.onCleanup(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(url);
+    return { fx, page, list, sdkListMs };
+  });
+}
+
+/** Unlock pressed → the whole list's count shown and its rows in the DOM (the page's first list). */
+async function unlockToList(b: UiBench): Promise<number> {
+  const { page } = b;
+  const master = page.getByLabel('Master password', { exact: true });
+  await master.waitFor({ timeout: 120_000 });
+  await master.fill(b.fx.password);
+  const t0 = nowMs();
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await page.getByText(`${b.list.length} records`, { exact: true }).waitFor({ timeout: 600_000 });
+  await page.getByRole('listitem').first().waitFor({ timeout: 60_000 });
+  const ms = nowMs() - t0;
+  const rows = await page.getByRole('listitem').count();
+  if (rows < 5 || rows > 200) throw new Error(`the list shows ${rows} rows in the DOM for ${b.list.length} records (not windowed?)`);
+  return ms;
+}
+
+async function lock(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await page.getByLabel('Master password', { exact: true }).waitFor({ timeout: 60_000 });
+}
+
+/**
+ * In the page: types `q` into Search and waits (DOM mutations, no polling) until the list answers that query
+ * with `want` hits. A script string: this package is compiled without the DOM library.
+ */
+function typeAndWait(page: Page, q: string, want: number): Promise<number> {
+  const text = `${want} record${want === 1 ? '' : 's'}`;
+  const script = `new Promise((resolve, reject) => {
+    const q = ${JSON.stringify(q)}, text = ${JSON.stringify(text)};
+    const input = document.querySelector('input[type=search]');
+    const pane = document.querySelector('.listpane');
+    if (!input || !pane) return reject(new Error('no search box'));
+    const done = () => { const c = pane.querySelector('.count'); return c !== null && c.dataset.q === q && c.textContent === text; };
+    const t0 = performance.now();
+    const timer = setTimeout(() => reject(new Error('no list for ' + q + ' in 30 s')), 30000);
+    const obs = new MutationObserver(() => {
+      if (!done()) return;
+      obs.disconnect();
+      clearTimeout(timer);
+      resolve(performance.now() - t0);
+    });
+    obs.observe(pane, { subtree: true, childList: true, characterData: true, attributes: true });
+    input.value = q;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  })`;
+  return page.evaluate(script) as Promise<number>;
+}
+
+function queriesFor(ctx: MetricContext, n: number): string[] {
+  const qs = searchQueries(ctx.opts.seed, 40);
+  const rounds = n >= 100_000 ? 1 : ctx.reps(2);
+  return Array.from({ length: rounds }, () => qs).flat();
+}
+
+export const uiSdkList: MetricDef = {
+  name: 'ui_sdk_list_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baselineOnly: true,
+  async run(ctx, n): Promise<Measured> {
+    const b = await uiBench(ctx, need(n));
+    return { value: median(b.sdkListMs), detail: { runs: b.sdkListMs.length, records: b.list.length } };
+  },
+};
+
+export const uiFirstList: MetricDef = {
+  name: 'ui_first_list_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baseline: 'ui_sdk_list_ms',
+  target: (n) => ({ op: '<', value: n !== null && n >= 100_000 ? 2000 : 1000 }),
+  async run(ctx, n): Promise<Measured> {
+    const b = await uiBench(ctx, need(n));
+    const samples: number[] = [];
+    const runs = need(n) >= 100_000 ? ctx.reps(2) : ctx.reps(3);
+    for (let i = 0; i < runs + 1; i++) {
+      const ms = await unlockToList(b);
+      if (i > 0) samples.push(ms); // the first warms the browser and the UI process
+      if (i < runs) await lock(b.page);
+    }
+    return { value: median(samples), detail: { runs, records: b.list.length, min: Math.min(...samples), max: Math.max(...samples) } };
+  },
+};
+
+export const uiSdkSearchP95: MetricDef = {
+  name: 'ui_sdk_search_p95_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baselineOnly: true,
+  async run(ctx, n): Promise<Measured> {
+    const b = await uiBench(ctx, need(n));
+    const samples: number[] = [];
+    for (const q of queriesFor(ctx, need(n))) {
+      const t0 = nowMs();
+      searchRecords(b.list, q);
+      samples.push(nowMs() - t0);
+    }
+    return { value: quantile(samples, 0.95), detail: { searches: samples.length, p50: median(samples) } };
+  },
+};
+
+export const uiSearchP95: MetricDef = {
+  name: 'ui_search_p95_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baseline: 'ui_sdk_search_p95_ms',
+  target: (n) => (n !== null && n >= 100_000 ? { op: '<', value: 100 } : null),
+  async run(ctx, n): Promise<Measured> {
+    const b = await uiBench(ctx, need(n));
+    const { page } = b;
+    if (await page.getByLabel('Master password', { exact: true }).isVisible()) await unlockToList(b);
+    const samples: number[] = [];
+    let hits = 0;
+    for (const q of queriesFor(ctx, need(n))) {
+      const want = searchRecords(b.list, q).length;
+      hits += want;
+      samples.push(await typeAndWait(page, q, want));
+    }
+    return { value: quantile(samples, 0.95), detail: { searches: samples.length, p50: median(samples), max: Math.max(...samples), hits } };
+  },
+};
