@@ -3,7 +3,7 @@ export * from './http.js';
 export * from './events.js';
 export * from './home.js';
 export * from './context.js';
-export { Keyring, holderString, type KeyringOptions, type RecordKeys, encryptPart, decryptHeader, decryptSecret, generatePassword } from './keys/index.js';
+export { Keyring, holderString, type KeyringOptions, type RecordKeys, encryptPart, decryptHeader, decryptSecret, generatePassword, fromB64 } from './keys/index.js';
 export * from './recordview.js';
 export * from './search.js';
 export * from './source.js';

@@ -4,7 +4,6 @@
  * same action through the SDK; offline every one is refused, saying that it needs the server.
  */
 import { SafeholdError } from '@safehold/protocol';
-import { fromB64 } from '@safehold/crypto';
 import type { Grantee, HistoryItem } from '@safehold/sdk';
 import type { UiState } from './state.js';
 
@@ -112,8 +111,8 @@ export async function handleTeamApi(state: UiState, method: string, parts: strin
     const cur = await ctx.api.request('GET', `/users/${encodeURIComponent(c)}/public-key`, { schema: 'PublicKey' });
     if (cur.user !== c) throw new SafeholdError('integrity', `the server sent the key of ${cur.user} when asked for ${c}`);
     const pinned = c === ctx.account.user ? cur.publicKey : ctx.accountFile.pinnedKeys[c];
-    const current = sdk.fingerprint(fromB64(cur.publicKey));
-    const pinnedFp = pinned === undefined ? null : sdk.fingerprint(fromB64(pinned));
+    const current = sdk.fingerprint(sdk.fromB64(cur.publicKey));
+    const pinnedFp = pinned === undefined ? null : sdk.fingerprint(sdk.fromB64(pinned));
     return ok({ user: c, pinned: pinnedFp, current, changed: pinnedFp !== null && pinnedFp !== current });
   }
   if (a === 'trust' && !b && method === 'POST') {
