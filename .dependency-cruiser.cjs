@@ -61,6 +61,13 @@ module.exports = {
       to: { path: pkg('testkit') },
     },
     {
+      name: 'sdk-internal-for-tests-only',
+      severity: 'error',
+      comment: 'Production code reaches the SDK through its front door @safehold/sdk; @safehold/sdk/internal is for specs, testkit and e2e set-up (ADR 0070).',
+      from: { path: '^(packages/[^/]+/src/|bench/)', pathNot: ['^packages/testkit/', '^packages/sdk/', '\\.spec\\.ts$'] },
+      to: { path: '^(packages/sdk/src/internal\\.ts$|node_modules/@safehold/sdk/dist/internal\\.|@safehold/sdk/internal$)' },
+    },
+    {
       name: 'public-entry-points-only',
       severity: 'error',
       comment: 'Another package is reached by its name (its package.json exports), never by a path into its src or dist; e2e and bench included.',

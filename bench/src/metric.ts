@@ -7,6 +7,8 @@
 export interface Target {
   op: '<' | '>=';
   value: number;
+  /** The threshold applies to the ratio to the same run's baseline (value / baseline), not to the value. */
+  ofBaseline?: boolean;
 }
 
 export interface BaselineRef {
@@ -88,12 +90,15 @@ export interface MetricContext {
 }
 
 export function targetText(t: Target | null, unit: string): string | null {
-  return t ? `${t.op} ${t.value} ${unit}` : null;
+  if (!t) return null;
+  return t.ofBaseline ? `${t.op} ${t.value}x baseline` : `${t.op} ${t.value} ${unit}`;
 }
 
-export function targetMet(t: Target | null, value: number | null): boolean | null {
-  if (!t || value === null) return null;
-  return t.op === '<' ? value < t.value : value >= t.value;
+/** Whether the value (or, for a baseline-relative target, the ratio) meets the target; null when either is missing. */
+export function targetMet(t: Target | null, value: number | null, ratio: number | null = null): boolean | null {
+  const v = t?.ofBaseline ? ratio : value;
+  if (!t || v === null) return null;
+  return t.op === '<' ? v < t.value : v >= t.value;
 }
 
 /** The sizes a metric runs at in this run: its own sizes that the run covers, else the run's largest. */

@@ -122,7 +122,7 @@ export async function runMetrics(cfg: RunnerConfig): Promise<Report> {
       if (!(e instanceof Unavailable)) log(`${def.name}: ${e instanceof Error && e.stack ? e.stack : String(e)}`);
     }
     if (row.value !== null && baseline?.value) row.ratio = roundRatio(row.value / baseline.value);
-    row.met = targetMet(target, row.value);
+    row.met = targetMet(target, row.value, row.ratio);
     if (missReason !== null) {
       row.met = false;
       row.reason = missReason;

@@ -40,6 +40,11 @@ test('targets', () => {
   assert.equal(targetMet({ op: '>=', value: 2000 }, 2000), true);
   assert.equal(targetMet(null, 1), null);
   assert.equal(targetMet({ op: '<', value: 5 }, null), null);
+  // A baseline-relative target reads the ratio, never the value.
+  assert.equal(targetText({ op: '>=', value: 0.7, ofBaseline: true }, '/s'), '>= 0.7x baseline');
+  assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 5000, 0.69), false);
+  assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 10, 0.7), true);
+  assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 5000, null), null);
 });
 
 test('statistics', () => {

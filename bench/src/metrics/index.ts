@@ -18,6 +18,7 @@ import {
 } from './sync.js';
 import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
+import { serverLoadPg2x } from './loadscale.js';
 import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
 import { uiFirstList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
 
@@ -41,6 +42,7 @@ export const METRICS: MetricDef[] = [
   httpFloor,
   serverLoadSqlite,
   serverLoadPg,
+  serverLoadPg2x,
   keepassxcExport,
   exportKdbx,
   importBitwardenJson,

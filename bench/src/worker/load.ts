@@ -9,6 +9,8 @@
 import http from 'node:http';
 import readline from 'node:readline';
 import { randomId } from '@safehold/crypto';
+import { API_VERSION } from '@safehold/protocol';
+import { ENDPOINTS, fillPath } from '@safehold/protocol/endpoints';
 import { nowMs } from '../stats.js';
 
 export interface LoadInput {
@@ -77,7 +79,8 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
 
 async function run(inp: LoadInput): Promise<LoadOutput> {
   const base = new URL(inp.url);
-  const changesPath = (cursor: string) => `/v1/db/${encodeURIComponent(inp.db)}/offline/changes?cursor=${encodeURIComponent(cursor)}&limit=500`;
+  // Raw HTTP on purpose (the server's load, not the SDK's), but its paths come from the endpoint table.
+  const changesPath = (cursor: string) => `/${API_VERSION}${fillPath(ENDPOINTS.syncChanges.path, { db: inp.db })}?cursor=${encodeURIComponent(cursor)}&limit=500`;
   const clients: Client[] = Array.from({ length: inp.clients }, () => ({
     agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
     token: null,
@@ -88,13 +91,13 @@ async function run(inp: LoadInput): Promise<LoadOutput> {
     // Logins are slow on purpose (the server's slow hash of the auth key): a few at a time.
     await pool(clients, 8, async (c) => {
       const device = { id: randomId(), name: 'bench load client' };
-      const r = await request(c.agent, base, 'POST', '/v1/login', null, { user: inp.user, authKey: inp.authKey, device });
+      const r = await request(c.agent, base, ENDPOINTS.login.method, `/${API_VERSION}${ENDPOINTS.login.path}`, null, { user: inp.user, authKey: inp.authKey, device });
       if (r.status !== 200) throw new Error(`login: HTTP ${r.status} ${r.body.slice(0, 200)}`);
       c.token = (JSON.parse(r.body) as { token: string }).token;
     });
     await pool(clients, 16, async (c) => {
       for (;;) {
-        const r = await request(c.agent, base, 'GET', changesPath(c.cursor), c.token);
+        const r = await request(c.agent, base, ENDPOINTS.syncChanges.method, changesPath(c.cursor), c.token);
         if (r.status !== 200) throw new Error(`first sync: HTTP ${r.status} ${r.body.slice(0, 200)}`);
         const page = JSON.parse(r.body) as { kind: string; cursor: string; hasMore: boolean };
         if (page.kind !== 'changes') throw new Error(`first sync: ${page.kind}`);
@@ -121,7 +124,7 @@ async function run(inp: LoadInput): Promise<LoadOutput> {
       const s = nowMs();
       let r: Res;
       try {
-        r = await request(c.agent, base, 'GET', changesPath(c.cursor), c.token);
+        r = await request(c.agent, base, ENDPOINTS.syncChanges.method, changesPath(c.cursor), c.token);
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e));
         continue;

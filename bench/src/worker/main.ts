@@ -8,7 +8,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { deriveMasterKeys, zero } from '@safehold/crypto';
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asDatabaseId } from '@safehold/protocol';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import { Home, editRecord, kdfFromWire, listRecords, login, openOfflineSource, searchRecords, type ClientContext, type RecordView } from '@safehold/sdk';
 import { MissingApi, offlineApi, type OfflineApi } from './offline-api.js';
 import type { WorkerCmd, WorkerReply } from './protocol.js';
@@ -101,10 +102,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         let cursor = '0';
         const t0 = nowMs();
         for (;;) {
-          const page = await ctx.api.request('GET', `/db/${encodeURIComponent(db)}/offline/changes`, {
-            query: { cursor, limit: cmd.limit },
-            schema: 'SyncResponse',
-          });
+          const page = await ctx.api.call(E.syncChanges, { db: asDatabaseId(db) }, { cursor, limit: cmd.limit });
           if (page.kind !== 'changes') throw new Error('full resync got a wipe order');
           records += page.records.length;
           cursor = page.cursor;

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideDelta, isOfflineEligible, parseRightsList, planDelta, unionRights } from './eligibility.js';
+import { decideDelta, isOfflineEligible, planDelta } from './eligibility.js';
+import { parseRightsList, unionRights } from './rights.js';
 
 describe('unionRights', () => {
   test('the creator holds every right, whatever the grants say', () => {

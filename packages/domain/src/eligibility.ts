@@ -4,29 +4,7 @@
  * R5: never a sealed record; E4: a record that leaves that set is removed at the next sync.
  * "Removed" only ever names ids the device was given (its held set), so a sync never leaks an id.
  */
-import { RIGHTS } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
-
-/** What decides a user's rights on one record: creator, their direct grant, the grants of their roles. */
-export interface RightsFacts {
-  isCreator: boolean;
-  direct: readonly Right[] | null;
-  viaRoles: ReadonlyArray<readonly Right[]>;
-}
-
-/** The user's effective rights: the creator holds all; otherwise the union of direct and role grants (in RIGHTS order). */
-export function unionRights(f: RightsFacts): Right[] {
-  if (f.isCreator) return [...RIGHTS];
-  const held = new Set<Right>(f.direct ?? []);
-  for (const r of f.viaRoles) for (const x of r) held.add(x);
-  return RIGHTS.filter((r) => held.has(r));
-}
-
-/** Parses a stored comma list of rights, ignoring unknown words (a newer server's right is not ours to grant). */
-export function parseRightsList(s: string): Right[] {
-  const words = new Set(s.split(',').map((w) => w.trim()));
-  return RIGHTS.filter((r) => words.has(r));
-}
 
 /** The facts about one record, as of now, that decide its offline eligibility for one user. */
 export interface EligibilityFacts {
@@ -54,7 +32,13 @@ export function decideDelta(eligibleNow: boolean, heldByDevice: boolean): DeltaA
 export interface DeltaItem {
   id: string;
   eligible: boolean;
+  /** In the device's held set now (decides added or updated). */
   held: boolean;
+  /**
+   * The device may still hold it: held, or removed by a page whose answer may have been lost (see
+   * `mayStillHold`). Decides a removal; defaults to `held`.
+   */
+  removable?: boolean;
 }
 
 /** The outcome of a page: ids to send (with how many were new to the device) and ids to remove, in input order. */
@@ -74,7 +58,7 @@ export function planDelta(items: Iterable<DeltaItem>): DeltaPlan {
   for (const it of items) {
     if (seen.has(it.id)) continue;
     seen.add(it.id);
-    const action = decideDelta(it.eligible, it.held);
+    const action = decideDelta(it.eligible, it.removable ?? it.held);
     if (action === 'send') {
       plan.send.push(it.id);
       if (it.held) plan.updated++;

@@ -3,47 +3,13 @@
  * The server validates every input with these (unknown fields refused: `.strict()`);
  * the SDK validates what the server answers. Binary values travel as unpadded base64url (`B64`).
  *
- * Endpoints (all under /v1; `Authorization: Bearer <token>` unless marked public):
- *   GET    /health                                  public  -> Health
- *   GET    /server-key                              public  -> ServerKey
- *   POST   /prelogin                                public  PreloginRequest -> PreloginResponse
- *   POST   /register                                public  RegisterRequest -> Session
- *   POST   /login                                   public  LoginRequest -> Session
- *   POST   /logout                                          -> Ok
- *   GET    /me                                              -> Me
- *   PUT    /me/password                                     ChangePasswordRequest -> Ok
- *   POST   /devices/:deviceId/orders                public  DeviceSigned -> Orders (the device's pending wipe orders; signed by its device key)
- *   POST   /devices/:deviceId/orders/:orderId/ack   public  DeviceSigned -> Ok (the device wiped: signed by its device key)
- *   PUT    /me/device-key                                   DeviceKeyRequest -> Ok (an existing device's key, once)
- *   GET    /users/:user/public-key                          -> PublicKey (users sharing a database with the caller)
- *   GET    /db/:db/records                                  -> RecordList (headers; secrets omitted)
- *   POST   /db/:db/records                                  CreateRecordRequest -> RecordWire
- *   GET    /db/:db/records/:id                              -> RecordWire (secret included when allowed)
- *   PUT    /db/:db/records/:id                              UpdateRecordRequest -> RecordWire
- *   DELETE /db/:db/records/:id                              -> Ok
- *   GET    /db/:db/records/:id/history                      -> History
- *   GET    /db/:db/records/:id/grants                       -> Grants
- *   PUT    /db/:db/records/:id/grants                       GrantRequest -> Grants
- *   DELETE /db/:db/records/:id/grants?user=U | ?role=R      -> Grants
- *   PUT    /db/:db/records/:id/keys                         AdoptKeysRequest -> Ok  (key adoption)
- *   POST   /db/:db/keys/adopt                               AdoptBatchRequest -> AdoptBatchResponse (batch adoption)
- *   PUT    /db/:db/records/:id/mask                         MaskRequest -> RecordWire
- *   PUT    /db/:db/records/:id/seal                         SealRequest -> RecordWire
- *   DELETE /db/:db/records/:id/seal                         -> RecordWire
- *   POST   /db/:db/records/:id/releases                     ReleaseRequestBody -> Release
- *   GET    /db/:db/releases                                 -> ReleaseList (mine as requester or approver)
- *   POST   /db/:db/releases/:rid/approve                    -> Release
- *   GET    /db/:db/roles                                    -> RoleList
- *   POST   /db/:db/roles                                    CreateRoleRequest -> RoleWire
- *   PUT    /db/:db/roles/:role/members/:user                AddMemberRequest -> RoleWire
- *   DELETE /db/:db/roles/:role/members/:user                -> RoleWire
- *   GET    /db/:db/offline                                  -> OfflineInfo
- *   GET    /db/:db/offline/changes?cursor=C&limit=N         -> SyncResponse
- *   POST   /db/:db/offline/push                             PushRequest -> PushResponse (queued offline edits, E5)
+ * The endpoints (all under /v1: method, path, who may call, and which of these schemas each takes and
+ * answers) are listed once, in the typed table `ENDPOINTS` of `./endpoints.ts` (`@safehold/protocol/endpoints`),
+ * from which the SDK's client and the server's routes are both built.
  */
 import { z } from 'zod';
 import { NAME_PATTERN, RANDOM_ID_PATTERN } from './ids.js';
-import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, RIGHTS, WIPE_REASONS } from './constants.js';
+import { MAX_ADOPT_BATCH, MAX_PUSH_OPS, MAX_SYNC_LIMIT, RIGHTS, WIPE_REASONS } from './constants.js';
 
 /** Largest request body the server accepts (bytes). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -261,6 +227,9 @@ export const GrantRequest = z
   })
   .strict();
 export type GrantRequest = z.infer<typeof GrantRequest>;
+/** The query of a grant removal: the user or the role that loses its grant. */
+export const GrantQuery = z.union([z.object({ user: Name }).strict(), z.object({ role: Name }).strict()]);
+export type GrantQuery = z.infer<typeof GrantQuery>;
 
 /** Key adoption: replace the caller's copy with keys wrapped under its own user key. */
 export const AdoptKeysRequest = z.object({ header: B64, secret: B64.nullable() }).strict();
@@ -443,6 +412,14 @@ export const SyncChanges = z
   .strict();
 export const SyncWipe = z.object({ kind: z.literal('wipe'), wipe: Signed }).strict();
 export const SyncResponse = z.discriminatedUnion('kind', [SyncChanges, SyncWipe]);
+/** The query of a delta sync page: the cursor of the last page (none for the first) and the page size. */
+export const SyncQuery = z
+  .object({
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_SYNC_LIMIT).optional(),
+  })
+  .strict();
+export type SyncQuery = z.input<typeof SyncQuery>;
 export type SyncResponse = z.infer<typeof SyncResponse>;
 export type SyncChanges = z.infer<typeof SyncChanges>;
 

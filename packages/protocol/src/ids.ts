@@ -14,6 +14,10 @@ export type RevisionId = Brand<string, 'RevisionId'>;
 export type DeviceId = Brand<string, 'DeviceId'>;
 /** A release request id, made by the server. */
 export type ReleaseId = Brand<string, 'ReleaseId'>;
+/** A role's name (roles are addressed by name within one database). */
+export type RoleId = Brand<string, 'RoleId'>;
+/** A wipe order id, made by the server. */
+export type OrderId = Brand<string, 'OrderId'>;
 
 /**
  * The shape of every random id: 16 bytes in unpadded base64url, never beginning with '-' (ids are typed as
@@ -37,3 +41,5 @@ export const asDeviceId = (s: string): DeviceId => s as DeviceId;
 export const asUserId = (s: string): UserId => s as UserId;
 export const asDatabaseId = (s: string): DatabaseId => s as DatabaseId;
 export const asReleaseId = (s: string): ReleaseId => s as ReleaseId;
+export const asRoleId = (s: string): RoleId => s as RoleId;
+export const asOrderId = (s: string): OrderId => s as OrderId;

@@ -34,7 +34,8 @@ test('an add-on is attached once per events object and the lifecycle event waits
 });
 
 test('loading the SDK index registers the Offline Add-on: it subscribes to saved and loggedIn', async () => {
-  const { offlineAddon } = await import('./index.js');
+  await import('./index.js');
+  const { offlineAddon } = await import('./offline/index.js');
   const events = new SafeholdEvents();
   attachAddons({ events });
   assert.equal(offlineAddon.name, 'offline');

@@ -1,5 +1,5 @@
 /** The client context every SDK operation runs in: one unlocked account of one home (device). */
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asDatabaseId, type DatabaseId } from '@safehold/protocol';
 import type { DeviceInfo } from '@safehold/protocol/api';
 import type { ApiClient } from './http.js';
 import type { SafeholdEvents } from './events.js';
@@ -39,8 +39,8 @@ export interface ClientContext {
 }
 
 /** The context's database, or a usage error telling how to pick one. */
-export function requireDb(ctx: Pick<ClientContext, 'account' | 'accountFile'>): string {
-  if (ctx.account.db) return ctx.account.db;
+export function requireDb(ctx: Pick<ClientContext, 'account' | 'accountFile'>): DatabaseId {
+  if (ctx.account.db) return asDatabaseId(ctx.account.db);
   const names = ctx.accountFile.databases.map((d) => d.name);
   throw new SafeholdError(
     'bad_request',

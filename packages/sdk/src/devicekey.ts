@@ -9,6 +9,7 @@ import type { DeviceSigned } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import type { AccountFile, StoredDeviceKey } from './home.js';
 import { newWrappedDeviceKey, pendingDeviceKey, signWithDeviceKey } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 export type { StoredDeviceKey } from './home.js';
 
@@ -34,7 +35,7 @@ export async function ensureDeviceKey(ctx: ClientContext): Promise<void> {
   a.deviceKey ??= newDeviceKey(ctx.keyring.userKey, a);
   ctx.home.writeAccount(a);
   try {
-    await ctx.api.request('PUT', '/me/device-key', { schema: 'Ok', body: { publicKey: a.deviceKey.publicKey } });
+    await ctx.api.call(E.setDeviceKey, {}, { publicKey: a.deviceKey.publicKey });
     a.deviceKey.registered = true;
     ctx.home.writeAccount(a);
   } catch (e) {

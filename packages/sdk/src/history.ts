@@ -2,8 +2,9 @@
 import type { SecretPlain } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
 import { integrityError, revealView, toView, type RecordView } from './recordview.js';
-import { assertRevealable, dbPath, getRecord } from './vault.js';
+import { assertRevealable, checkRecordId, getRecord, ofRecord } from './vault.js';
 import { decryptHeader, decryptSecret, zero } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** One revision in a record's history. */
 export interface HistoryItem {
@@ -24,10 +25,11 @@ export interface HistoryItem {
 
 /** The revisions of a record, newest first; secrets only with `reveal` (refused when masked or sealed). */
 export async function recordHistory(ctx: ClientContext, id: string, opts: { reveal?: boolean } = {}): Promise<{ record: string; revisions: HistoryItem[] }> {
+  checkRecordId(id);
   const cur = await getRecord(ctx, id);
   try {
     if (opts.reveal) assertRevealable(cur.view, cur.secret);
-    const hist = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/history`), { schema: 'History' });
+    const hist = await ctx.api.call(E.recordHistory, ofRecord(ctx, id));
     if (hist.record !== id) throw integrityError(id);
     const revisions: HistoryItem[] = [];
     for (const entry of hist.revisions) {

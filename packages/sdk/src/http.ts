@@ -8,22 +8,21 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { API_VERSION, SafeholdError, isErrorCode } from '@safehold/protocol';
-import type { z } from 'zod';
-import type * as Wire from '@safehold/protocol/api';
+import { fillPath, type EndpointDef, type ParamsOf, type RequestOf, type ResponseOf, type SchemaName, type WireOf as ProtocolWireOf } from '@safehold/protocol/endpoints';
+import type * as Schemas from '@safehold/protocol/schemas';
 
-/** The names of the wire schemas of `@safehold/protocol/api`. */
-type WireSchemas = { [K in keyof typeof Wire as (typeof Wire)[K] extends z.ZodType ? K : never]: (typeof Wire)[K] };
-export type WireSchemaName = keyof WireSchemas;
+/** The name of a wire schema (of `@safehold/protocol/api` or `transfer`). */
+export type WireSchemaName = SchemaName;
 /** What the schema of that name accepts. */
-export type WireOf<K extends WireSchemaName> = z.output<WireSchemas[K]>;
+export type WireOf<K extends WireSchemaName> = ProtocolWireOf<K>;
 
-let wire: Promise<typeof Wire> | undefined;
+let wire: Promise<typeof Schemas> | undefined;
 /**
  * The wire schemas, loaded at the first answer that needs checking: zod costs more start-up time than
  * the rest of the CLI together, and an offline command (unlock, list, search) never needs it.
  */
-function wireSchemas(): Promise<typeof Wire> {
-  wire ??= import('@safehold/protocol/api');
+function wireSchemas(): Promise<typeof Schemas> {
+  wire ??= import('@safehold/protocol/schemas');
   return wire;
 }
 
@@ -143,6 +142,20 @@ export class ApiClient {
     return this.token;
   }
 
+  /**
+   * Calls one endpoint of the table (`ENDPOINTS` of @safehold/protocol/endpoints): fills its path parameters,
+   * sends `request` as the body (or, for an endpoint with a query schema, as the query) and checks the answer
+   * with the endpoint's schema. Public and device-signed endpoints go without the session token.
+   */
+  async call<E extends EndpointDef>(ep: E, params: ParamsOf<E>, ...request: RequestOf<E> extends undefined ? [] : [RequestOf<E>]): Promise<ResponseOf<E>> {
+    const path = fillPath(ep.path, params as Readonly<Record<string, string>>);
+    const input = request[0] as unknown;
+    const opts: RequestOptions & { schema: SchemaName } = { schema: ep.response, anonymous: ep.auth === 'none' || ep.auth === 'device' };
+    if (ep.query) opts.query = input as RequestOptions['query'];
+    else if (input !== undefined) opts.body = input;
+    return (await this.request(ep.method, path, opts)) as ResponseOf<E>;
+  }
+
   /** Sends one request to /v1`path` and returns the parsed (and, with `schema`, validated) answer. */
   async request<K extends WireSchemaName>(method: string, path: string, opts: RequestOptions & { schema: K }): Promise<WireOf<K>>;
   async request(method: string, path: string, opts?: RequestOptions & { schema?: undefined }): Promise<unknown>;
@@ -191,7 +204,7 @@ export class ApiClient {
     }
     if (status >= 400) throw errorFromResponse(status, json);
     if (!opts.schema) return json;
-    const schema: z.ZodType = (await wireSchemas())[opts.schema];
+    const schema = (await wireSchemas()).schemaOf(opts.schema);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new SafeholdError('server_error', `the server sent an answer of unexpected shape for ${method} ${path}`);

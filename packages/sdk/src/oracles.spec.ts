@@ -6,8 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomId } from '@safehold/crypto';
-import { SafeholdError } from '@safehold/protocol';
-import { createRecord, dbPath } from './vault.js';
+import { SafeholdError, asRecordId } from '@safehold/protocol';
+import { createRecord, ofRecord } from './vault.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
+import { requireDb } from './context.js';
 import { unshareRecord } from './sharing.js';
 import { cleanup, newUser, startServer, type TestServerLike, type TestUserCtx } from '@safehold/testkit/sdk';
 
@@ -29,11 +31,11 @@ describe('12.11: existence oracles', () => {
 
   test('a record id of another database answers as not found, like an id that exists nowhere', async () => {
     const rec = await createRecord(alice.ctx, { name: 'in main', password: 'pw-main' });
-    const raw = await alice.ctx.api.request('GET', dbPath(alice.ctx, `/records/${rec.id}`), { schema: 'RecordWire' });
+    const raw = await alice.ctx.api.call(E.getRecord, ofRecord(alice.ctx, asRecordId(rec.id)));
     const body = (id: string) => ({ id, revision: randomId(), header: raw.header, secret: raw.secret ?? raw.header, keys: { header: raw.keys?.header, secret: raw.keys?.secret ?? raw.keys?.header } });
     const answer = async (id: string): Promise<{ code: string; message: string }> => {
       try {
-        await bob.ctx.api.request('POST', dbPath(bob.ctx, '/records'), { body: body(id) });
+        await bob.ctx.api.request('POST', `/db/${requireDb(bob.ctx)}/records`, { body: body(id) });
       } catch (e) {
         if (e instanceof SafeholdError) return { code: e.code, message: e.message };
         throw e;
@@ -45,7 +47,7 @@ describe('12.11: existence oracles', () => {
     const probe = await answer(rec.id);
     assert.deepEqual(probe, elsewhere);
     // The same id in its own database is still an honest conflict for a member.
-    await assert.rejects(alice.ctx.api.request('POST', dbPath(alice.ctx, '/records'), { body: body(rec.id) }), (e) => e instanceof SafeholdError && e.code === 'conflict');
+    await assert.rejects(alice.ctx.api.request('POST', `/db/${requireDb(alice.ctx)}/records`, { body: body(rec.id) }), (e) => e instanceof SafeholdError && e.code === 'conflict');
   });
 
   test('unshare of an unknown name answers exactly like unshare of an existing user without a grant', async () => {

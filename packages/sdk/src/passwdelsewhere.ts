@@ -6,6 +6,7 @@ import type { AccountFile } from './home.js';
 import { acceptServerKey } from './serverkey.js';
 import { accountTransport, postLogin, type SessionOptions } from './sessionkeys.js';
 import { constantTimeEqual, derive, fromB64, kdfFromWire, openPrivateKey, openUserKey, zero } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /**
  * 12.11: after `passwd` on another device, this device's copy of the wrapped user key is the old one. When the
@@ -20,7 +21,7 @@ export async function passwordChangedElsewhere(
 ): Promise<{ userKey: Uint8Array; authKey: Uint8Array; session: Session } | null> {
   const api = new ApiClient({ baseUrl: account.server, transport: accountTransport(opts, account), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   try {
-    const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user: account.user } });
+    const pre = await api.call(E.prelogin, {}, { user: account.user });
     if (JSON.stringify(pre.kdf) === JSON.stringify(account.kdf)) return null;
     const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
     let session: Session;

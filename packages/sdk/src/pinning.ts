@@ -1,12 +1,23 @@
 /** Other users' public keys, pinned on first use (spec §4); a changed key is refused until `trust`. */
 import { constantTimeEqual, fingerprint, fromB64, toB64 } from './keys/index.js';
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asUserId } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 export { fingerprint } from './keys/index.js';
 
+/** The pinned fingerprint of `user` beside the one of the key the server sends now, to compare before trusting (spec §4). */
+export async function compareKeys(ctx: ClientContext, user: string): Promise<{ user: string; pinned: string | null; current: string; changed: boolean }> {
+  const cur = await ctx.api.call(E.publicKey, { user: asUserId(user) });
+  if (cur.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${cur.user} when asked for ${user}`);
+  const pinned = user === ctx.account.user ? cur.publicKey : ctx.accountFile.pinnedKeys[user];
+  const current = fingerprint(fromB64(cur.publicKey));
+  const pinnedFp = pinned === undefined ? null : fingerprint(fromB64(pinned));
+  return { user, pinned: pinnedFp, current, changed: pinnedFp !== null && pinnedFp !== current };
+}
+
 async function fetchKeys(ctx: ClientContext, user: string): Promise<{ key: Uint8Array; signingKey: string | null }> {
-  const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });
+  const res = await ctx.api.call(E.publicKey, { user: asUserId(user) });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
   const key = fromB64(res.publicKey);
   if (key.byteLength !== 32) throw new SafeholdError('integrity', `the server sent a malformed public key for ${user}`);

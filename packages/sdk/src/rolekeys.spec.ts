@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSigningKeyPair, generateX25519KeyPair, sign, toB64, utf8, wrapForRecipient } from '@safehold/crypto';
 import { SafeholdError, roleKeyAad } from '@safehold/protocol';
-import { createRecord, dbPath } from './vault.js';
+import { createRecord } from './vault.js';
+import { requireDb } from './context.js';
 import { recordRights, shareRecord } from './sharing.js';
 import { createRole, listRoles, trustRole } from './roles.js';
 import { roleKeyPayload } from './rolekeys.js';
@@ -69,7 +70,7 @@ describe('12.2: role keys are signed, pinned and verified', () => {
   test('an unsigned role (made before signatures) is refused, until its creator’s client signs it at its next contact', async () => {
     // What an older client did: the role key pair, the creator's wrap, no signature, no published signing key.
     const pair = generateX25519KeyPair();
-    await carol.ctx.api.request('POST', dbPath(carol.ctx, '/roles'), {
+    await carol.ctx.api.request('POST', `/db/${requireDb(carol.ctx)}/roles`, {
       body: { name: 'legacy', publicKey: toB64(pair.publicKey), memberKey: toB64(wrapForRecipient(carol.ctx.keyring.publicKey, pair.privateKey, roleKeyAad('main', 'legacy', 'carol'))) },
     });
     const rows = await server.storage.db.selectFrom('roles').selectAll().where('name', '=', 'legacy').execute();

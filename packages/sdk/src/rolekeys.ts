@@ -12,10 +12,11 @@
  *   loads the roles of a database (sync, share, role commands), it signs each unsigned role it created, after
  *   checking that the role's private key it holds matches the public key it signs.
  */
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asDatabaseId, asRoleId, asUserId } from '@safehold/protocol';
 import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { constantTimeEqual, fingerprint, fromB64, signText, toB64, userSigningKey, verifyText, zero } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 const ROLE_KEY_KIND = 'safehold-role-key';
 export { userSigningKey } from './keys/index.js';
@@ -31,7 +32,7 @@ export async function ensureSigningKeyPublished(ctx: ClientContext): Promise<voi
   if (a.signingKeyPublished) return;
   const k = userSigningKey(ctx.keyring.userKey);
   zero(k.privateKey);
-  await ctx.api.request('PUT', '/me/signing-key', { body: { signingKey: toB64(k.publicKey) } });
+  await ctx.api.call(E.setSigningKey, {}, { signingKey: toB64(k.publicKey) });
   a.signingKeyPublished = true;
   ctx.home.writeAccount(a);
 }
@@ -54,7 +55,7 @@ export async function pinnedSigningKey(ctx: ClientContext, user: string): Promis
     zero(k.privateKey);
     return k.publicKey;
   }
-  const res = await ctx.api.request('GET', `/users/${encodeURIComponent(user)}/public-key`, { schema: 'PublicKey' });
+  const res = await ctx.api.call(E.publicKey, { user: asUserId(user) });
   if (res.user !== user) throw new SafeholdError('integrity', `the server sent the key of ${res.user} when asked for ${user}`);
   if (!res.signingKey) {
     throw new SafeholdError('forbidden', `${user} has not published a signing key yet (their client does at its next contact)`, { reason: 'no_signing_key', user });
@@ -154,10 +155,7 @@ export async function signOwnUnsignedRoles(ctx: ClientContext, db: string, roles
     for (const r of mine) {
       zero(ctx.keyring.openRoleKey(db, r)); // throws integrity when the public key is not the one we hold
       const keySignature = signRoleKey(ctx, db, r.name, r.publicKey);
-      const signed = await ctx.api.request('PUT', `/db/${encodeURIComponent(db)}/roles/${encodeURIComponent(r.name)}/signature`, {
-        schema: 'RoleWire',
-        body: { keySignature },
-      });
+      const signed = await ctx.api.call(E.signRole, { db: asDatabaseId(db), role: asRoleId(r.name) }, { keySignature });
       out[out.indexOf(r)] = signed;
     }
   } catch (e) {

@@ -1,13 +1,14 @@
 /** Roles from the client: the role's key pair is made here; its private key is wrapped for each member. */
-import { SafeholdError, isName } from '@safehold/protocol';
+import { SafeholdError, isName, asRoleId, asUserId } from '@safehold/protocol';
 import { fromB64, newRoleKeyPair, toB64, wrapRoleKeyFor, zero } from './keys/index.js';
 import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey, sameFingerprint } from './pinning.js';
-import { dbPath, } from './vault.js';
+import { inDb } from './vault.js';
 import { fetchRoles } from './sharing.js';
 import { ensureSigningKeyPublished, signRoleKey, trustRoleKey } from './rolekeys.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A role as `safehold role list` prints it. */
 export interface RoleView {
@@ -37,7 +38,7 @@ export async function createRole(ctx: ClientContext, name: string): Promise<Role
     // 12.2: the creator signs the role key, so that sharers who are not members can verify it.
     await ensureSigningKeyPublished(ctx);
     const keySignature = signRoleKey(ctx, db, name, publicKey);
-    const r = await ctx.api.request('POST', dbPath(ctx, '/roles'), { schema: 'RoleWire', body: { name, publicKey, memberKey, keySignature } });
+    const r = await ctx.api.call(E.createRole, inDb(ctx), { name, publicKey, memberKey, keySignature });
     if (r.publicKey !== publicKey) throw new SafeholdError('integrity', `the server answered role ${name} with another key than the one made`);
     trustRoleKey(ctx, db, r);
     return roleView(r, ctx.account.user);
@@ -58,10 +59,7 @@ export async function addRoleMember(ctx: ClientContext, role: string, user: stri
   try {
     const pub = await pinnedPublicKey(ctx, user);
     const memberKey = wrapRoleKeyFor(pub, priv, db, role, user);
-    const out = await ctx.api.request('PUT', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), {
-      schema: 'RoleWire',
-      body: { memberKey },
-    });
+    const out = await ctx.api.call(E.addRoleMember, { ...inDb(ctx), role: asRoleId(role), user: asUserId(user) }, { memberKey });
     return roleView(out, ctx.account.user);
   } finally {
     zero(priv);
@@ -72,7 +70,7 @@ export async function addRoleMember(ctx: ClientContext, role: string, user: stri
 export async function removeRoleMember(ctx: ClientContext, role: string, user: string): Promise<RoleView> {
   checkName('role', role);
   checkName('user', user);
-  const out = await ctx.api.request('DELETE', dbPath(ctx, `/roles/${encodeURIComponent(role)}/members/${encodeURIComponent(user)}`), { schema: 'RoleWire' });
+  const out = await ctx.api.call(E.removeRoleMember, { ...inDb(ctx), role: asRoleId(role), user: asUserId(user) });
   return roleView(out, ctx.account.user);
 }
 

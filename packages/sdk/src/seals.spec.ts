@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asReleaseId } from '@safehold/protocol';
 import { createRecord, editRecord, getRecord, listRecords, revealRecord, secretForUse } from './vault.js';
 import { decryptSecret } from './keys/index.js';
 import { shareRecord } from './sharing.js';
@@ -58,7 +58,7 @@ describe('seals', () => {
     );
     await assert.rejects(approveRelease(bob.ctx, rq.id), code('forbidden'));
     await assert.rejects(approveRelease(erin.ctx, rq.id), (e) => code('forbidden')(e) || code('not_found')(e));
-    await assert.rejects(approveRelease(carol.ctx, 'not-an-id'), code('not_found'));
+    await assert.rejects(approveRelease(carol.ctx, asReleaseId('not-an-id')), code('not_found'));
     const one = await approveRelease(carol.ctx, rq.id);
     assert.equal(one.approvals, 1);
     await assert.rejects(revealRecord(bob.ctx, v.id), code('sealed'));

@@ -1,16 +1,17 @@
 /** Seals (double-check locks) and their releases. */
-import { SafeholdError, isName, isRandomId } from '@safehold/protocol';
+import { SafeholdError, asRecordId, asReleaseId, isName, isRandomId, type RecordId, type ReleaseId } from '@safehold/protocol';
 import type { KeyHolder, Release, ReleaseKind } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { integrityError, toView, type RecordView } from './recordview.js';
 import { fetchRoles, holderPublicKey } from './sharing.js';
-import { checkRecordId, dbPath, getRecord } from './vault.js';
+import { checkRecordId, getRecord, inDb, ofRecord } from './vault.js';
 import { encryptPart, newRecordKey, randomId, zero } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A release request as spec §3.2 prints it. */
 export interface ReleaseView {
-  id: string;
-  record: string;
+  id: ReleaseId;
+  record: RecordId;
   requester: string;
   reason: string;
   /** 'read' (the sealed secret) or 'unseal' (lifting the seal). */
@@ -25,8 +26,8 @@ export interface ReleaseView {
 
 function releaseView(r: Release): ReleaseView {
   return {
-    id: r.id,
-    record: r.record,
+    id: asReleaseId(r.id),
+    record: asRecordId(r.record),
     requester: r.requester,
     reason: r.reason,
     kind: r.kind,
@@ -61,6 +62,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
   }
   const windowMinutes = opts.windowMinutes ?? 60;
   if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new SafeholdError('bad_request', '--window must be a positive number of minutes');
+  checkRecordId(id);
   const cur = await getRecord(ctx, id, { use: true });
   const newKey = newRecordKey();
   try {
@@ -69,7 +71,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
       if (cur.view.sealed) throw new SafeholdError('sealed', `record ${id} is already sealed`);
       throw new SafeholdError('forbidden', `the secret of record ${id} is not available to you`);
     }
-    const grants = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
+    const grants = await ctx.api.call(E.getGrants, ofRecord(ctx, id));
     const holders: KeyHolder[] = [{ kind: 'user', user: cur.wire.creator }];
     for (const g of grants.grants) {
       const h: KeyHolder = 'user' in g ? { kind: 'user', user: g.user } : { kind: 'role', role: g.role };
@@ -86,9 +88,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
       secretKeys.push({ holder, secret });
     }
     const revision = randomId();
-    const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/seal`), {
-      schema: 'RecordWire',
-      body: {
+    const wire = await ctx.api.call(E.sealRecord, ofRecord(ctx, id), {
         approvers,
         required,
         windowMinutes,
@@ -97,7 +97,6 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
         header: encryptPart(cur.keys.headerKey, id, 'header', revision, cur.header),
         secret: encryptPart(newKey, id, 'secret', revision, cur.secret),
         secretKeys,
-      },
     });
     if (wire.id !== id) throw integrityError(id);
     return toView(wire, cur.header);
@@ -112,7 +111,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
  */
 export async function unsealRecord(ctx: ClientContext, id: string): Promise<RecordView> {
   checkRecordId(id);
-  await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/seal`), { schema: 'RecordWire' });
+  await ctx.api.call(E.unsealRecord, ofRecord(ctx, id));
   const r = await getRecord(ctx, id);
   zero(r.keys.headerKey, r.keys.secretKey);
   return r.view;
@@ -121,19 +120,19 @@ export async function unsealRecord(ctx: ClientContext, id: string): Promise<Reco
 /** Asks for a release of a sealed record: to read its secret (default), or to lift its seal (kind "unseal", needs authorize). */
 export async function requestRelease(ctx: ClientContext, id: string, reason = '', kind: ReleaseKind = 'read'): Promise<ReleaseView> {
   checkRecordId(id);
-  const r = await ctx.api.request('POST', dbPath(ctx, `/records/${id}/releases`), { schema: 'Release', body: { reason, kind } });
+  const r = await ctx.api.call(E.requestRelease, ofRecord(ctx, id), { reason, kind });
   return releaseView(r);
 }
 
 /** Approves a release request (a listed approver other than the requester). */
-export async function approveRelease(ctx: ClientContext, releaseId: string): Promise<ReleaseView> {
+export async function approveRelease(ctx: ClientContext, releaseId: ReleaseId): Promise<ReleaseView> {
   if (!isRandomId(releaseId)) throw new SafeholdError('not_found', `release request ${releaseId.slice(0, 64)} not found`);
-  const r = await ctx.api.request('POST', dbPath(ctx, `/releases/${releaseId}/approve`), { schema: 'Release' });
+  const r = await ctx.api.call(E.approveRelease, { ...inDb(ctx), rid: releaseId });
   return releaseView(r);
 }
 
 /** Release requests where this user is the requester or an approver. */
 export async function listReleases(ctx: ClientContext): Promise<ReleaseView[]> {
-  const r = await ctx.api.request('GET', dbPath(ctx, '/releases'), { schema: 'ReleaseList' });
+  const r = await ctx.api.call(E.listReleases, inDb(ctx));
   return r.releases.map(releaseView);
 }

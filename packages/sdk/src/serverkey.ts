@@ -10,6 +10,7 @@ import type { ApiClient } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { locate } from './offline/locate.js';
 import type { SafeholdEvents } from './events.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 const ROTATION_KIND = 'safehold-server-key-rotation';
 
@@ -59,7 +60,7 @@ export interface AcceptKeyArgs {
 export async function acceptServerKey(a: AcceptKeyArgs): Promise<boolean> {
   const pinned = a.account.signingPublicKey;
   if (a.presented === pinned) return false;
-  const res = await a.api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
+  const res = await a.api.call(E.serverKey, {});
   const current = res.signingPublicKey;
   if (a.presented !== null && a.presented !== current) {
     throw new SafeholdError('integrity', `the server presented two different signing keys: refusing to trust ${a.account.server}`);

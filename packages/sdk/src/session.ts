@@ -2,7 +2,7 @@
  * Sessions: register, login, opening an account from the master password or SAFEHOLD_SESSION,
  * unlock/lock/logout, passwd and `use DB`. Nothing unlocked is ever written to disk in plain.
  */
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asDatabaseId } from '@safehold/protocol';
 import type { Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
@@ -35,6 +35,7 @@ import { generateSigningKeyPairForLogin, newDeviceKey } from './devicekey.js';
 export { accountTransport, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
 export { derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey } from './keys/index.js';
 import { accountTransport, postLogin, type SessionOptions } from './sessionkeys.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 
 function pickDb(account: AccountFile, wanted: string | null | undefined): string | null {
@@ -110,7 +111,7 @@ function buildContext(opts: SessionOptions, u: Unlocked, token: string | null): 
     privateKey,
     publicKey: fromB64(account.publicKey),
     // Any contact that loads the roles also signs this user's own unsigned roles (the 12.2 migration).
-    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.request('GET', `/db/${encodeURIComponent(db)}/roles`, { schema: 'RoleList' })).roles),
+    loadRoles: async (db) => signOwnUnsignedRoles(ctx, db, (await api.call(E.listRoles, { db: asDatabaseId(db) })).roles),
   });
   ctx = { home, account: ref, accountFile: account, device, api, keyring, events, secrets, clock };
   attachAddons(ctx);
@@ -190,24 +191,20 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const { signingPublicKey, serverId } = await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
+  const { signingPublicKey, serverId } = await api.call(E.serverKey, {});
   const password = await opts.password('new');
   const { kdf, authKey, userKey, userKeyEnc, publicKey, privateKeyEnc } = await newAccountKeys(user, password);
   const device = opts.home.device();
   const deviceKey = newDeviceKey(userKey, { server, user });
-  const session = await api.request('POST', '/register', {
-    anonymous: true,
-    schema: 'Session',
-    body: {
-      user,
-      invite: opts.invite,
-      kdf,
-      authKey: toB64(authKey),
-      userKeyEnc,
-      publicKey,
-      privateKeyEnc,
-      device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
-    },
+  const session = await api.call(E.register, {}, {
+    user,
+    invite: opts.invite,
+    kdf,
+    authKey: toB64(authKey),
+    userKeyEnc,
+    publicKey,
+    privateKeyEnc,
+    device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
   });
   api.close();
   if (!constantTimeEqual(fromB64(session.signingPublicKey), fromB64(signingPublicKey))) {
@@ -241,7 +238,7 @@ export async function login(opts: SessionOptions & { server: string; user: strin
   const server = normalizeServerUrl(opts.server);
   const user = opts.user;
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
-  const pre = await api.request('POST', '/prelogin', { anonymous: true, schema: 'PreloginResponse', body: { user } });
+  const pre = await api.call(E.prelogin, {}, { user });
   const password = await opts.password('current');
   const { authKey, kek } = await derive(password, kdfFromWire(pre.kdf));
   const device = opts.home.device();

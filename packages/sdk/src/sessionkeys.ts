@@ -7,6 +7,7 @@ import { toB64 } from './keys/index.js';
 import type { SafeholdEvents } from './events.js';
 import type { ApiClient, TransportOptions } from './http.js';
 import type { AccountFile, Home } from './home.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 export type PasswordPrompt = (purpose: 'current' | 'new') => Promise<string>;
 
 /** What picks and opens an account. */
@@ -36,5 +37,5 @@ export function accountTransport(opts: SessionOptions, account: Pick<AccountFile
 /** The login request (anonymous: the auth key is the credential). */
 export async function postLogin(api: ApiClient, user: string, authKey: Uint8Array, device: { id: string; name: string }, devicePublicKey?: string): Promise<Session> {
   const dev = devicePublicKey ? { id: device.id, name: device.name, publicKey: devicePublicKey } : { id: device.id, name: device.name };
-  return api.request('POST', '/login', { anonymous: true, schema: 'Session', body: { user, authKey: toB64(authKey), device: dev } });
+  return api.call(E.login, {}, { user, authKey: toB64(authKey), device: dev });
 }

@@ -4,6 +4,7 @@ import { SafeholdError } from '@safehold/protocol';
 import { constantTimeEqual, sealSessionCopy, toB64, unlockWithPassword, wrapUserKeyForPassword, zero } from './keys/index.js';
 import type { ClientContext } from './context.js';
 import type { AccountFile, Home } from './home.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** Stores the user key (and auth key) under a fresh session key and returns that key for SAFEHOLD_SESSION. */
 export function unlock(ctx: ClientContext): string {
@@ -27,7 +28,7 @@ export async function logout(ctx: ClientContext, opts: { force?: boolean } = {})
   if (pending > 0) ctx.events.warning(`${pending} offline change(s) stay queued and unpushed until this account logs in and syncs again`);
   if (ctx.api.getToken()) {
     try {
-      await ctx.api.request('POST', '/logout', { schema: 'Ok' });
+      await ctx.api.call(E.logout, {});
     } catch (e) {
       if (!(e instanceof SafeholdError)) throw e;
       if (e.code === 'unreachable') ctx.events.warning(`${e.message}: the server session ends when it expires; this device forgot it`);
@@ -54,10 +55,7 @@ export async function changePassword(ctx: ClientContext, currentPassword: string
   if (!currentAuthKey) throw new SafeholdError('bad_credentials', 'the current master password is needed');
   if (newPassword.length === 0) throw new SafeholdError('bad_request', 'the new master password is empty');
   const { kdf, authKey, userKeyEnc } = await wrapUserKeyForPassword(ctx.keyring.userKey, a.user, newPassword);
-  await ctx.api.request('PUT', '/me/password', {
-    schema: 'Ok',
-    body: { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf, userKeyEnc },
-  });
+  await ctx.api.call(E.changePassword, {}, { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf, userKeyEnc });
   a.kdf = kdf;
   a.userKeyEnc = userKeyEnc;
   ctx.home.writeAccount(a);

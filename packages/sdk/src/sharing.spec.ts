@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENVELOPE_AEAD_V1, ENVELOPE_HPKE_V1, fromB64, generateX25519KeyPair, toB64 } from '@safehold/crypto';
-import { SafeholdError } from '@safehold/protocol';
-import { createRecord, dbPath, editRecord, getRecord, listRecords, revealRecord, secretForUse, setMasked } from './vault.js';
+import { SafeholdError, asRecordId } from '@safehold/protocol';
+import { createRecord, editRecord, getRecord, listRecords, revealRecord, secretForUse, ofRecord, setMasked } from './vault.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import { recordHistory } from './history.js';
 import { recordRights, shareRecord, unshareRecord, parseRights } from './sharing.js';
 import { addRoleMember, createRole, listRoles, removeRoleMember } from './roles.js';
@@ -41,11 +42,11 @@ describe('sharing, roles, masking and key pinning', () => {
     assert.deepEqual(rights.grants.find((g) => 'user' in g && g.user === 'alice')?.rights.sort(), ['authorize', 'delete', 'export', 'read', 'write']);
     assert.deepEqual(rights.grants.find((g) => 'user' in g && g.user === 'bob')?.rights, ['read', 'export']);
     // bob's copy arrives as an HPKE wrap
-    const raw1 = await bob.ctx.api.request('GET', dbPath(bob.ctx, `/records/${v.id}`), { schema: 'RecordWire' });
+    const raw1 = await bob.ctx.api.call(E.getRecord, ofRecord(bob.ctx, asRecordId(v.id)));
     assert.equal(fromB64(raw1.keys?.header ?? '')[0], ENVELOPE_HPKE_V1);
     assert.equal((await revealRecord(bob.ctx, v.id)).password, 'pw-bill');
     // ... and is adopted: re-wrapped under bob's user key
-    const raw2 = await bob.ctx.api.request('GET', dbPath(bob.ctx, `/records/${v.id}`), { schema: 'RecordWire' });
+    const raw2 = await bob.ctx.api.call(E.getRecord, ofRecord(bob.ctx, asRecordId(v.id)));
     assert.equal(fromB64(raw2.keys?.header ?? '')[0], ENVELOPE_AEAD_V1);
     assert.equal(fromB64(raw2.keys?.secret ?? '')[0], ENVELOPE_AEAD_V1);
     assert.equal((await revealRecord(bob.ctx, v.id)).password, 'pw-bill');
@@ -71,12 +72,12 @@ describe('sharing, roles, masking and key pinning', () => {
       await shareRecord(alice.ctx, v.id, { user: 'bob' }, ['read']);
       ids.push(v.id);
     }
-    const before = await bob.ctx.api.request('GET', dbPath(bob.ctx, `/records/${ids[0]}`), { schema: 'RecordWire' });
+    const before = await bob.ctx.api.call(E.getRecord, ofRecord(bob.ctx, asRecordId(ids[0] as string)));
     assert.equal(fromB64(before.keys?.header ?? '')[0], ENVELOPE_HPKE_V1);
     const listed = await listRecords(bob.ctx);
     for (const id of ids) assert.ok(listed.some((r) => r.id === id));
     for (const id of ids) {
-      const raw = await bob.ctx.api.request('GET', dbPath(bob.ctx, `/records/${id}`), { schema: 'RecordWire' });
+      const raw = await bob.ctx.api.call(E.getRecord, ofRecord(bob.ctx, asRecordId(id)));
       assert.equal(fromB64(raw.keys?.header ?? '')[0], ENVELOPE_AEAD_V1, 'header key adopted');
       assert.equal(fromB64(raw.keys?.secret ?? '')[0], ENVELOPE_AEAD_V1, 'secret key adopted');
     }

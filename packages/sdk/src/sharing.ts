@@ -6,8 +6,9 @@ import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey } from './pinning.js';
 import { signOwnUnsignedRoles, verifiedRoleKey } from './rolekeys.js';
-import { checkRecordId, dbPath, getRecord } from './vault.js';
+import { checkRecordId, getRecord, inDb, ofRecord } from './vault.js';
 import { zero } from './keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A grantee: a user or a role. */
 export type Grantee = { user: string } | { role: string };
@@ -40,7 +41,7 @@ function holderOf(g: Grantee): KeyHolder {
 
 /** The roles of the context's database (the caller's own unsigned roles get signed on the way, 12.2). */
 export async function fetchRoles(ctx: ClientContext): Promise<RoleWire[]> {
-  const roles = (await ctx.api.request('GET', dbPath(ctx, '/roles'), { schema: 'RoleList' })).roles;
+  const roles = (await ctx.api.call(E.listRoles, inDb(ctx))).roles;
   return signOwnUnsignedRoles(ctx, requireDb(ctx), roles);
 }
 
@@ -77,7 +78,7 @@ async function toRightsView(ctx: ClientContext, g: Grants): Promise<RightsView> 
 /** The grants of a record (the creator's own included). */
 export async function recordRights(ctx: ClientContext, id: string): Promise<RightsView> {
   checkRecordId(id);
-  const g = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
+  const g = await ctx.api.call(E.getGrants, ofRecord(ctx, id));
   return toRightsView(ctx, g);
 }
 
@@ -89,7 +90,7 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
   checkRecordId(id);
   if (rights.length === 0) throw new SafeholdError('bad_request', 'give at least one right');
   const holder = holderOf(grantee);
-  const current = await ctx.api.request('GET', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants' });
+  const current = await ctx.api.call(E.getGrants, ofRecord(ctx, id));
   const holds =
     holder.kind === 'user'
       ? holder.user === current.creator || current.grants.some((g) => 'user' in g && g.user === holder.user)
@@ -108,7 +109,7 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
       zero(rec.keys.headerKey, rec.keys.secretKey);
     }
   }
-  const g = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants', body });
+  const g = await ctx.api.call(E.putGrant, ofRecord(ctx, id), body);
   return toRightsView(ctx, g);
 }
 
@@ -116,6 +117,6 @@ export async function shareRecord(ctx: ClientContext, id: string, grantee: Grant
 export async function unshareRecord(ctx: ClientContext, id: string, grantee: Grantee): Promise<RightsView> {
   checkRecordId(id);
   const query = 'user' in grantee ? { user: grantee.user } : { role: grantee.role };
-  const g = await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}/grants`), { schema: 'Grants', query });
+  const g = await ctx.api.call(E.deleteGrant, ofRecord(ctx, id), query);
   return toRightsView(ctx, g);
 }

@@ -2,7 +2,8 @@
  * The online vault: create, edit, delete, list, get and history of records, end-to-end encrypted
  * on this side. Every listing decrypts headers only; secrets are opened per record.
  */
-import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
+import { SafeholdError, asRecordId, isRandomId, type DatabaseId, type HeaderPlain, type RecordId, type SecretPlain } from '@safehold/protocol';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import { MAX_ADOPT_BATCH } from '@safehold/protocol';
 import type { RecordWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
@@ -60,13 +61,18 @@ export interface OpenedRecord {
   canReveal: boolean;
 }
 
-/** `/db/<db>` + suffix, for the context's database. */
-export function dbPath(ctx: ClientContext, suffix: string): string {
-  return `/db/${encodeURIComponent(requireDb(ctx))}${suffix}`;
+/** The path parameters of the context's database. */
+export function inDb(ctx: Pick<ClientContext, 'account' | 'accountFile'>): { db: DatabaseId } {
+  return { db: requireDb(ctx) };
+}
+
+/** The path parameters of one record of the context's database. */
+export function ofRecord(ctx: Pick<ClientContext, 'account' | 'accountFile'>, id: RecordId): { db: DatabaseId; id: RecordId } {
+  return { db: requireDb(ctx), id };
 }
 
 /** Throws not_found for anything that is not a well-formed record id (existence is never leaked). */
-export function checkRecordId(id: string): void {
+export function checkRecordId(id: string): asserts id is RecordId {
   if (!isRandomId(id)) throw new SafeholdError('not_found', `record ${id.slice(0, 64)} not found`);
 }
 
@@ -155,11 +161,9 @@ async function adoptKeys(ctx: ClientContext, opened: OpenedRecord): Promise<void
   const { wire, keys } = opened;
   if (!keys.shared || !keys.secretKey || wire.sealed) return;
   try {
-    await ctx.api.request('PUT', dbPath(ctx, `/records/${wire.id}/keys`), {
-      body: {
-        header: ctx.keyring.wrapForSelf(wire.id, 'header', keys.headerKey),
-        secret: ctx.keyring.wrapForSelf(wire.id, 'secret', keys.secretKey),
-      },
+    await ctx.api.call(E.adoptKeys, ofRecord(ctx, asRecordId(wire.id)), {
+      header: ctx.keyring.wrapForSelf(wire.id, 'header', keys.headerKey),
+      secret: ctx.keyring.wrapForSelf(wire.id, 'secret', keys.secretKey),
     });
   } catch {
     // Adoption only saves later asymmetric work; the record opened fine without it.
@@ -168,7 +172,7 @@ async function adoptKeys(ctx: ClientContext, opened: OpenedRecord): Promise<void
 
 /** Lists every record this user may read (headers only; secrets never leave the server in a list). */
 export async function listRecords(ctx: ClientContext): Promise<RecordView[]> {
-  const { records } = await ctx.api.request('GET', dbPath(ctx, '/records'), { schema: 'RecordList' });
+  const { records } = await ctx.api.call(E.listRecords, inDb(ctx));
   const out: RecordView[] = [];
   const adopt: Array<{ record: string; header: string; secret: string }> = [];
   const total = records.length;
@@ -199,7 +203,7 @@ export async function listRecords(ctx: ClientContext): Promise<RecordView[]> {
 async function adoptBatch(ctx: ClientContext, keys: Array<{ record: string; header: string; secret: string }>): Promise<void> {
   for (let i = 0; i < keys.length; i += MAX_ADOPT_BATCH) {
     try {
-      await ctx.api.request('POST', dbPath(ctx, '/keys/adopt'), { schema: 'AdoptBatchResponse', body: { keys: keys.slice(i, i + MAX_ADOPT_BATCH) } });
+      await ctx.api.call(E.adoptKeysBatch, inDb(ctx), { keys: keys.slice(i, i + MAX_ADOPT_BATCH) });
     } catch {
       return;
     }
@@ -213,7 +217,7 @@ async function adoptBatch(ctx: ClientContext, keys: Array<{ record: string; head
  */
 export async function getRecord(ctx: ClientContext, id: string, opts: { use?: boolean } = {}): Promise<OpenedRecord> {
   checkRecordId(id);
-  const wire = await ctx.api.request('GET', dbPath(ctx, `/records/${id}`), { schema: 'RecordWire' });
+  const wire = await ctx.api.call(E.getRecord, ofRecord(ctx, id));
   if (wire.id !== id) throw integrityError(id);
   const opened = await openWire(ctx, wire, true);
   await adoptKeys(ctx, opened);
@@ -268,17 +272,14 @@ export async function createRecord(ctx: ClientContext, input: RecordInput, opts:
     if (opts.offline) return await offline();
     let wire: RecordWire;
     try {
-      wire = await ctx.api.request('POST', dbPath(ctx, '/records'), {
-      schema: 'RecordWire',
-      body: {
+      wire = await ctx.api.call(E.createRecord, inDb(ctx), {
         id,
         revision,
         header: encryptPart(headerKey, id, 'header', revision, header),
         secret: encryptPart(secretKey, id, 'secret', revision, secret),
         keys: { header: ctx.keyring.wrapForSelf(id, 'header', headerKey), secret: ctx.keyring.wrapForSelf(id, 'secret', secretKey) },
         masked: input.masked ?? false,
-      },
-    });
+      });
     } catch (e) {
       if (unreachable(e)) return await offline(e);
       throw e;
@@ -319,10 +320,8 @@ export function applyChanges(header: HeaderPlain, secret: SecretPlain, c: Record
 export async function editRecord(ctx: ClientContext, id: string, changes: RecordChanges, opts: { baseRevision?: string } & WriteOptions = {}): Promise<RecordView> {
   const offline = (cause?: SafeholdError) =>
     offlineEdit(ctx, id, (h, s) => applyChanges(h, s, changes), { forced: cause === undefined, ...(cause ? { cause } : {}) }, opts.baseRevision !== undefined ? { baseRevision: opts.baseRevision } : {});
-  if (opts.offline) {
-    checkRecordId(id);
-    return offline();
-  }
+  checkRecordId(id);
+  if (opts.offline) return offline();
   let cur: OpenedRecord;
   try {
     cur = await getRecord(ctx, id, { use: true });
@@ -340,14 +339,11 @@ export async function editRecord(ctx: ClientContext, id: string, changes: Record
     const revision = randomId();
     let wire: RecordWire;
     try {
-      wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}`), {
-        schema: 'RecordWire',
-        body: {
-          baseRevision: opts.baseRevision ?? cur.wire.revision,
-          revision,
-          header: encryptPart(cur.keys.headerKey, id, 'header', revision, next.header),
-          secret: encryptPart(cur.keys.secretKey, id, 'secret', revision, next.secret),
-        },
+      wire = await ctx.api.call(E.updateRecord, ofRecord(ctx, id), {
+        baseRevision: opts.baseRevision ?? cur.wire.revision,
+        revision,
+        header: encryptPart(cur.keys.headerKey, id, 'header', revision, next.header),
+        secret: encryptPart(cur.keys.secretKey, id, 'secret', revision, next.secret),
       });
     } catch (e) {
       // Gone between the read and the write: queued on the offline copy (merged at the push if needed).
@@ -370,7 +366,7 @@ export async function removeRecord(ctx: ClientContext, id: string, opts: WriteOp
     return { pending: true };
   }
   try {
-    await ctx.api.request('DELETE', dbPath(ctx, `/records/${id}`));
+    await ctx.api.call(E.deleteRecord, ofRecord(ctx, id));
   } catch (e) {
     if (!unreachable(e)) throw e;
     await offlineRemove(ctx, id, { forced: false, cause: e });
@@ -383,7 +379,7 @@ export async function removeRecord(ctx: ClientContext, id: string, opts: WriteOp
 /** Sets or clears the masked flag (needs authorize). */
 export async function setMasked(ctx: ClientContext, id: string, masked: boolean): Promise<RecordView> {
   checkRecordId(id);
-  const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${id}/mask`), { schema: 'RecordWire', body: { masked } });
+  const wire = await ctx.api.call(E.setMask, ofRecord(ctx, id), { masked });
   if (wire.id !== id) throw integrityError(id);
   const opened = await openWire(ctx, wire, false);
   zero(opened.keys.headerKey, opened.keys.secretKey);

@@ -10,4 +10,5 @@ export type { AppDeps } from './http/deps.js';
 export { loadServerSigner, type ServerSigner } from './services/serverkey.js';
 export { AdminService, type DbSummary, type UserSummary, type RoleSummary, type DeviceSummary } from './services/admin.js';
 export { writeAudit, listAudit, type AuditEntry, type AuditEvent } from './services/audit.js';
-export { requireMember, type AuthContext, type Membership } from './services/accounts.js';
+export { requireMember, type Membership } from './services/accounts.js';
+export type { Caller, DbScope } from './caller.js';

@@ -12,3 +12,8 @@ export function loggerOptions(level = process.env['SAFEHOLD_LOG_LEVEL'] ?? 'info
     // Fastify's default request serializer logs method, url, host and address: no headers, no body.
   };
 }
+
+/** Per-request log lines (two per request at info) unless SAFEHOLD_LOG_REQUESTS=off: high request rates, or a proxy that logs them. */
+export function requestLogging(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['SAFEHOLD_LOG_REQUESTS'] !== 'off';
+}

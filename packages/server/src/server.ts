@@ -6,10 +6,9 @@ import { resolveLimits, type RateLimits } from './config.js';
 import { buildApp } from './http/app.js';
 import { getOrCreateMeta, loadServerSigner } from './services/serverkey.js';
 import type { KeySource } from './services/keysource.js';
-import { DEFAULT_RETENTION, pruneRetention, type Retention } from './services/retention.js';
+import { DEFAULT_RETENTION, pruneChanges, pruneRetention, type Retention } from './services/retention.js';
 import { newId as randomId } from './services/tokens.js';
-import { loggerOptions } from './log.js';
-import { pruneChanges } from './services/sync.js';
+import { loggerOptions, requestLogging } from './log.js';
 
 /** How often the change log is pruned (entries older than the kept window answer a reset instead). */
 const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -60,6 +59,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     },
     {
       logger: opts.logger ? loggerOptions() : false,
+      requestLogging: requestLogging(),
       ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
     },

@@ -1,20 +1,8 @@
 /** Calls to the local UI process. Every state-changing call carries the anti-CSRF header. */
+import type { UiStatus } from '@safehold/protocol/ui';
 
-/** The status the local process streams (never a secret). */
-export interface Status {
-  unlocked: boolean;
-  account: { server: string; user: string; db: string | null } | null;
-  source: 'server' | 'offline';
-  offlineProblem: string | null;
-  sync: { running: boolean; trigger: string | null; done: number; total: number | null };
-  last: { at: string; ok: boolean; message: string; counts: { added: number; updated: number; removed: number; total: number } | null } | null;
-  lastSync: string | null;
-  expiresAt: string | null;
-  idleLockMinutes: number;
-  /** Offline, the lease allows offline edits (E5). */
-  offlineEdits: boolean;
-  generation: number;
-}
+/** The status the local process streams (never a secret): the one definition both sides use. */
+export type Status = UiStatus;
 
 export interface Row {
   id: string;

@@ -83,7 +83,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
       if (env.SAFEHOLD_SESSION || env.SAFEHOLD_PASSWORD || cli.globals(cmd).passwordStdin) {
         try {
           const ctx = await cli.open(cmd);
-          info = await ctx.api.request('GET', `/db/${encodeURIComponent(s.db)}/offline`, { schema: 'OfflineInfo' });
+          info = await sdk.fetchOfflineInfo(ctx, s.db);
         } catch {
           info = null;
         }

@@ -77,8 +77,10 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .addHelpText('after', examples('safehold release approve <REQ_ID>'))
     .action(async (rid: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
+      const { asReleaseId } = await import('@safehold/protocol');
       const ctx = await cli.open(cmd);
-      const r = await sdk.approveRelease(ctx, rid);
+      // The argument is taken as a release id; the SDK checks its shape (not_found otherwise).
+      const r = await sdk.approveRelease(ctx, asReleaseId(rid));
       cli.print(cmd, r, () => releaseText(r));
     });
 

@@ -226,7 +226,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
       let info = null;
       if (state.source === 'server') {
         try {
-          info = await ctx.api.request('GET', `/db/${encodeURIComponent(db)}/offline`, { schema: 'OfflineInfo' });
+          info = await sdk.fetchOfflineInfo(ctx, db);
         } catch {
           info = null;
         }

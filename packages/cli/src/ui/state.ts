@@ -7,24 +7,10 @@ import type { ClientContext, OfflineRecordSource, OfflineSyncResult, RecordView,
 import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
 import type * as Sdk from '@safehold/sdk';
+import type { UiStatus } from '@safehold/protocol/ui';
 
-/** What the status bar shows; sent to the page as is (never a secret). */
-export interface UiStatus {
-  unlocked: boolean;
-  account: { server: string; user: string; db: string | null } | null;
-  source: 'server' | 'offline';
-  /** Why records are not available offline (expired, wiped, none), with the date where there is one. */
-  offlineProblem: string | null;
-  sync: { running: boolean; trigger: string | null; done: number; total: number | null };
-  last: { at: string; ok: boolean; message: string; counts: { added: number; updated: number; removed: number; total: number } | null } | null;
-  lastSync: string | null;
-  expiresAt: string | null;
-  idleLockMinutes: number;
-  /** Offline, the lease allows offline edits (E5): the record forms stay enabled and changes are queued. */
-  offlineEdits: boolean;
-  /** Bumped whenever the record list may have changed (the page reloads it). */
-  generation: number;
-}
+/** What the status bar shows: one definition with the page's (protocol/ui.ts). */
+export type { UiStatus };
 
 export interface UiOptions {
   home: Sdk.Home;
@@ -214,13 +200,9 @@ export class UiState {
     if (!ctx || this.probing) return;
     this.probing = true;
     let up = true;
-    const api = new this.sdk.ApiClient({ baseUrl: ctx.account.server, connectTimeoutMs: Math.min(2000, this.o.probeMs * 2) });
     try {
-      await api.request('GET', '/server-key', { anonymous: true, schema: 'ServerKey' });
-    } catch (e) {
-      up = !(e instanceof SafeholdError && e.code === 'unreachable');
+      up = await this.sdk.serverReachable(ctx.account.server, Math.min(2000, this.o.probeMs * 2));
     } finally {
-      api.close();
       this.probing = false;
     }
     if (this.ctx !== ctx) return;

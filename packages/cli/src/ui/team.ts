@@ -3,7 +3,7 @@
  * fingerprints and trust, roles, masking, seals, releases and history. Each mirrors the CLI command of the
  * same action through the SDK; offline every one is refused, saying that it needs the server.
  */
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asReleaseId } from '@safehold/protocol';
 import type { Grantee, HistoryItem } from '@safehold/sdk';
 import type { UiState } from './state.js';
 
@@ -108,12 +108,7 @@ export async function handleTeamApi(state: UiState, method: string, parts: strin
   if (a === 'keys' && b === 'user' && c && !d && method === 'GET') {
     // The pinned fingerprint beside the one the server sends now, to compare before trusting (spec §4).
     const ctx = server('comparing keys');
-    const cur = await ctx.api.request('GET', `/users/${encodeURIComponent(c)}/public-key`, { schema: 'PublicKey' });
-    if (cur.user !== c) throw new SafeholdError('integrity', `the server sent the key of ${cur.user} when asked for ${c}`);
-    const pinned = c === ctx.account.user ? cur.publicKey : ctx.accountFile.pinnedKeys[c];
-    const current = sdk.fingerprint(sdk.fromB64(cur.publicKey));
-    const pinnedFp = pinned === undefined ? null : sdk.fingerprint(sdk.fromB64(pinned));
-    return ok({ user: c, pinned: pinnedFp, current, changed: pinnedFp !== null && pinnedFp !== current });
+    return ok(await sdk.compareKeys(ctx, c));
   }
   if (a === 'trust' && !b && method === 'POST') {
     // Only the fingerprint the user compared is trusted: a key that changed again meanwhile is refused.
@@ -146,7 +141,7 @@ export async function handleTeamApi(state: UiState, method: string, parts: strin
       return ok({ releases: list, me, pending, now: new Date().toISOString() });
     }
     if (b && c === 'approve' && !d && method === 'POST') {
-      const r = await sdk.approveRelease(server('approving a release'), b);
+      const r = await sdk.approveRelease(server('approving a release'), asReleaseId(b));
       const mine = approvedHere.get(state) ?? new Set<string>();
       mine.add(r.id);
       approvedHere.set(state, mine);

@@ -4,17 +4,18 @@
  * Listing needs only the offline file; resolving with `--keep mine` writes to the server.
  */
 import { mergeThreeWay } from '@safehold/domain';
-import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
+import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain, asRecordId } from '@safehold/protocol';
 import type { OfflineStore, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { toView, type RecordView } from '../recordview.js';
-import { createRecord, dbPath, getRecord, removeRecord } from '../vault.js';
+import { createRecord, getRecord, ofRecord, removeRecord } from '../vault.js';
 import { locate } from './locate.js';
 import { assertNotWiped } from './unlock.js';
 import { fromStoredJson, openStored, type QueuedChange } from './edits.js';
 import { flatten, unflatten } from './flat.js';
 import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, unwrapFileKey, zero } from '../keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** One entry of `safehold conflicts` (SPEC §3.2): no secret, no value; the record's name for the user. */
 export interface ConflictItem {
@@ -188,14 +189,11 @@ async function keepMine(ctx: ClientContext, c: QueuedChange): Promise<RecordView
     }
     const next = unflatten(m.merged);
     const revision = randomId();
-    const wire = await ctx.api.request('PUT', dbPath(ctx, `/records/${c.record}`), {
-      schema: 'RecordWire',
-      body: {
-        baseRevision: cur.wire.revision,
-        revision,
-        header: encryptPart(cur.keys.headerKey, c.record, 'header', revision, next.header),
-        secret: encryptPart(cur.keys.secretKey, c.record, 'secret', revision, next.secret),
-      },
+    const wire = await ctx.api.call(E.updateRecord, ofRecord(ctx, asRecordId(c.record)), {
+      baseRevision: cur.wire.revision,
+      revision,
+      header: encryptPart(cur.keys.headerKey, c.record, 'header', revision, next.header),
+      secret: encryptPart(cur.keys.secretKey, c.record, 'secret', revision, next.secret),
     });
     return toView(wire, next.header);
   } finally {

@@ -5,7 +5,7 @@
  * the only one that can read it, and sent again under the same operation id.
  */
 import { mergeThreeWay, sameFlat } from '@safehold/domain';
-import { MAX_PUSH_OPS, SafeholdError } from '@safehold/protocol';
+import { MAX_PUSH_OPS, SafeholdError, asDatabaseId } from '@safehold/protocol';
 import type { PushOp, PushResult, RecordWire } from '@safehold/protocol/api';
 import type { OfflineStore, OutboxEntry, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
@@ -13,6 +13,7 @@ import { integrityError } from '../recordview.js';
 import { fromStoredJson, openStored, type QueuedChange } from './edits.js';
 import { fieldLabel, flatten, unflatten } from './flat.js';
 import { decryptHeader, decryptSecret, encryptPart, fromB64, randomId, zero } from '../keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** What a push did: changes settled by the server (merged conflicts included), conflicts, rejections. */
 export interface PushCounts {
@@ -80,8 +81,7 @@ async function mergedOp(ctx: ClientContext, e: OutboxEntry, c: QueuedChange, cur
 /** Pushes the whole outbox of `store` in order; throws (leaving the unsettled rest queued) when the server fails. */
 export async function pushOutbox(ctx: ClientContext, store: OfflineStore, db: string, onBatch?: (left: number) => void): Promise<PushCounts> {
   const counts: PushCounts = { pushed: 0, conflicts: 0, rejected: 0 };
-  const path = `/db/${encodeURIComponent(db)}/offline/push`;
-  const send = (ops: PushOp[]) => ctx.api.request('POST', path, { body: { ops }, schema: 'PushResponse' });
+  const send = (ops: PushOp[]) => ctx.api.call(E.pushOffline, { db: asDatabaseId(db) }, { ops });
   for (let entries = store.outbox(); entries.length > 0; entries = store.outbox()) {
     const batch = entries.slice(0, MAX_PUSH_OPS);
     const changes = batch.map((e) => JSON.parse(e.data) as QueuedChange);

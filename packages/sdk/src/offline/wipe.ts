@@ -5,7 +5,7 @@
  * is acknowledged (signed too). An unsigned, wrongly signed or older-instance order is ignored (with a warning).
  */
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
-import { SafeholdError } from '@safehold/protocol';
+import { SafeholdError, asDeviceId, asOrderId } from '@safehold/protocol';
 import type { Orders} from '@safehold/protocol/api';
 import type { Signed, WipePayload } from '@safehold/protocol/api';
 import { OfflineDatabase } from '@safehold/store';
@@ -13,6 +13,7 @@ import type { ClientContext } from '../context.js';
 import { hasOfflineDatabase, locate, statusOf, type OfflineTarget } from './locate.js';
 import { signDeviceRequest } from '../devicekey.js';
 import { fromB64, verifySignature } from '../keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
 export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string, signed: Signed): WipePayload | null {
@@ -67,11 +68,7 @@ type OrdersContext = Pick<ClientContext, 'api' | 'device' | 'events' | 'clock' |
 export async function acknowledgeWipe(ctx: OrdersContext, order: WipePayload): Promise<void> {
   if (!order.id || !ctx.accountFile.deviceKey) return;
   try {
-    await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders/${encodeURIComponent(order.id)}/ack`, {
-      schema: 'Ok',
-      anonymous: true,
-      body: signDeviceRequest(ctx, order.id),
-    });
+    await ctx.api.call(E.ackOrder, { deviceId: asDeviceId(ctx.device.id), orderId: asOrderId(order.id) }, signDeviceRequest(ctx, order.id));
   } catch {
     ctx.events.warning('could not acknowledge the wipe to the server; it will be acknowledged at the next contact');
   }
@@ -80,11 +77,7 @@ export async function acknowledgeWipe(ctx: OrdersContext, order: WipePayload): P
 /** This device's pending orders, asked with a request signed by its device key; null when the server gives none. */
 async function requestOrders(ctx: OrdersContext): Promise<Orders | null> {
   try {
-    return await ctx.api.request('POST', `/devices/${encodeURIComponent(ctx.device.id)}/orders`, {
-      schema: 'Orders',
-      anonymous: true,
-      body: signDeviceRequest(ctx, null),
-    });
+    return await ctx.api.call(E.deviceOrders, { deviceId: asDeviceId(ctx.device.id) }, signDeviceRequest(ctx, null));
   } catch {
     return null;
   }

@@ -2,12 +2,13 @@
  * Export (issue 15): asks the server for the records this user holds `export` on (the server decides,
  * withholds what may not leave, and audits the export), and opens them here.
  */
-import { SafeholdError, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
+import { SafeholdError, type HeaderPlain, type SecretPlain, asDatabaseId } from '@safehold/protocol';
 import type { ExportFormat, ExportRecord } from '@safehold/protocol/transfer';
 import type { ClientContext } from '../context.js';
 import { maskedForMe } from '../vault.js';
 import type { ExportedDatabase, PortableContent, PortableRecord } from './portable.js';
 import { decryptHeader, decryptSecret, zero } from '../keys/index.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 export interface ExportOptions {
   /** The databases to export (the context's one, or all the user's with --all-databases). */
@@ -42,11 +43,8 @@ function contentOf(header: HeaderPlain, secret: SecretPlain | null): PortableCon
 
 async function fetchExport(ctx: ClientContext, db: string, opts: ExportOptions) {
   const body = { format: opts.format, history: opts.history === true, skipSealed: opts.skipSealed === true };
-  const json = await ctx.api.request('POST', `/db/${encodeURIComponent(db)}/export`, { body });
-  const { ExportResponse } = await import('@safehold/protocol/transfer');
-  const parsed = ExportResponse.safeParse(json);
-  if (!parsed.success) throw new SafeholdError('server_error', 'the server sent an export answer of an unexpected shape');
-  return parsed.data;
+  // The answer is checked against ExportResponse by the client (the endpoint table names it).
+  return ctx.api.call(E.exportRecords, { db: asDatabaseId(db) }, body);
 }
 
 /** Opens one exported record; its secret (and its history's) is left out when masked for this user or sealed. */

@@ -5,11 +5,12 @@
  * interrupted import completes when run again.
  */
 import { encryptPart, newRecordKey, randomId, sourceTagger, zero } from '../keys/index.js';
-import { SafeholdError, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
-import type { ImportFormat, ImportRecord } from '@safehold/protocol/transfer';
+import { SafeholdError, type HeaderPlain, type SecretPlain, asDatabaseId } from '@safehold/protocol';
+import type { ImportFormat, ImportRecord, ImportResponse } from '@safehold/protocol/transfer';
 import type { ClientContext } from '../context.js';
 import { runOfflineTrigger } from '../offline/index.js';
 import { checkRecords, fallbackName, type NamedValue, type ParsedFile, type ParseNotes, type PortableContent, type PortableKind, type PortableRecord } from './portable.js';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 const SOURCE_INFO = 'safehold/v1/import-source';
 /** Stay well below the server's 1 MiB body limit. */
@@ -116,14 +117,13 @@ function encryptRecord(ctx: ClientContext, r: PortableRecord, source: string): {
 }
 
 async function existingOf(ctx: ClientContext, db: string, items: Array<{ source: string; origin: string | null }>): Promise<Array<string | null>> {
-  const { ImportCheckResponse } = await import('@safehold/protocol/transfer');
   const out: Array<string | null> = [];
   for (let i = 0; i < items.length; i += CHECK_BATCH) {
     const part = items.slice(i, i + CHECK_BATCH);
-    const json = await ctx.api.request('POST', `/db/${encodeURIComponent(db)}/import/check`, { body: { sources: part } });
-    const parsed = ImportCheckResponse.safeParse(json);
-    if (!parsed.success || parsed.data.existing.length !== part.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
-    out.push(...parsed.data.existing);
+    // The answer's shape is checked by the client (ImportCheckResponse); one answer per source is checked here.
+    const { existing } = await ctx.api.call(E.importCheck, { db: asDatabaseId(db) }, { sources: part });
+    if (existing.length !== part.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
+    out.push(...existing);
   }
   return out;
 }
@@ -161,7 +161,6 @@ export async function importVault(ctx: ClientContext, db: string, parsed: Parsed
     summary.created = todo.length;
     return summary;
   }
-  const { ImportResponse } = await import('@safehold/protocol/transfer');
   let i = 0;
   while (i < todo.length) {
     const batch: Array<{ r: PortableRecord; body: ImportRecord }> = [];
@@ -175,16 +174,15 @@ export async function importVault(ctx: ClientContext, db: string, parsed: Parsed
       bytes += enc.size;
       i += 1;
     }
-    let json: unknown;
+    let res: ImportResponse;
     try {
-      json = await ctx.api.request('POST', `/db/${encodeURIComponent(db)}/import`, { body: { format: opts.format, records: batch.map((b) => b.body) } });
+      res = await ctx.api.call(E.importRecords, { db: asDatabaseId(db) }, { format: opts.format, records: batch.map((b) => b.body) });
     } catch (e) {
       if (summary.created > 0) await runOfflineTrigger(ctx, 'after-save');
       throw withPositions(e, batch.map((b) => b.r));
     }
-    const res = ImportResponse.safeParse(json);
-    if (!res.success || res.data.results.length !== batch.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
-    for (const r of res.data.results) {
+    if (res.results.length !== batch.length) throw new SafeholdError('server_error', 'the server sent an import answer of an unexpected shape');
+    for (const r of res.results) {
       if (r.status === 'created') summary.created += 1;
       else summary.existing += 1;
     }

@@ -1,6 +1,6 @@
 /** The HTTP application: fastify with Safehold's error shape, body limit and routes. No state beyond `deps`. */
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { MAX_BODY_BYTES } from '@safehold/protocol/api';
 import { SafeholdError } from '@safehold/protocol';
 import type { RateLimits } from '../config.js';
@@ -18,6 +18,8 @@ export interface BuildAppOptions {
   trustProxy?: boolean | string | string[];
   /** Serve HTTPS with this certificate chain and private key (PEM). */
   tls?: { cert: Buffer; key: Buffer };
+  /** false: no "incoming request"/"request completed" lines (SAFEHOLD_LOG_REQUESTS=off); default true. */
+  requestLogging?: boolean;
 }
 
 export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -25,6 +27,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     logger: (opts.logger ?? false) as FastifyServerOptions['logger'],
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: opts.trustProxy ?? false,
+    ...(opts.requestLogging === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     clientErrorHandler,
     // Routes stay case-sensitive and exact (fastify's defaults): ids are base64url.
   };

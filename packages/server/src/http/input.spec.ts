@@ -15,6 +15,7 @@ import {
   forEachBackend,
   rawRequest,
   registerTestUser,
+  registeredRoutes,
   startTestServer,
   type ApiAnswer,
   type TestServer,
@@ -336,17 +337,7 @@ forEachBackend('HTTP input validation on every route', (backend) => {
   };
 
   test('the table names every registered route', () => {
-    // printRoutes draws a tree: each level indents by 4 characters and carries its methods.
-    const registered = new Set<string>();
-    const stack: string[] = [];
-    for (const line of s.app.printRoutes({ commonPrefix: false }).split('\n')) {
-      const m = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
-      if (!m) continue;
-      const depth = (m[1] ?? '').length / 4;
-      const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + (m[2] ?? '');
-      stack[depth] = path;
-      for (const method of (m[3] ?? '').split(', ').filter((x) => x && x !== 'HEAD')) registered.add(`${method} ${path}`);
-    }
+    const registered = registeredRoutes(s.app);
     const table = new Set(routes.map((r) => `${r.method} ${r.template}`));
     assert.ok(registered.size >= 30, `parsed ${registered.size} routes`);
     assert.deepEqual([...registered].sort(), [...table].sort());

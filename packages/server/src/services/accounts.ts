@@ -14,6 +14,7 @@ import { LAST_SEEN_COALESCE_MS, SESSION_TTL_MS, type RateLimits } from '../confi
 import type { ServerSigner } from './serverkey.js';
 import { getOrCreateMeta } from './serverkey.js';
 import { writeAudit } from './audit.js';
+import type { Caller } from '../caller.js';
 import {
   assertNotLimited,
   assertRegisterAllowed,
@@ -34,13 +35,8 @@ export interface AccountsDeps {
   hashAuthKey?: (authKey: Uint8Array) => Promise<string>;
 }
 
-/** Who is calling, after a session check. */
-export interface AuthContext {
-  userId: string;
-  user: string;
-  deviceId: string;
-  admin: boolean;
-}
+/** Who is calling, after a session check: THE Caller (caller.ts). */
+export type { Caller };
 
 export { hashSecret };
 
@@ -258,7 +254,7 @@ async function buildSession(deps: AccountsDeps, name: string, deviceId: string, 
 }
 
 /** Resolves a bearer token to its caller. Expired or unknown -> unauthorized; revoked device -> device_revoked. */
-export async function authenticate(db: Db, clock: Clock, token: string): Promise<AuthContext & { tokenHash: string }> {
+export async function authenticate(db: Db, clock: Clock, token: string): Promise<Caller & { tokenHash: string }> {
   const tokenHash = hashSecret(token);
   const now = clock.now();
   const s = await db
@@ -291,7 +287,7 @@ export async function authenticate(db: Db, clock: Clock, token: string): Promise
  * Sets the device key of the caller's device when it has none (a device registered before device keys,
  * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
  */
-export async function setDeviceKey(db: Db, auth: AuthContext, publicKey: string): Promise<void> {
+export async function setDeviceKey(db: Db, auth: Caller, publicKey: string): Promise<void> {
   decodeKey(publicKey, 'publicKey');
   const upd = await db
     .updateTable('devices')
@@ -306,18 +302,18 @@ export async function setDeviceKey(db: Db, auth: AuthContext, publicKey: string)
 }
 
 /** Ends one session. */
-export async function logout(db: Db, clock: Clock, auth: AuthContext, tokenHash: string): Promise<void> {
+export async function logout(db: Db, clock: Clock, auth: Caller, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
   await writeAudit(db, clock, { db: null, actor: auth.user, action: 'logout', target: auth.user, detail: { device: auth.deviceId } });
 }
 
-export async function me(db: Db, auth: AuthContext): Promise<Me> {
+export async function me(db: Db, auth: Caller): Promise<Me> {
   const u = await db.selectFrom('users').select(['public_key', 'admin']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
   return { user: auth.user, admin: u.admin === 1, device: auth.deviceId, publicKey: u.public_key ?? '', databases: await listMemberships(db, auth.userId) };
 }
 
 /** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
-export async function changePassword(deps: AccountsDeps, auth: AuthContext, req: ChangePasswordRequest, address: string): Promise<void> {
+export async function changePassword(deps: AccountsDeps, auth: Caller, req: ChangePasswordRequest, address: string): Promise<void> {
   const { db, clock, limits } = deps;
   await oneAttemptAtATime(`${auth.user}\0${address}`, async () => {
     await assertNotLimited(db, clock, limits, auth.user, address);
@@ -367,7 +363,7 @@ export async function changePassword(deps: AccountsDeps, auth: AuthContext, req:
 }
 
 /** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
-export async function publicKeyOf(db: Db, auth: AuthContext, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
+export async function publicKeyOf(db: Db, auth: Caller, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
   if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
   const row = await db
     .selectFrom('users as u')
@@ -386,7 +382,7 @@ export async function publicKeyOf(db: Db, auth: AuthContext, name: string): Prom
  * Stores the caller's Ed25519 signing key (12.2). Set once: the client derives it from the user key, which never
  * changes, so the same key again is a no-op and a different one is a conflict.
  */
-export async function setSigningKey(db: Db, auth: AuthContext, signingKey: string): Promise<void> {
+export async function setSigningKey(db: Db, auth: Caller, signingKey: string): Promise<void> {
   const row = await db.selectFrom('users').select('signing_key').where('id', '=', auth.userId).executeTakeFirst();
   if (!row) throw new SafeholdError('unauthorized', 'no such user');
   if (row.signing_key === signingKey) return;

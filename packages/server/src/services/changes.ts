@@ -6,13 +6,12 @@
  * (a PostgreSQL SEQUENCE could commit out of order). Taking the counter FIRST in a write
  * transaction also serialises the rule checks that follow (base revision, existence) per database.
  */
-import type { Kysely, Transaction } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
-import type { ChangeKind, Tables } from '../storage/schema.js';
+import type { ChangeKind } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
+import type { Db } from '../repositories/db.js';
 
-/** A Kysely handle: the storage itself or a transaction on it. */
-export type Db = Kysely<Tables> | Transaction<Tables>;
+export type { Db };
 
 /** Runs `fn` in a transaction, or directly inside the caller's transaction when `db` already is one. */
 export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {

@@ -8,7 +8,10 @@ import type { GrantRequest, Grants, Grant, Right, AdoptKeysRequest } from '@safe
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
-import { ALL_RIGHTS, foldRights, formatRights, parseRights, requireRight, rightRows, sortRights, type Actor, type DbScope } from './rights.js';
+import { maskHas, rightsMask, rightsOfMask } from '@safehold/domain';
+import { ALL_RIGHTS, requireRight, sortRights, type Actor, type DbScope } from './rights.js';
+import { rightsFor } from '../repositories/access.js';
+import { deleteHolderRows, grantsOfRecord, holdsKeyRow, putGrantRow, roleNames, upsertKeys } from '../repositories/grants.js';
 import { activeReleases } from './recordwire.js';
 import { sealedFor } from './records.js';
 import { findRole, memberIds, userNames } from './lookup.js';
@@ -23,22 +26,19 @@ export async function getGrants(db: Db, actor: Actor, scope: DbScope, id: string
 }
 
 async function grantsOf(db: Db, recordId: string, creatorId: string): Promise<Grants> {
-  const rows = await db.selectFrom('grants').selectAll().where('record_id', '=', recordId).execute();
+  const rows = await grantsOfRecord(db, recordId);
   const userIds = rows.filter((r) => r.holder_kind === 'user').map((r) => r.holder_id);
   const names = await userNames(db, [creatorId, ...userIds]);
   const roleIds = rows.filter((r) => r.holder_kind === 'role').map((r) => r.holder_id);
-  const roleNames = new Map<string, string>();
-  if (roleIds.length > 0) {
-    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', roleIds).execute()) roleNames.set(r.id, r.name);
-  }
+  const roleNameOf = await roleNames(db, roleIds);
   const creator = names.get(creatorId) ?? 'unknown';
   const users: Grant[] = rows
     .filter((r) => r.holder_kind === 'user' && r.holder_id !== creatorId && names.has(r.holder_id))
-    .map((r) => ({ user: names.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .map((r) => ({ user: names.get(r.holder_id) as string, rights: rightsOfMask(Number(r.rights_mask)) }))
     .sort((a, b) => ('user' in a && 'user' in b ? a.user.localeCompare(b.user) : 0));
   const roles: Grant[] = rows
-    .filter((r) => r.holder_kind === 'role' && roleNames.has(r.holder_id))
-    .map((r) => ({ role: roleNames.get(r.holder_id) as string, rights: parseRights(r.rights) }))
+    .filter((r) => r.holder_kind === 'role' && roleNameOf.has(r.holder_id))
+    .map((r) => ({ role: roleNameOf.get(r.holder_id) as string, rights: rightsOfMask(Number(r.rights_mask)) }))
     .sort((a, b) => ('role' in a && 'role' in b ? a.role.localeCompare(b.role) : 0));
   return { record: recordId, creator, grants: [{ user: creator, rights: [...ALL_RIGHTS] }, ...users, ...roles] };
 }
@@ -53,25 +53,6 @@ async function resolveHolder(db: Db, scope: DbScope, ref: HolderRef): Promise<{ 
   const role = await findRole(db, scope.dbId, ref.role);
   if (!role) throw new SafeholdError('not_found', `role ${ref.role} not found`);
   return { kind: 'role', id: role.id, label: `role:${ref.role}` };
-}
-
-/** Inserts or replaces key rows; a null secret key never erases a stored one. */
-async function upsertKeys(
-  db: Db,
-  rows: Array<{ record_id: string; holder_kind: 'user' | 'role'; holder_id: string; header_key: string; secret_key: string | null }>,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += 400) {
-    await db
-      .insertInto('record_keys')
-      .values(rows.slice(i, i + 400))
-      .onConflict((oc) =>
-        oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet((eb) => ({
-          header_key: eb.ref('excluded.header_key'),
-          secret_key: eb.fn.coalesce(eb.ref('excluded.secret_key'), eb.ref('record_keys.secret_key')),
-        })),
-      )
-      .execute();
-  }
 }
 
 /** Sets the grantee's rights to exactly `req.rights` (authorize). */
@@ -89,21 +70,10 @@ export async function putGrant(db: Db, clock: Clock, actor: Actor, scope: DbScop
     }
     const rights: Right[] = sortRights(req.rights);
     if (!rights.includes('read')) throw new SafeholdError('bad_request', 'a grant must include the read right');
-    const keyRow = await trx
-      .selectFrom('record_keys')
-      .select('holder_id')
-      .where('record_id', '=', id)
-      .where('holder_kind', '=', holder.kind)
-      .where('holder_id', '=', holder.id)
-      .executeTakeFirst();
-    if (!keyRow && !req.keys) {
+    if (!req.keys && !(await holdsKeyRow(trx, id, holder))) {
       throw new SafeholdError('bad_request', 'keys are required: the grantee holds no key for this record yet');
     }
-    await trx
-      .insertInto('grants')
-      .values({ record_id: id, holder_kind: holder.kind, holder_id: holder.id, rights: formatRights(rights) })
-      .onConflict((oc) => oc.columns(['record_id', 'holder_kind', 'holder_id']).doUpdateSet({ rights: formatRights(rights) }))
-      .execute();
+    await putGrantRow(trx, id, holder, rightsMask(rights));
     if (req.keys) {
       await upsertKeys(trx, [
         { record_id: id, holder_kind: holder.kind, holder_id: holder.id, header_key: req.keys.header, secret_key: req.keys.secret },
@@ -144,11 +114,8 @@ export async function deleteGrant(db: Db, clock: Clock, actor: Actor, scope: DbS
     if (holder.kind === 'user' && holder.id === record.creator_id) {
       throw new SafeholdError('forbidden', "the creator's rights cannot be changed");
     }
-    const deleteHolderRows = (table: 'grants' | 'record_keys') =>
-      trx.deleteFrom(table).where('record_id', '=', id).where('holder_kind', '=', holder.kind).where('holder_id', '=', holder.id).executeTakeFirst();
-    const g = await deleteHolderRows('grants');
-    const k = await deleteHolderRows('record_keys');
-    if (Number(g.numDeletedRows) === 0 && Number(k.numDeletedRows) === 0) {
+    const gone = await deleteHolderRows(trx, id, holder);
+    if (gone.grants === 0 && gone.keys === 0) {
       throw new SafeholdError('not_found', `${holder.label} holds no grant on this record`);
     }
     await logChange(trx, clock, scope.dbId, seq, {
@@ -197,8 +164,8 @@ export async function adoptKeysBatch(
     const last = new Map<string, AdoptItem>();
     for (const it of items) last.set(it.record, it);
     const ids = [...last.keys()];
-    const rights = foldRights(await rightRows(trx, actor.userId, scope.dbId, ids));
-    const ok = ids.filter((id) => rights.get(id)?.has('read'));
+    const access = await rightsFor(trx, { userId: actor.userId, dbId: scope.dbId }, ids);
+    const ok = ids.filter((id) => maskHas(access.get(id)?.mask ?? 0, 'read'));
     const sealedRows = ok.length
       ? await trx.selectFrom('records').select('id').where('id', 'in', ok).where('sealed', '=', 1).execute()
       : [];

@@ -5,12 +5,13 @@
  * once when sent again. Ciphertext stays opaque; the audit holds ids and counts, never contents.
  */
 import { decidePush, type PushDecision, type PushFacts } from '@safehold/domain';
-import { RIGHTS, SafeholdError } from '@safehold/protocol';
-import type { PushOp, PushResult, Right } from '@safehold/protocol/api';
+import { SafeholdError } from '@safehold/protocol';
+import type { PushOp, PushResult } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
-import { ALL_RIGHTS, effectiveRightsBatch, type Actor, type DbScope } from './rights.js';
+import { rightSet, type Actor, type DbScope } from './rights.js';
+import { accessOf } from '../repositories/access.js';
 import { insertRecord, saveRevision, sealedFor, wireOf } from './records.js';
 import { isUniqueViolation } from './lookup.js';
 
@@ -21,12 +22,8 @@ async function factsOf(trx: Db, clock: Clock, actor: Actor, scope: DbScope, id: 
   const none: PushFacts = { exists: false, deleted: false, revision: null, sealed: false, canWrite: false, canDelete: false, createdByCaller: false, takenElsewhere: false };
   if (!rec) return none;
   if (rec.db_id !== scope.dbId) return { ...none, takenElsewhere: true };
-  const rights =
-    rec.creator_id === actor.userId
-      ? new Set(ALL_RIGHTS)
-      : rec.deleted_at !== null
-        ? await grantsOnDeleted(trx, actor, id)
-        : ((await effectiveRightsBatch(trx, actor.userId, scope.dbId, [id])).get(id) ?? new Set());
+  // The resolver reads grants by record id, so a deleted record's grants count as well (a push may restore it).
+  const rights = rightSet((await accessOf(trx, { userId: actor.userId, dbId: scope.dbId }, [rec])).get(id)?.mask ?? 0);
   if (!rights.has('read')) return { ...none, takenElsewhere: true };
   return {
     exists: true,
@@ -38,24 +35,6 @@ async function factsOf(trx: Db, clock: Clock, actor: Actor, scope: DbScope, id: 
     createdByCaller: rec.creator_id === actor.userId,
     takenElsewhere: false,
   };
-}
-
-/** Rights the caller was granted on a deleted record (the live-rights query skips deleted records). */
-async function grantsOnDeleted(trx: Db, actor: Actor, id: string): Promise<Set<Right>> {
-  const rows = await trx
-    .selectFrom('grants')
-    .select('rights')
-    .where('record_id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('holder_kind', '=', 'user'), eb('holder_id', '=', actor.userId)]),
-        eb.and([eb('holder_kind', '=', 'role'), eb('holder_id', 'in', eb.selectFrom('role_members').select('role_id').where('user_id', '=', actor.userId))]),
-      ]),
-    )
-    .execute();
-  const out = new Set<Right>();
-  for (const r of rows) for (const x of r.rights.split(',')) if ((RIGHTS as readonly string[]).includes(x)) out.add(x as Right);
-  return out;
 }
 
 function need<T>(v: T | null, what: string): T {

@@ -4,10 +4,13 @@
  * lists have no per-record lookups. Seal rule: while sealed, `secret` and `keys.secret` are null for
  * everyone, creator included, except a requester inside an approved, unexpired release.
  */
-import type { Right, RecordWire, KeyHolder } from '@safehold/protocol/api';
+import type { RecordWire, KeyHolder } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import type { Db } from './changes.js';
-import { rightRows, foldRights, sortRights, type Actor, type DbScope } from './rights.js';
+import { maskHas, rightsOfMask } from '@safehold/domain';
+import type { Actor, DbScope } from './rights.js';
+import { rightsFor } from '../repositories/access.js';
+import { roleNames } from '../repositories/grants.js';
 import { iso, parseIdList, userNames } from './lookup.js';
 
 export interface LoadOptions {
@@ -62,17 +65,14 @@ export async function loadRecordWires(
   scope: DbScope,
   opts: LoadOptions,
 ): Promise<RecordWire[]> {
-  const rows = await rightRows(db, actor.userId, scope.dbId, opts.ids);
-  const rights = foldRights(rows);
-  const readable = new Set([...rights].filter(([, set]) => set.has('read')).map(([id]) => id));
+  const access = await rightsFor(db, { userId: actor.userId, dbId: scope.dbId }, opts.ids ?? 'database');
+  const readable = new Set([...access].filter(([, a]) => maskHas(a.mask, 'read')).map(([id]) => id));
   if (readable.size === 0) return [];
   // Roles through which the caller can read each record: their key rows may serve the caller.
   const roleReaders = new Map<string, Set<string>>();
-  for (const r of rows) {
-    if (r.source !== 'role' || !r.rights.includes('read')) continue;
-    let set = roleReaders.get(r.recordId);
-    if (!set) roleReaders.set(r.recordId, (set = new Set()));
-    set.add(r.holderId);
+  for (const [id, a] of access) {
+    const readers = [...a.viaRoles].filter(([, m]) => maskHas(m, 'read')).map(([role]) => role);
+    if (readers.length > 0) roleReaders.set(id, new Set(readers));
   }
   const roleIds = [...new Set([...roleReaders.values()].flatMap((s) => [...s]))];
 
@@ -133,12 +133,7 @@ export async function loadRecordWires(
   if (opts.ids) kq = kq.where('record_keys.record_id', 'in', [...readable]);
   const keyRows = await kq.execute();
   const { own: ownKeys, viaRole: roleKeys } = groupKeyRows(keyRows, (recordId, roleId) => roleReaders.get(recordId)?.has(roleId) ?? false);
-  const roleNames = new Map<string, string>();
-  if (roleIds.length > 0) {
-    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', roleIds).execute()) {
-      roleNames.set(r.id, r.name);
-    }
-  }
+  const roleNameOf = await roleNames(db, roleIds);
 
   const sealedIds = recs.filter((r) => r.sealed === 1).map((r) => r.id);
   const seals = new Map<string, { approvers: string[]; required: number; windowMinutes: number }>();
@@ -185,8 +180,8 @@ export async function loadRecordWires(
       seal: r.sealed === 1 ? (seals.get(r.id) ?? null) : null,
       header: r.header,
       secret: opts.withSecret && !withheld ? (secrets.get(r.id) ?? null) : null,
-      ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNames, actor.user, withheld),
-      rights: sortRights(rights.get(r.id) ?? new Set<Right>()),
+      ...keyFields(ownKeys.get(r.id), roleKeys.get(r.id) ?? [], roleNameOf, actor.user, withheld),
+      rights: rightsOfMask(access.get(r.id)?.mask ?? 0),
     };
   });
 }
@@ -219,14 +214,14 @@ export function groupKeyRows(
 export function keyFields(
   own: KeyRow | undefined,
   roles: KeyRow[],
-  roleNames: ReadonlyMap<string, string>,
+  roleNameOf: ReadonlyMap<string, string>,
   user: string,
   withholdSecretKey: boolean,
 ): Pick<RecordWire, 'keys' | 'keyHolder'> {
-  const key = chooseKey(own, roles, roleNames);
+  const key = chooseKey(own, roles, roleNameOf);
   if (!key) return { keys: null, keyHolder: null };
   const holder: KeyHolder =
-    key.holder_kind === 'user' ? { kind: 'user', user } : { kind: 'role', role: roleNames.get(key.holder_id) ?? '' };
+    key.holder_kind === 'user' ? { kind: 'user', user } : { kind: 'role', role: roleNameOf.get(key.holder_id) ?? '' };
   return { keys: { header: key.header_key, secret: withholdSecretKey ? null : key.secret_key }, keyHolder: holder };
 }
 
@@ -235,8 +230,8 @@ export function keyFields(
  * reads through that holds the secret key: after a seal, a user's adopted copy may have lost the
  * secret key while its role's row carries the new one. Role rows are tried in role-name order.
  */
-function chooseKey(own: KeyRow | undefined, roles: KeyRow[], roleNames: ReadonlyMap<string, string>): KeyRow | undefined {
+function chooseKey(own: KeyRow | undefined, roles: KeyRow[], roleNameOf: ReadonlyMap<string, string>): KeyRow | undefined {
   if (own && own.secret_key !== null) return own;
-  const sorted = [...roles].sort((a, b) => (roleNames.get(a.holder_id) ?? '').localeCompare(roleNames.get(b.holder_id) ?? ''));
+  const sorted = [...roles].sort((a, b) => (roleNameOf.get(a.holder_id) ?? '').localeCompare(roleNameOf.get(b.holder_id) ?? ''));
   return sorted.find((k) => k.secret_key !== null) ?? own ?? sorted[0];
 }

@@ -1,12 +1,16 @@
 /**
  * Retention (issue 12.11): expired sessions, failed-login rows and old audit events are pruned, at server start
  * and then daily (and by `safehold-server prune`). Each limit is in days; 0 keeps that kind for ever.
+ * The sync change log is pruned by the same maintenance round (pruneChanges), on its own fixed window.
  */
 import type { Kysely } from 'kysely';
+import { DAY_MS } from '@safehold/domain';
 import type { Tables } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
+import type { Db } from './changes.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** Changes older than this may be pruned; a cursor older than the pruned part gets a reset. */
+export const KEEP_CHANGES_DAYS = 90;
 
 export interface Retention {
   /** Days an expired (or ended-by-expiry) session row is kept after its expiry. */
@@ -37,4 +41,45 @@ export async function pruneRetention(db: Kysely<Tables>, clock: Clock, r: Retent
     out.audit = Number(res.numDeletedRows);
   }
   return out;
+}
+
+const horizonKey = (dbId: string) => `changes_pruned_through:${dbId}`;
+
+/** The highest seq pruned from the database's change log (0 when nothing was pruned). */
+export async function prunedThrough(db: Db, dbId: string): Promise<number> {
+  const row = await db.selectFrom('server_meta').select('value').where('key', '=', horizonKey(dbId)).executeTakeFirst();
+  const n = row ? Number(row.value) : 0;
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+/**
+ * Prunes change rows older than `keepDays` days from every database and records, per database, the
+ * highest seq pruned: a delta cursor below it can no longer be served and gets a reset. Returns the
+ * number of rows deleted. Safe to run from any process at any time.
+ */
+export async function pruneChanges(db: Kysely<Tables>, clock: Clock, keepDays = KEEP_CHANGES_DAYS): Promise<number> {
+  const cutoff = clock.now() - keepDays * DAY_MS;
+  let deleted = 0;
+  for (const d of await db.selectFrom('databases').select('id').execute()) {
+    const old = await db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .where('db_id', '=', d.id)
+      .where('at', '<', cutoff)
+      .executeTakeFirst();
+    if (old?.max === null || old?.max === undefined) continue;
+    const through = Number(old.max);
+    deleted += await db.transaction().execute(async (trx) => {
+      const prev = await prunedThrough(trx, d.id);
+      const value = String(Math.max(prev, through));
+      await trx
+        .insertInto('server_meta')
+        .values({ key: horizonKey(d.id), value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+      const r = await trx.deleteFrom('changes').where('db_id', '=', d.id).where('seq', '<=', through).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    });
+  }
+  return deleted;
 }

@@ -8,32 +8,36 @@
  *    snapshot at seq S (eligible records with change_seq <= S, by id), then a delta from S;
  *  - a delta walks `changes` after the cursor in seq order and decides each touched record with the
  *    current state: eligible -> sent, held but no longer eligible -> removed, else nothing.
- * Every answer carries a lease signed with the server key.
+ * Every answer carries a lease signed with the server key. The rules are the domain's sync core
+ * (docs/adr/0060-sync-core.md); this adapter reads and writes each page in one transaction.
  */
-import type { Kysely } from 'kysely';
 import { SafeholdError, isName } from '@safehold/protocol';
 import { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT, type OfflineInfo, type RecordWire, type SyncResponse } from '@safehold/protocol/api';
 import {
-  DAY_MS,
+  appliedSeqOf,
+  decidePage,
   formatCursor,
+  isNoChange,
   leasePayload,
   parseCursor,
   planDelta,
+  planReset,
+  positionOf,
+  resetStep,
+  walkDelta,
   wipeReason,
-  type SyncCursor,
+  type PageKind,
 } from '@safehold/domain';
-import type { ChangeKind, Tables } from '../storage/schema.js';
-import type { Clock } from '../clock.js';
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
-import { writeAudit } from './audit.js';
 import type { Db } from './changes.js';
-import { buildSyncWires, chunks, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
-import { randomId } from '@safehold/crypto';
-import { signPayload, supersedeOrders, wipeForSync, type OfflineDeps } from './wipe.js';
+import { loadSyncState, offlineInstance, touchLastSeen } from '../repositories/offline.js';
+import { prunedThrough } from './retention.js';
+import { heldAmong, writePage, type HeldKey, type WriteContext } from './syncheld.js';
+import { changeReader } from './syncreader.js';
+import { buildSyncWires, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
+import { signPayload, wipeForSync, type OfflineDeps } from './wipe.js';
 
-/** Changes older than this may be pruned; a cursor older than the pruned part gets a reset. */
-export const KEEP_CHANGES_DAYS = 90;
 /** Change rows read per query while walking a delta. */
 const CHANGE_BATCH = 1000;
 /** Change rows walked by one page at most (many changes to few records would otherwise walk the whole log). */
@@ -52,39 +56,6 @@ export async function offlineInfo(db: Db, caller: SyncCaller, dbName: string): P
   return { db: dbName, enabled: m.offlineEnabled, right: m.offlineRight, offlineDays: m.offlineDays };
 }
 
-/** Everything a sync needs to decide, in one statement of primary-key lookups. */
-async function loadState(db: Kysely<Tables>, caller: SyncCaller, dbName: string) {
-  return db
-    .selectFrom('databases as d')
-    .leftJoin('memberships as m', (j) => j.onRef('m.db_id', '=', 'd.id').on('m.user_id', '=', caller.userId))
-    .leftJoin('offline_devices as o', (j) =>
-      j.onRef('o.db_id', '=', 'd.id').on('o.user_id', '=', caller.userId).on('o.device_id', '=', caller.deviceId),
-    )
-    .select([
-      'd.id',
-      'd.offline',
-      'd.seq',
-      'm.user_id as member',
-      'm.offline_right',
-      'm.offline_days',
-      'm.offline_edits',
-      'o.created_at as held_since',
-      'o.last_seen_at',
-      'o.instance_id',
-    ])
-    .where('d.name', '=', dbName)
-    .executeTakeFirst();
-}
-
-interface PageContext {
-  deps: OfflineDeps;
-  caller: SyncCaller;
-  dbId: string;
-  dbName: string;
-  limit: number;
-  scope: SyncScope;
-}
-
 /** One page of the offline sync of `dbName` for the caller's device. */
 export async function syncPage(
   deps: OfflineDeps,
@@ -98,7 +69,7 @@ export async function syncPage(
     throw new SafeholdError('bad_request', `limit must be between 1 and ${MAX_SYNC_LIMIT}`);
   }
   if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
-  const st = await loadState(deps.db, caller, dbName);
+  const st = await loadSyncState(deps.db, caller, dbName);
   if (!st) throw new SafeholdError('not_found', 'no such database');
   const member = st.member !== null;
   const holds = st.held_since !== null;
@@ -128,53 +99,42 @@ export async function syncPage(
     );
   const dbSeq = Number(st.seq);
 
+  const held: HeldKey = { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id };
+  const facts = { cursor, dbSeq, holds };
+
   // No change: the lookup above was the only read; the only write is a coalesced last-seen time.
-  if (holds && cursor.kind === 'delta' && cursor.seq === dbSeq) {
+  if (isNoChange(facts)) {
     if (st.last_seen_at === null || now - Number(st.last_seen_at) >= LAST_SEEN_COALESCE_MS) {
-      await deps.db
-        .updateTable('offline_devices')
-        .set({ last_seen_at: now })
-        .where('device_id', '=', caller.deviceId)
-        .where('user_id', '=', caller.userId)
-        .where('db_id', '=', st.id)
-        .where('last_seen_at', '<=', now - LAST_SEEN_COALESCE_MS)
-        .execute();
+      await touchLastSeen(deps.db, held, now, LAST_SEEN_COALESCE_MS);
     }
     const instance = st.instance_id !== null && st.held_since !== null ? { id: st.instance_id, createdAt: Number(st.held_since) } : null;
     return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease: leaseFor(instance) };
   }
 
-  const scope: SyncScope = {
-    userId: caller.userId,
-    user: caller.user,
-    dbId: st.id,
-    dbName,
-    roles: await memberRoles(deps.db, caller.userId, st.id),
-    dialect: deps.dialect,
-  };
-  const ctx: PageContext = { deps, caller, dbId: st.id, dbName, limit, scope };
-  const page = await (async (): Promise<Page> => {
-    if (!holds || cursor.kind === 'start') return resetPage(ctx, dbSeq, '');
-    if (cursor.kind === 'reset') {
-      // A snapshot from the future (a restored or foreign database) restarts the reset.
-      return cursor.snapshotSeq > dbSeq ? resetPage(ctx, dbSeq, '') : resetPage(ctx, cursor.snapshotSeq, cursor.after, cursor.total);
-    }
-    const appliedThrough = cursor.kind === 'delta' ? cursor.seq : cursor.seq - 1;
-    if (appliedThrough < 0 || cursor.seq > dbSeq || appliedThrough < (await prunedThrough(deps.db, st.id))) {
-      return resetPage(ctx, dbSeq, '');
-    }
-    return deltaPage(ctx, cursor, dbSeq);
-  })();
-  // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
-  const row = await deps.db
-    .selectFrom('offline_devices')
-    .select(['instance_id', 'created_at'])
-    .where('device_id', '=', caller.deviceId)
-    .where('user_id', '=', caller.userId)
-    .where('db_id', '=', st.id)
-    .executeTakeFirst();
-  const instance = row?.instance_id ? { id: row.instance_id, createdAt: Number(row.created_at) } : null;
-  return { kind: 'changes', ...page, lease: leaseFor(instance) };
+  // Everything else of the page, its reads and its writes, in one transaction.
+  return deps.db.transaction().execute(async (trx): Promise<SyncResponse> => {
+    const kind = await decidePage({ ...facts, horizon: () => prunedThrough(trx, st.id) });
+    const scope: SyncScope = {
+      userId: caller.userId,
+      user: caller.user,
+      dbId: st.id,
+      dbName,
+      roles: await memberRoles(trx, caller.userId, st.id),
+      dialect: deps.dialect,
+    };
+    const ctx: PageContext = { trx, write: { clock: deps.clock, key: held, dbName, user: caller.user }, limit, scope };
+    const page = kind.kind === 'reset' ? await resetPage(ctx, kind) : await deltaPage(ctx, kind, dbSeq);
+    // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
+    const instance = await offlineInstance(trx, held);
+    return { kind: 'changes', ...page, lease: leaseFor(instance) };
+  });
+}
+
+interface PageContext {
+  trx: Db;
+  write: WriteContext;
+  limit: number;
+  scope: SyncScope;
 }
 
 interface Page {
@@ -191,261 +151,34 @@ interface Page {
  * counted on the first page only (a count walks the whole snapshot: once per reset is cheap enough) and
  * carried to the later pages in their cursor.
  */
-async function resetPage(ctx: PageContext, snapshotSeq: number, after: string, carried?: number): Promise<Page> {
-  const { db } = ctx.deps;
-  const candidates = await snapshotPage(db, ctx.scope, snapshotSeq, after, ctx.limit + 1);
-  const hasMore = candidates.length > ctx.limit;
-  const rows = candidates.slice(0, ctx.limit);
-  const records = await wiresOf(db, ctx.scope, rows);
-  const total = after === '' ? await snapshotCount(db, ctx.scope, snapshotSeq) : (carried ?? null);
-  const heldBefore = await heldAmong(db, ctx, records.map((r) => r.id));
-  await writePage(ctx, {
-    sent: records.map((r) => r.id),
-    heldBefore,
-    removed: [],
-    appliedSeq: hasMore ? null : snapshotSeq,
-    reset: true,
-  });
-  const last = rows[rows.length - 1]?.id;
-  const next: SyncCursor =
-    hasMore && last !== undefined
-      ? { kind: 'reset', snapshotSeq, after: last, ...(total !== null ? { total } : {}) }
-      : { kind: 'delta', seq: snapshotSeq };
-  return { reset: true, records, removed: [], cursor: formatCursor(next), hasMore, total };
+async function resetPage(ctx: PageContext, page: PageKind & { kind: 'reset' }): Promise<Page> {
+  const { trx, scope } = ctx;
+  const candidates = await snapshotPage(trx, scope, page.snapshotSeq, page.after, ctx.limit + 1);
+  const total = page.after === '' ? await snapshotCount(trx, scope, page.snapshotSeq) : page.total;
+  const step = resetStep({ snapshotSeq: page.snapshotSeq, total }, candidates.map((r) => r.id), ctx.limit);
+  const records = await wiresOf(trx, scope, candidates.slice(0, ctx.limit));
+  const sent = records.map((r) => r.id);
+  const { held } = await heldAmong(trx, ctx.write.key, sent, null);
+  const plan = planReset(sent, held);
+  await writePage(trx, ctx.write, { sent, removed: [], appliedSeq: step.appliedSeq, positions: null, reset: true, added: plan.added, updated: plan.updated });
+  return { reset: true, records, removed: [], cursor: formatCursor(step.next), hasMore: step.hasMore, total };
 }
-
-type RoleChange = { seq: number; kind: ChangeKind; role_id: string | null; user_id: string | null };
 
 /** One page of a delta: the records touched by the changes after the cursor, decided with the current state. */
-async function deltaPage(ctx: PageContext, cursor: SyncCursor & { kind: 'delta' | 'partial' }, dbSeq: number): Promise<Page> {
-  const { db } = ctx.deps;
-  const affected: string[] = [];
-  const seen = new Set<string>();
-  const add = (id: string) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    affected.push(id);
-  };
-  // Every change with seq <= done is fully applied by the page being built.
-  let done = cursor.kind === 'delta' ? cursor.seq : cursor.seq - 1;
-  let next: SyncCursor | null = null;
-  let full = false;
-  let fetchedThrough = done;
-  let walked = 0;
-  walk: for (;;) {
-    const batch = await db
-      .selectFrom('changes')
-      .select(['seq', 'kind', 'record_id', 'role_id', 'user_id'])
-      .where('db_id', '=', ctx.dbId)
-      .where('seq', '>', fetchedThrough)
-      .orderBy('seq')
-      .limit(CHANGE_BATCH)
-      .execute();
-    for (const raw of batch) {
-      const ch = { ...raw, seq: Number(raw.seq) };
-      fetchedThrough = ch.seq;
-      if (ch.record_id !== null) {
-        add(ch.record_id);
-      } else if (isMyRoleChange(ch, ctx.caller.userId)) {
-        const after = cursor.kind === 'partial' && cursor.seq === ch.seq ? cursor.after : '';
-        const room = ctx.limit - affected.length;
-        const ids = await roleRecords(db, ctx, ch, after, room + 1);
-        if (ids.length > room) {
-          const take = ids.slice(0, room);
-          take.forEach(add);
-          next = { kind: 'partial', seq: ch.seq, after: take[take.length - 1] as string };
-          break walk;
-        }
-        ids.forEach(add);
-      }
-      done = ch.seq;
-      if (affected.length >= ctx.limit || ++walked >= MAX_CHANGES_PER_PAGE) {
-        full = true;
-        break walk;
-      }
-    }
-    if (batch.length < CHANGE_BATCH) break;
-  }
-  // Walked to the end: every change up to the counter read before the walk was visible (a seq is
-  // committed with its change row), so the cursor may move up to it even across a gap.
-  next ??= { kind: 'delta', seq: full ? done : Math.max(done, dbSeq) };
-  const hasMore = next.kind === 'partial' || (full && done < dbSeq);
-
-  const elig = await eligibility(db, ctx.scope, affected);
-  const held = await heldAmong(db, ctx, affected);
-  const plan = planDelta(affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id) })));
-  const records = await buildSyncWires(db, ctx.scope, plan.send);
-  await writePage(ctx, {
-    sent: records.map((r) => r.id),
-    heldBefore: held,
-    removed: plan.remove,
-    appliedSeq: next.kind === 'delta' ? next.seq : next.seq - 1,
-    reset: false,
-  });
-  return { reset: false, records, removed: plan.remove, cursor: formatCursor(next), hasMore, total: null };
-}
-
-function isMyRoleChange(ch: RoleChange, userId: string): ch is RoleChange & { role_id: string } {
-  return (ch.kind === 'role_member_added' || ch.kind === 'role_member_removed') && ch.user_id === userId && ch.role_id !== null;
-}
-
-/**
- * The records a role-membership change of the caller can affect, by id after `after`: on joining, the
- * records granted export to the role; on leaving, the held records granted to the role (only those
- * can have left the caller's set, and only held ids may be named as removed).
- */
-async function roleRecords(db: Db, ctx: PageContext, ch: RoleChange & { role_id: string }, after: string, n: number): Promise<string[]> {
-  if (ch.kind === 'role_member_added') {
-    let q = db
-      .selectFrom('grants')
-      .select('record_id')
-      .where('holder_kind', '=', 'role')
-      .where('holder_id', '=', ch.role_id)
-      .where('rights', 'like', '%export%');
-    if (after !== '') q = q.where('record_id', '>', after);
-    return (await q.orderBy('record_id').limit(n).execute()).map((r) => r.record_id);
-  }
-  let q = db
-    .selectFrom('offline_held as h')
-    .innerJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'h.record_id').on('g.holder_kind', '=', 'role').on('g.holder_id', '=', ch.role_id))
-    .select('h.record_id')
-    .where('h.device_id', '=', ctx.caller.deviceId)
-    .where('h.user_id', '=', ctx.caller.userId)
-    .where('h.db_id', '=', ctx.dbId);
-  if (after !== '') q = q.where('h.record_id', '>', after);
-  return (await q.orderBy('h.record_id').limit(n).execute()).map((r) => r.record_id);
-}
-
-/** Which of `ids` this device was given (its held set). */
-async function heldAmong(db: Db, ctx: PageContext, ids: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('offline_held')
-      .select('record_id')
-      .where('device_id', '=', ctx.caller.deviceId)
-      .where('user_id', '=', ctx.caller.userId)
-      .where('db_id', '=', ctx.dbId)
-      .where('record_id', 'in', part)
-      .execute();
-    for (const r of rows) out.add(r.record_id);
-  }
-  return out;
-}
-
-/**
- * The writes of one page, in one transaction: the offline_devices row (created at the first sync,
- * audited 'offline_created'), the held set (sent ids added, removed ids dropped), and the
- * 'offline_sync' audit row with counts when records were transferred.
- */
-async function writePage(
-  ctx: PageContext,
-  w: { sent: string[]; heldBefore: Set<string>; removed: string[]; appliedSeq: number | null; reset: boolean },
-): Promise<void> {
-  const { deps, caller } = ctx;
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
-    const set = w.appliedSeq === null ? { last_sync_at: now, last_seen_at: now } : { last_sync_at: now, last_seen_at: now, cursor: w.appliedSeq };
-    const upd = await trx
-      .updateTable('offline_devices')
-      .set(set)
-      .where('device_id', '=', caller.deviceId)
-      .where('user_id', '=', caller.userId)
-      .where('db_id', '=', ctx.dbId)
-      .executeTakeFirst();
-    if (Number(upd.numUpdatedRows) === 0) {
-      const ins = await trx
-        .insertInto('offline_devices')
-        .values({
-          device_id: caller.deviceId,
-          user_id: caller.userId,
-          db_id: ctx.dbId,
-          cursor: w.appliedSeq ?? 0,
-          created_at: now,
-          last_sync_at: now,
-          last_seen_at: now,
-          instance_id: randomId(),
-        })
-        .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(ins.numInsertedOrUpdatedRows ?? 0) > 0) {
-        // A new instance: orders still pending for a wiped one of this device are moot (its client refuses them anyway).
-        await supersedeOrders(trx, now, { deviceId: caller.deviceId, userId: caller.userId, dbId: ctx.dbId });
-        await writeAudit(trx, deps.clock, {
-          db: ctx.dbName,
-          actor: caller.user,
-          action: 'offline_created',
-          target: caller.deviceId,
-          detail: { device: caller.deviceId },
-        });
-      }
-    }
-    for (const part of chunks(w.sent)) {
-      await trx
-        .insertInto('offline_held')
-        .values(part.map((record_id) => ({ device_id: caller.deviceId, user_id: caller.userId, db_id: ctx.dbId, record_id })))
-        .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doNothing())
-        .execute();
-    }
-    for (const part of chunks(w.removed)) {
-      await trx
-        .deleteFrom('offline_held')
-        .where('device_id', '=', caller.deviceId)
-        .where('user_id', '=', caller.userId)
-        .where('db_id', '=', ctx.dbId)
-        .where('record_id', 'in', part)
-        .execute();
-    }
-    if (w.sent.length > 0 || w.removed.length > 0) {
-      const added = w.sent.filter((id) => !w.heldBefore.has(id)).length;
-      await writeAudit(trx, deps.clock, {
-        db: ctx.dbName,
-        actor: caller.user,
-        action: 'offline_sync',
-        target: caller.deviceId,
-        detail: { device: caller.deviceId, added, updated: w.sent.length - added, removed: w.removed.length, reset: w.reset },
-      });
-    }
-  });
-}
-
-const horizonKey = (dbId: string) => `changes_pruned_through:${dbId}`;
-
-/** The highest seq pruned from the database's change log (0 when nothing was pruned). */
-export async function prunedThrough(db: Db, dbId: string): Promise<number> {
-  const row = await db.selectFrom('server_meta').select('value').where('key', '=', horizonKey(dbId)).executeTakeFirst();
-  const n = row ? Number(row.value) : 0;
-  return Number.isSafeInteger(n) ? n : 0;
-}
-
-/**
- * Prunes change rows older than `keepDays` days from every database and records, per database, the
- * highest seq pruned: a delta cursor below it can no longer be served and gets a reset. Returns the
- * number of rows deleted. Safe to run from any process at any time.
- */
-export async function pruneChanges(db: Kysely<Tables>, clock: Clock, keepDays = KEEP_CHANGES_DAYS): Promise<number> {
-  const cutoff = clock.now() - keepDays * DAY_MS;
-  let deleted = 0;
-  for (const d of await db.selectFrom('databases').select('id').execute()) {
-    const old = await db
-      .selectFrom('changes')
-      .select((eb) => eb.fn.max('seq').as('max'))
-      .where('db_id', '=', d.id)
-      .where('at', '<', cutoff)
-      .executeTakeFirst();
-    if (old?.max === null || old?.max === undefined) continue;
-    const through = Number(old.max);
-    deleted += await db.transaction().execute(async (trx) => {
-      const prev = await prunedThrough(trx, d.id);
-      const value = String(Math.max(prev, through));
-      await trx
-        .insertInto('server_meta')
-        .values({ key: horizonKey(d.id), value })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-        .execute();
-      const r = await trx.deleteFrom('changes').where('db_id', '=', d.id).where('seq', '<=', through).executeTakeFirst();
-      return Number(r.numDeletedRows);
-    });
-  }
-  return deleted;
+async function deltaPage(ctx: PageContext, page: PageKind, dbSeq: number): Promise<Page> {
+  if (page.kind !== 'delta') throw new SafeholdError('internal', 'a no-change sync reached the page transaction');
+  const { trx, scope } = ctx;
+  const key = ctx.write.key;
+  const from = positionOf(page.cursor, 'request');
+  const reader = changeReader(trx, key, from);
+  const walk = await walkDelta(reader, { cursor: page.cursor, dbSeq, userId: key.userId }, { limit: ctx.limit, batch: CHANGE_BATCH, maxChanges: MAX_CHANGES_PER_PAGE });
+  const elig = await eligibility(trx, scope, walk.affected);
+  const { held, removable } = await heldAmong(trx, key, walk.affected, from);
+  const plan = planDelta(walk.affected.map((id) => ({ id, eligible: elig.get(id) === true, held: held.has(id), removable: removable.has(id) })));
+  const records = await buildSyncWires(trx, scope, plan.send);
+  const sent = records.map((r) => r.id);
+  // The plan's counts, unless a record could not be built (then it is not sent, and not counted).
+  const added = sent.length === plan.send.length ? plan.added : sent.filter((id) => !held.has(id)).length;
+  await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), positions: { from, end: positionOf(walk.next, 'end') }, reset: false, added, updated: sent.length - added });
+  return { reset: false, records, removed: plan.remove, cursor: formatCursor(walk.next), hasMore: walk.hasMore, total: null };
 }

@@ -4,31 +4,22 @@
  * record is served with may come from a role granting export only. Sealed records are never eligible
  * (R5), so their secret part and wrapped secret key never leave the server through a sync.
  *
- * Rights are resolved here in batch, by record id (primary-key lookups of `grants`), folded with the
- * domain's `unionRights` (the same rule as services/rights.ts: creator holds all, else the union of
- * the direct grant and the grants of the user's roles). The per-user queries of rights.ts walk every
- * grant of the user, which costs O(records shared with the user) per page: too slow for 100k-record
- * first syncs. A fixed number of queries per chunk of ids, whatever the page size.
+ * Rights come from the one resolver (repositories/access.ts `accessOf`: primary-key lookups of `grants`
+ * by record id, a fixed number of queries per chunk of ids whatever the page size); the snapshot's SQL
+ * pre-filter tests the export bit of `grants.rights_mask` (the grants_export partial index).
  */
 import { sql, type Kysely } from 'kysely';
 import type { RecordWire, Right } from '@safehold/protocol/api';
-import { isOfflineEligible, parseRightsList, unionRights } from '@safehold/domain';
+import { isOfflineEligible, maskHas, rightsOfMask } from '@safehold/domain';
 import type { Tables } from '../storage/schema.js';
 import type { Db } from './changes.js';
 import { iso, userNames } from './lookup.js';
 import { groupKeyRows, keyFields, type KeyRow } from './recordwire.js';
+import { accessOf, grantHoldsExport } from '../repositories/access.js';
+import { chunks } from '../repositories/chunks.js';
+import { roleNames } from '../repositories/grants.js';
 
-/**
- * Ids per IN (...) list: one chunk holds a whole page (MAX_SYNC_LIMIT), and even the held-set insert
- * (4 values per id) stays well under SQLite's (32766) and PostgreSQL's (65535) bound-parameter limits.
- */
-export const ID_CHUNK = 2000;
-
-export function chunks<T>(xs: readonly T[], n = ID_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
+export { chunks };
 
 /** Who syncs which database: the user, its roles in that database, and the storage dialect (for query plans). */
 export interface SyncScope {
@@ -52,9 +43,6 @@ export async function memberRoles(db: Db, userId: string, dbId: string): Promise
     .execute();
   return rows.map((r) => r.role_id);
 }
-
-/** True for a stored rights list that contains export (the stored form is a comma list of known words). */
-const HAS_EXPORT = '%export%';
 
 /**
  * The SQL pre-filter of a snapshot: live, unsealed records of the database with change_seq <= S that the
@@ -81,7 +69,7 @@ function snapshotQuery(db: Db, s: SyncScope, snapshotSeq: number) {
             .selectFrom('grants as g')
             .select(sql<number>`1`.as('one'))
             .whereRef('g.record_id', '=', 'r.id')
-            .where('g.rights', 'like', HAS_EXPORT)
+            .where(grantHoldsExport('g.rights_mask'))
             .where((e2) => {
               const mine = e2.and([e2('g.holder_kind', '=', 'user'), e2('g.holder_id', '=', s.userId)]);
               return s.roles.length === 0
@@ -148,35 +136,14 @@ interface RecordRights {
   keyRoles: Set<string>;
 }
 
-/** The user's effective rights on each of `recs` (one grants query by record id). */
+/** The user's effective rights on each of `recs` (the one resolver, with the roles the page already knows). */
 async function rightsOf(db: Db, s: SyncScope, recs: ReadonlyArray<{ id: string; creator_id: string }>): Promise<Map<string, RecordRights>> {
   const out = new Map<string, RecordRights>();
-  if (recs.length === 0) return out;
-  const grants = await db
-    .selectFrom('grants')
-    .select(['record_id', 'holder_kind', 'holder_id', 'rights'])
-    .where(
-      'record_id',
-      'in',
-      recs.map((r) => r.id),
-    )
-    .execute();
-  const roles = new Set(s.roles);
-  const direct = new Map<string, Right[]>();
-  const viaRoles = new Map<string, Array<[string, Right[]]>>();
-  for (const g of grants) {
-    if (g.holder_kind === 'user' && g.holder_id === s.userId) direct.set(g.record_id, parseRightsList(g.rights));
-    else if (g.holder_kind === 'role' && roles.has(g.holder_id)) {
-      const list = viaRoles.get(g.record_id) ?? [];
-      list.push([g.holder_id, parseRightsList(g.rights)]);
-      viaRoles.set(g.record_id, list);
-    }
-  }
-  for (const r of recs) {
-    const rr = viaRoles.get(r.id) ?? [];
-    out.set(r.id, {
-      rights: unionRights({ isCreator: r.creator_id === s.userId, direct: direct.get(r.id) ?? null, viaRoles: rr.map(([, x]) => x) }),
-      keyRoles: new Set(rr.filter(([, x]) => x.includes('read') || x.includes('export')).map(([id]) => id)),
+  const access = await accessOf(db, { userId: s.userId, dbId: s.dbId, roles: s.roles }, recs);
+  for (const [id, a] of access) {
+    out.set(id, {
+      rights: rightsOfMask(a.mask),
+      keyRoles: new Set([...a.viaRoles].filter(([, m]) => maskHas(m, 'read') || maskHas(m, 'export')).map(([role]) => role)),
     });
   }
   return out;
@@ -248,10 +215,7 @@ async function buildChunk(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promi
     .execute();
   const { own, viaRole } = groupKeyRows(keyRows, (recordId, roleId) => rights.get(recordId)?.keyRoles.has(roleId) ?? false);
   const names = await userNames(db, eligible.flatMap((r) => [r.creator_id, r.updated_by]));
-  const roleNames = new Map<string, string>();
-  if (keyRoleIds.length > 0) {
-    for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', keyRoleIds).execute()) roleNames.set(r.id, r.name);
-  }
+  const roleNameOf = await roleNames(db, keyRoleIds);
 
   return eligible.map((r): RecordWire => ({
     id: r.id,
@@ -267,7 +231,7 @@ async function buildChunk(db: Db, s: SyncScope, rows: readonly SyncRow[]): Promi
     header: r.header,
     secret: r.secret,
     // Sealed records are never eligible (R5), so nothing is withheld here.
-    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNames, s.user, false),
+    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNameOf, s.user, false),
     rights: rights.get(r.id)?.rights ?? [],
   }));
 }

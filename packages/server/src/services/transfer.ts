@@ -18,7 +18,9 @@ import type {
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, type Db } from './changes.js';
-import { foldRights, rightRows, type Actor, type DbScope } from './rights.js';
+import { maskHas } from '@safehold/domain';
+import type { Actor, DbScope } from './rights.js';
+import { rightsFor } from '../repositories/access.js';
 import { loadRecordWires } from './recordwire.js';
 import { iso, isUniqueViolation, userNames } from './lookup.js';
 
@@ -49,8 +51,8 @@ export async function findExisting(
   const origins = [...new Set(items.map((i) => i.origin).filter((o): o is string => o !== null))];
   const readable = new Set<string>();
   for (let i = 0; i < origins.length; i += CHUNK) {
-    const rights = foldRights(await rightRows(db, actor.userId, scope.dbId, origins.slice(i, i + CHUNK)));
-    for (const [id, set] of rights) if (set.has('read')) readable.add(id);
+    const access = await rightsFor(db, { userId: actor.userId, dbId: scope.dbId }, origins.slice(i, i + CHUNK));
+    for (const [id, a] of access) if (maskHas(a.mask, 'read')) readable.add(id);
   }
   return items.map((i) => bySource.get(i.source) ?? (i.origin !== null && readable.has(i.origin) ? i.origin : null));
 }

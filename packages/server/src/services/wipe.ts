@@ -38,8 +38,8 @@ export function signPayload(signer: ServerSigner, payload: object): Signed {
   return { payload: text, signature: signer.sign(text) };
 }
 
-/** One offline database as the server knows it. */
-export interface OfflineTarget {
+/** One device's offline copy of one database, as the server knows it (the SDK's OfflineTarget is its files). */
+export interface OfflineCopy {
   deviceId: string;
   userId: string;
   userName: string;
@@ -54,7 +54,7 @@ type OrderRow = WipeOrdersTable;
  * and held set and stores the signed order. Null when there is no such row (a concurrent request
  * issued it first: that order is then the pending one).
  */
-async function issueWipe(deps: OfflineDeps, t: OfflineTarget, reason: WipeReason): Promise<OrderRow | null> {
+async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason): Promise<OrderRow | null> {
   return deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .deleteFrom('offline_devices')
@@ -146,7 +146,7 @@ async function pendingOrders(deps: OfflineDeps, deviceId: string, userId: string
  * For a sync of the target's database that the state refuses: issues the order when the device still
  * holds an offline database, else returns the one still pending; null when there is none.
  */
-export async function wipeForSync(deps: OfflineDeps, t: OfflineTarget, reason: WipeReason | null, holds: boolean): Promise<Signed | null> {
+export async function wipeForSync(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason | null, holds: boolean): Promise<Signed | null> {
   if (reason && holds) await issueWipe(deps, t, reason);
   const pending = await pendingOrders(deps, t.deviceId, t.userId, t.dbId);
   const last = pending[pending.length - 1];

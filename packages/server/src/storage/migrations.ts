@@ -7,7 +7,9 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type ColumnDataType } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
 import { m0005ImpexpRecordSources } from './migration-0005-impexp.js';
+import { m0006ArchGrantRightsMask } from './migration-0006-arch.js';
 import { SECSERVER_MIGRATIONS } from './migrations.secserver.js';
+import { m0007SyncOfflineGone } from './migration-0007-sync.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -325,6 +327,8 @@ const MIGRATIONS: ReadonlyArray<[string, DialectMigration]> = [
   ['0003_secclient_role_signatures', m0003SecclientRoleSignatures],
   ['0004_offedits_offline_edits', m0004OffeditsOfflineEdits],
   ['0005_impexp_record_sources', m0005ImpexpRecordSources],
+  ['0006_arch_grant_rights_mask', m0006ArchGrantRightsMask],
+  ['0007_sync_1_offline_gone', m0007SyncOfflineGone],
 ];
 
 class InCodeProvider implements MigrationProvider {
@@ -346,6 +350,12 @@ export async function migrateToLatest(db: AnyDb, dialect: Dialect): Promise<stri
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up or down to exactly `name` (tests of a migration's conversion of existing rows; operators never need it). */
+export async function migrateTo(db: AnyDb, dialect: Dialect, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeProvider(dialect) }).migrateTo(name);
+  if (error) throw new SafeholdError('internal', `storage migration to ${name} failed`, undefined, { cause: error });
 }
 
 /** Names of all migrations this build knows. */

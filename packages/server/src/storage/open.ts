@@ -11,6 +11,7 @@ import type PgModule from 'pg';
 import { SafeholdError } from '@safehold/protocol';
 import type { Tables } from './schema.js';
 import { migrateToLatest } from './migrations.js';
+import { preparingPool } from './pgprepared.js';
 
 export interface Storage {
   db: Kysely<Tables>;
@@ -147,7 +148,7 @@ async function openPostgres(url: string, max: number): Promise<Storage> {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   let closed = false;
   return {
     db,

@@ -4,6 +4,7 @@
  * milliseconds (bigint in PostgreSQL, parsed to number), booleans are integers 0/1, lists are JSON text.
  */
 import type { Generated } from 'kysely';
+import type { ChangeKind } from '@safehold/domain';
 
 export interface ServerMetaTable {
   key: string; // 'signing_seed' | 'signing_public' | 'prelogin_secret' | ...
@@ -136,7 +137,8 @@ export interface GrantsTable {
   record_id: string;
   holder_kind: HolderKind;
   holder_id: string; // user id or role id
-  rights: string; // comma-separated Right values
+  /** Bit mask of the granted rights (domain RIGHT_BIT: read 1 ... export 16); 0006_arch replaced the comma list. */
+  rights_mask: number;
 }
 
 export interface RecordKeysTable {
@@ -196,16 +198,8 @@ export interface ReleaseApprovalsTable {
   at: number;
 }
 
-export type ChangeKind =
-  | 'record_created'
-  | 'record_updated'
-  | 'record_deleted'
-  | 'grant_changed'
-  | 'mask_changed'
-  | 'seal_set'
-  | 'seal_lifted'
-  | 'role_member_added'
-  | 'role_member_removed';
+/** The kinds of change rows: the sync core's (the delta walk reads them). */
+export type { ChangeKind };
 
 export interface ChangesTable {
   db_id: string;
@@ -266,6 +260,16 @@ export interface OfflineHeldTable {
   record_id: string;
 }
 
+/** Ids removed from a device's held set, until the device's cursor is past the request that removed them. */
+export interface OfflineGoneTable {
+  device_id: string;
+  user_id: string;
+  db_id: string;
+  record_id: string;
+  /** The position (domain positionOf) of the end of the page that removed it. */
+  gone_pos: number;
+}
+
 export interface Tables {
   server_meta: ServerMetaTable;
   databases: DatabasesTable;
@@ -288,6 +292,7 @@ export interface Tables {
   audit: AuditTable;
   offline_devices: OfflineDevicesTable;
   offline_held: OfflineHeldTable;
+  offline_gone: OfflineGoneTable;
   record_sources: RecordSourcesTable;
   offline_ops: OfflineOpsTable;
   wipe_orders: WipeOrdersTable;

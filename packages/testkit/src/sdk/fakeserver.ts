@@ -1,11 +1,14 @@
 /**
  * Test helper (not product code): a tiny HTTP server speaking the offline sync endpoints with a real
- * Ed25519 key, a change counter and a held set like the real server, plus fault injection.
+ * Ed25519 key, plus fault injection. Its sync pages are the reference model's (@safehold/testkit/model:
+ * the sync core over maps), so it pages, resets and removes exactly as the protocol says; the wires it
+ * stores are served as they are (a sealed wire too: the client's own R5 defence is what is tested).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateSigningKeyPair, sign, toB64, utf8 } from '@safehold/crypto';
 import type { RecordWire, Signed, SyncResponse, WipePayload } from '@safehold/protocol/api';
+import { ProtocolModel } from '../model/index.js';
 
 export interface FakeOptions {
   user: string;
@@ -13,18 +16,12 @@ export interface FakeOptions {
   offlineDays?: number;
 }
 
-interface Entry {
-  wire: RecordWire;
-  seq: number;
-}
-
 /** The fake server's state; tests mutate it between syncs. */
 export class FakeSyncServer {
   readonly signing = generateSigningKeyPair();
   url = '';
-  seq = 0;
-  private readonly recs = new Map<string, Entry>();
-  private readonly gone = new Map<string, number>();
+  /** The protocol state: every record is the user's own, so every live record is eligible. */
+  private readonly model = new ProtocolModel<RecordWire>();
   /** Every request: method, path and query. */
   readonly log: Array<{ method: string; path: string; cursor: string | null; body: unknown }> = [];
   offlineDays: number;
@@ -48,7 +45,7 @@ export class FakeSyncServer {
   forgeLease = false;
   /** Serve a reset to a delta cursor (as for a cursor older than the change log). */
   forceReset = false;
-  /** Known deltas are answered with at most this many items per page. */
+  /** Changes requests seen so far (killRequest counts them). */
   private changesRequests = 0;
   private server: Server | null = null;
   device = '';
@@ -57,16 +54,17 @@ export class FakeSyncServer {
     this.offlineDays = o.offlineDays ?? 7;
   }
 
+  /** The database's change counter. */
+  get seq(): number {
+    return this.model.seq;
+  }
+
   put(w: RecordWire): void {
-    this.seq++;
-    this.recs.set(w.id, { wire: w, seq: this.seq });
-    this.gone.delete(w.id);
+    this.model.put(w.id, this.o.user, w, w.revision);
   }
 
   remove(id: string): void {
-    this.seq++;
-    this.recs.delete(id);
-    this.gone.set(id, this.seq);
+    this.model.delete(id);
   }
 
   signed(payload: unknown, key = this.signing.privateKey): Signed {
@@ -109,7 +107,7 @@ export class FakeSyncServer {
     return this.signed(payload, this.forgeLease ? generateSigningKeyPair().privateKey : this.signing.privateKey);
   }
 
-  private page(cursor: string, limit: number, device: string): SyncResponse {
+  private async page(cursor: string, limit: number, device: string): Promise<SyncResponse> {
     if (this.wipe) {
       const w: WipePayload = {
         type: 'wipe',
@@ -124,44 +122,10 @@ export class FakeSyncServer {
       return { kind: 'wipe', wipe: this.wipe.badSignature ? { ...s, signature: toB64(new Uint8Array(64)) } : s };
     }
     const lease = this.lease(device);
-    const total = this.recs.size;
-    if (cursor === '0' || cursor.startsWith('r.') || this.forceReset) {
-      // Snapshot paging, ordered by id; every page of it says reset.
-      const [, snapS, afterS] = cursor.startsWith('r.') ? cursor.split('.') : ['r', String(this.seq), ''];
-      const snap = Number(snapS);
-      const ids = [...this.recs.keys()].sort().filter((id) => id > (afterS ?? ''));
-      const take = ids.slice(0, limit);
-      const hasMore = ids.length > take.length;
-      const last = take[take.length - 1] ?? afterS ?? '';
-      return {
-        kind: 'changes',
-        reset: true,
-        records: take.map((id) => (this.recs.get(id) as Entry).wire),
-        removed: [],
-        cursor: hasMore ? `r.${snap}.${last}` : `d.${snap}`,
-        hasMore,
-        total,
-        lease,
-      };
-    }
-    const since = Number(cursor.slice(2));
-    const events: Array<{ seq: number; id: string; kind: 'send' | 'remove' }> = [];
-    for (const [id, e] of this.recs) if (e.seq > since) events.push({ seq: e.seq, id, kind: 'send' });
-    for (const [id, s] of this.gone) if (s > since) events.push({ seq: s, id, kind: 'remove' });
-    events.sort((a, b) => a.seq - b.seq);
-    const take = events.slice(0, limit);
-    const hasMore = events.length > take.length;
-    const lastSeq = hasMore ? (take[take.length - 1] as { seq: number }).seq : this.seq;
-    return {
-      kind: 'changes',
-      reset: false,
-      records: take.filter((e) => e.kind === 'send').map((e) => (this.recs.get(e.id) as Entry).wire),
-      removed: take.filter((e) => e.kind === 'remove').map((e) => e.id),
-      cursor: `d.${lastSeq}`,
-      hasMore,
-      total,
-      lease,
-    };
+    // A cursor older than the kept change log: the model's whole log is pruned, so every delta resets.
+    if (this.forceReset) this.model.pruneAll();
+    const p = await this.model.page(this.o.user, device || 'device', cursor, limit);
+    return { kind: 'changes', reset: p.reset, records: p.records.map((r) => r.payload), removed: p.removed, cursor: p.cursor, hasMore: p.hasMore, total: p.total, lease };
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -195,7 +159,11 @@ export class FakeSyncServer {
       }
       if (this.refuse) return send(this.refuse.status, { error: { code: this.refuse.code, message: `refused: ${this.refuse.code}` } });
       const device = this.device;
-      return send(200, this.page(cursor ?? '0', Number(u.searchParams.get('limit') ?? '500'), device));
+      this.page(cursor ?? '0', Number(u.searchParams.get('limit') ?? '500'), device).then(
+        (p) => send(200, p),
+        (e: unknown) => send(400, { error: { code: 'bad_request', message: String(e) } }),
+      );
+      return;
     }
     if (u.pathname === `/v1/db/${this.o.db}/keys/adopt` && req.method === 'POST') return send(200, { adopted: 0, skipped: [] });
     if (u.pathname === `/v1/db/${this.o.db}/offline`) return send(200, { db: this.o.db, enabled: true, right: true, offlineDays: this.offlineDays });

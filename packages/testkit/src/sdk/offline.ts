@@ -19,7 +19,7 @@ import {
 } from '@safehold/crypto';
 import { keyWrapAad, partAad, privateKeyAad, roleKeyAad, userKeyAad, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
 import type { KdfParams, RecordWire, RoleWire } from '@safehold/protocol/api';
-import { ApiClient, Home, Keyring, SafeholdEvents, type AccountFile, type ClientContext } from '@safehold/sdk';
+import { ApiClient, Home, Keyring, SafeholdEvents, type AccountFile, type ClientContext } from '@safehold/sdk/internal';
 import { FakeSyncServer } from './fakeserver.js';
 
 export interface TestUser {

@@ -22,3 +22,4 @@ export {
   type ServerProcess,
   type StartOptions,
 } from './binary.js';
+export { registeredRoutes } from './routes.js';

@@ -11,6 +11,8 @@ import { AdminService, buildApp, loadServerId, loadServerSigner, resolveLimits, 
 import { api, b64, newId, openTestStorage, type Backend, type TestServer, type TestUser } from './index.js';
 import { generateSigningKeyPair, sign, toB64 } from '@safehold/crypto';
 import { deviceRequestMessage } from '@safehold/protocol';
+import { PageApplier, type AppliedPage } from '@safehold/domain';
+import { memoryFiles, type MemoryFile } from '../model/index.js';
 
 export const DB = 'main';
 
@@ -130,13 +132,15 @@ export function errorCode(a: { status: number; body: unknown }): string {
 }
 
 /**
- * A minimal offline client: the records it holds and its cursor. A reset is built in `building` and
- * swapped in when its last page arrives, like the SDK's fresh file.
+ * A minimal offline client: the records it holds and its cursor, applied by the sync core's page
+ * applier over memory files (a reset is built beside the main file and swapped in when its last page
+ * arrives, like the SDK's fresh file).
  */
 export class OfflineClient {
-  cursor: string | null = null;
-  records = new Map<string, RecordWire>();
-  private building: Map<string, RecordWire> | null = null;
+  private main: MemoryFile<RecordWire> | null = null;
+  private build: MemoryFile<RecordWire> | null = null;
+  private applier: PageApplier<MemoryFile<RecordWire>, AppliedPage<RecordWire>> | null = null;
+  private readonly files = memoryFiles<RecordWire>();
   /** Every id this client was ever given. */
   readonly everGiven = new Set<string>();
   /** Every id ever named as removed. */
@@ -149,6 +153,24 @@ export class OfflineClient {
     readonly user: TestUser,
     private readonly db = DB,
   ) {}
+
+  /** The cursor of the file being written (null before the first page). */
+  get cursor(): string | null {
+    const f = this.build ?? this.main;
+    return f === null ? null : f.cursor;
+  }
+
+  /** A test may hand the client any cursor (as a client with that state would send). */
+  set cursor(c: string | null) {
+    const f = this.build ?? this.main;
+    if (f) f.cursor = c ?? '0';
+    else this.main = { records: new Map(), cursor: c ?? '0' };
+  }
+
+  /** The records of the main file. */
+  get records(): Map<string, RecordWire> {
+    return this.main?.records ?? new Map();
+  }
 
   /** Applies one page; returns it. */
   async page(limit?: number): Promise<SyncChanges> {
@@ -163,24 +185,16 @@ export class OfflineClient {
       assert.ok(this.everGiven.has(id), `removed names ${id}, which this device was never given`);
       this.everRemoved.add(id);
     }
-    if (p.reset) {
-      this.building ??= new Map();
-      for (const r of p.records) {
-        this.building.set(r.id, r);
-        this.everGiven.add(r.id);
-      }
-      if (!p.hasMore) {
-        this.records = this.building;
-        this.building = null;
-      }
+    for (const r of p.records) this.everGiven.add(r.id);
+    this.applier ??= new PageApplier(this.files, { main: this.main, build: this.build });
+    this.applier.apply(p);
+    if (p.hasMore) {
+      ({ main: this.main, build: this.build } = this.applier.openFiles());
     } else {
-      for (const r of p.records) {
-        this.records.set(r.id, r);
-        this.everGiven.add(r.id);
-      }
-      for (const id of p.removed) this.records.delete(id);
+      this.main = this.applier.result();
+      this.build = null;
+      this.applier = null;
     }
-    this.cursor = p.cursor;
   }
 
   /** Pages until hasMore is false; returns the pages of this run. */
@@ -204,7 +218,7 @@ export const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 const TABLES = new Set<string>([
   'server_meta', 'databases', 'users', 'memberships', 'invites', 'devices', 'sessions', 'login_failures', 'records',
   'revisions', 'grants', 'record_keys', 'roles', 'role_members', 'seals', 'releases', 'release_approvals', 'changes',
-  'audit', 'offline_devices', 'offline_held',
+  'audit', 'offline_devices', 'offline_held', 'offline_gone',
 ] satisfies Array<keyof Tables>);
 
 /** One statement seen by the spy: its kind (SelectQueryNode, UpdateQueryNode, ...) and every table it names. */

@@ -8,7 +8,7 @@ import { LeasePayload, type ServerKey, type Signed } from '@safehold/protocol/ap
 import { fromB64, verify } from '@safehold/crypto';
 import { DAY_MS } from '@safehold/domain';
 import { api, forEachBackend, manualClock, registerTestUser, type TestUser } from '@safehold/testkit';
-import { pruneChanges, prunedThrough } from '../../services/sync.js';
+import { pruneChanges, prunedThrough } from '../../services/retention.js';
 import { DB, OfflineClient, createRecord, grant, startSpyServer, updateRecord } from '@safehold/testkit/offline-server';
 
 const enc = new TextEncoder();

@@ -1,128 +1,65 @@
 /** Record endpoints under /v1/db/:db/records (and batch key adoption). Parse, authenticate, call a service. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  AdoptBatchRequest,
-  AdoptKeysRequest,
-  CreateRecordRequest,
-  GrantRequest,
-  MaskRequest,
-  Name,
-  SealRequest,
-  UpdateRecordRequest,
-  type AdoptBatchResponse,
-  type Grants,
-  type History,
-  type Ok,
-  type RecordList,
-  type RecordWire,
-} from '@safehold/protocol/api';
+import type { Ok } from '@safehold/protocol/api';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import type { AppDeps } from '../deps.js';
-import { noBody, noInput, noQuery, parse } from '../validate.js';
-import { callerIn } from '../caller.js';
+import { route } from '../route.js';
 import { createRecord, deleteRecord, getRecord, listRecords, recordHistory, setMask, updateRecord } from '../../services/records.js';
 import { adoptKeys, adoptKeysBatch, deleteGrant, getGrants, putGrant } from '../../services/grants.js';
 import { sealRecord, unsealRecord } from '../../services/seals.js';
-import { V1 } from '../paths.js';
 
 // Params are checked by the services: a malformed record id is "not found", like a record you may not read.
 const RecordParams = z.object({ db: z.string(), id: z.string() }).strict();
-const GrantQuery = z.union([z.object({ user: Name }).strict(), z.object({ role: Name }).strict()]);
+const withRecord = { params: RecordParams };
 
 export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void {
   const ok: Ok = { ok: true };
   const store = () => deps.storage.db;
-  const recordId = (req: FastifyRequest): string => parse(RecordParams, req.params, 'params').id;
 
-  app.get(`${V1}/db/:db/records`, async (req): Promise<RecordList> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return { records: await listRecords(store(), deps.clock, auth, scope) };
-  });
+  route(app, deps, E.listRecords, async ({ caller: { auth, scope } }) => ({ records: await listRecords(store(), deps.clock, auth, scope) }));
 
-  app.post(`${V1}/db/:db/records`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    return createRecord(store(), deps.clock, auth, scope, parse(CreateRecordRequest, req.body));
-  });
+  route(app, deps, E.createRecord, async ({ caller: { auth, scope }, input }) => createRecord(store(), deps.clock, auth, scope, input));
 
-  app.get(`${V1}/db/:db/records/:id`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return getRecord(store(), deps.clock, auth, scope, recordId(req));
-  });
+  route(app, deps, E.getRecord, async ({ caller: { auth, scope }, params }) => getRecord(store(), deps.clock, auth, scope, params.id), withRecord);
 
-  app.put(`${V1}/db/:db/records/:id`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const id = recordId(req);
-    return updateRecord(store(), deps.clock, auth, scope, id, parse(UpdateRecordRequest, req.body));
-  });
+  route(app, deps, E.updateRecord, async ({ caller: { auth, scope }, params, input }) => updateRecord(store(), deps.clock, auth, scope, params.id, input), withRecord);
 
-  app.delete(`${V1}/db/:db/records/:id`, async (req): Promise<Ok> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    await deleteRecord(store(), deps.clock, auth, scope, recordId(req));
-    return ok;
-  });
+  route(
+    app,
+    deps,
+    E.deleteRecord,
+    async ({ caller: { auth, scope }, params }) => {
+      await deleteRecord(store(), deps.clock, auth, scope, params.id);
+      return ok;
+    },
+    withRecord,
+  );
 
-  app.get(`${V1}/db/:db/records/:id/history`, async (req): Promise<History> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return recordHistory(store(), deps.clock, auth, scope, recordId(req));
-  });
+  route(app, deps, E.recordHistory, async ({ caller: { auth, scope }, params }) => recordHistory(store(), deps.clock, auth, scope, params.id), withRecord);
 
-  app.get(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return getGrants(store(), auth, scope, recordId(req));
-  });
+  route(app, deps, E.getGrants, async ({ caller: { auth, scope }, params }) => getGrants(store(), auth, scope, params.id), withRecord);
 
-  app.put(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const id = recordId(req);
-    return putGrant(store(), deps.clock, auth, scope, id, parse(GrantRequest, req.body));
-  });
+  route(app, deps, E.putGrant, async ({ caller: { auth, scope }, params, input }) => putGrant(store(), deps.clock, auth, scope, params.id, input), withRecord);
 
-  app.delete(`${V1}/db/:db/records/:id/grants`, async (req): Promise<Grants> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noBody(req);
-    const id = recordId(req);
-    return deleteGrant(store(), deps.clock, auth, scope, id, parse(GrantQuery, req.query, 'query'));
-  });
+  route(app, deps, E.deleteGrant, async ({ caller: { auth, scope }, params, input }) => deleteGrant(store(), deps.clock, auth, scope, params.id, input), withRecord);
 
-  app.put(`${V1}/db/:db/records/:id/keys`, async (req): Promise<Ok> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const id = recordId(req);
-    await adoptKeys(store(), deps.clock, auth, scope, id, parse(AdoptKeysRequest, req.body));
-    return ok;
-  });
+  route(
+    app,
+    deps,
+    E.adoptKeys,
+    async ({ caller: { auth, scope }, params, input }) => {
+      await adoptKeys(store(), deps.clock, auth, scope, params.id, input);
+      return ok;
+    },
+    withRecord,
+  );
 
-  app.post(`${V1}/db/:db/keys/adopt`, async (req): Promise<AdoptBatchResponse> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    return adoptKeysBatch(store(), deps.clock, auth, scope, parse(AdoptBatchRequest, req.body).keys);
-  });
+  route(app, deps, E.adoptKeysBatch, async ({ caller: { auth, scope }, input }) => adoptKeysBatch(store(), deps.clock, auth, scope, input.keys));
 
-  app.put(`${V1}/db/:db/records/:id/mask`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const id = recordId(req);
-    return setMask(store(), deps.clock, auth, scope, id, parse(MaskRequest, req.body).masked);
-  });
+  route(app, deps, E.setMask, async ({ caller: { auth, scope }, params, input }) => setMask(store(), deps.clock, auth, scope, params.id, input.masked), withRecord);
 
-  app.put(`${V1}/db/:db/records/:id/seal`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const id = recordId(req);
-    return sealRecord(store(), deps.clock, auth, scope, id, parse(SealRequest, req.body));
-  });
+  route(app, deps, E.sealRecord, async ({ caller: { auth, scope }, params, input }) => sealRecord(store(), deps.clock, auth, scope, params.id, input), withRecord);
 
-  app.delete(`${V1}/db/:db/records/:id/seal`, async (req): Promise<RecordWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return unsealRecord(store(), deps.clock, auth, scope, recordId(req));
-  });
+  route(app, deps, E.unsealRecord, async ({ caller: { auth, scope }, params }) => unsealRecord(store(), deps.clock, auth, scope, params.id), withRecord);
 }

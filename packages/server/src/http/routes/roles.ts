@@ -1,50 +1,43 @@
 /** Roles of a database: list (with the caller's wrapped role key), create, add and remove members. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AddMemberRequest, CreateRoleRequest, RoleSignatureRequest, type RoleList, type RoleWire } from '@safehold/protocol/api';
+import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import type { AppDeps } from '../deps.js';
-import { noInput, noQuery, parse } from '../validate.js';
-import { callerIn } from '../caller.js';
+import { route } from '../route.js';
 import { addRoleMember, createRole, listRoles, removeRoleMember, signRole } from '../../services/roles.js';
-import { V1 } from '../paths.js';
 
 // Unknown or malformed names simply match nothing: 404.
 const MemberParams = z.object({ db: z.string(), role: z.string(), user: z.string() }).strict();
 const RoleParams = z.object({ db: z.string(), role: z.string() }).strict();
 
 export function registerRoleRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get(`${V1}/db/:db/roles`, async (req): Promise<RoleList> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    return { roles: await listRoles(deps.storage.db, auth, scope) };
-  });
+  const store = () => deps.storage.db;
 
-  app.post(`${V1}/db/:db/roles`, async (req): Promise<RoleWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    return createRole(deps.storage.db, deps.clock, auth, scope, parse(CreateRoleRequest, req.body));
-  });
+  route(app, deps, E.listRoles, async ({ caller: { auth, scope } }) => ({ roles: await listRoles(store(), auth, scope) }));
 
-  app.put(`${V1}/db/:db/roles/:role/members/:user`, async (req): Promise<RoleWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const p = parse(MemberParams, req.params, 'params');
-    const body = parse(AddMemberRequest, req.body);
-    return addRoleMember(deps.storage.db, deps.clock, auth, scope, p.role, p.user, body.memberKey);
-  });
+  route(app, deps, E.createRole, async ({ caller: { auth, scope }, input }) => createRole(store(), deps.clock, auth, scope, input));
 
-  app.delete(`${V1}/db/:db/roles/:role/members/:user`, async (req): Promise<RoleWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noInput(req);
-    const p = parse(MemberParams, req.params, 'params');
-    return removeRoleMember(deps.storage.db, deps.clock, auth, scope, p.role, p.user);
-  });
+  route(
+    app,
+    deps,
+    E.addRoleMember,
+    async ({ caller: { auth, scope }, params: p, input }) => addRoleMember(store(), deps.clock, auth, scope, p.role, p.user, input.memberKey),
+    { params: MemberParams },
+  );
 
-  app.put(`${V1}/db/:db/roles/:role/signature`, async (req): Promise<RoleWire> => {
-    const { auth, scope } = await callerIn(req, deps);
-    noQuery(req);
-    const p = parse(RoleParams, req.params, 'params');
-    const body = parse(RoleSignatureRequest, req.body);
-    return signRole(deps.storage.db, deps.clock, auth, scope, p.role, body.keySignature);
-  });
+  route(
+    app,
+    deps,
+    E.removeRoleMember,
+    async ({ caller: { auth, scope }, params: p }) => removeRoleMember(store(), deps.clock, auth, scope, p.role, p.user),
+    { params: MemberParams },
+  );
+
+  route(
+    app,
+    deps,
+    E.signRole,
+    async ({ caller: { auth, scope }, params: p, input }) => signRole(store(), deps.clock, auth, scope, p.role, input.keySignature),
+    { params: RoleParams },
+  );
 }
