@@ -31,6 +31,15 @@ module.exports = {
       to: { path: pkg('server') },
     },
     {
+      name: 'crypto-only-in-key-service',
+      severity: 'error',
+      comment:
+        'Client code (sdk, store, cli, web) reaches @safehold/crypto only through the SDK key service (sdk/src/keys/): ' +
+        'one place holds every encrypt, decrypt, wrap, derive and sign of the client. Specs may use it to build and check data.',
+      from: { path: '^packages/(sdk|store|cli|web)/', pathNot: ['^packages/sdk/src/keys/', '\\.spec\\.tsx?$'] },
+      to: { path: pkg('crypto') },
+    },
+    {
       name: 'service-not-http',
       severity: 'error',
       comment: 'A service (server/src/services) knows nothing of HTTP (server/src/http).',

@@ -24,6 +24,7 @@ const SMOKE = [
   'nochange_sync_server_ms',
   'nochange_sync_client_ms',
   'delta_100_changes_ms',
+  'first_unlock_after_sync_ms',
   'offline_unlock_ms',
   'offline_search_p95_ms',
   'keepassxc_open_search_ms',

@@ -237,7 +237,7 @@ async function unlocked(ctx: MetricContext, n: number): Promise<{ c: SyncedClien
   return ctx.shared(`unlock@${n}`, async () => {
     const c = await syncedClient(ctx, n);
     const { samples, reply } = await c.worker.samples({
-      // The first unlock after the sync builds the header cache (cold); the others read it, as every later unlock does.
+      // The first unlock after the sync is reported apart (first_unlock_after_sync_ms); the others are later unlocks.
       op: 'unlock', reps: Math.max(2, ctx.reps(5)), server: c.server.url, user: c.fx.user, db: c.fx.db, home: c.home, password: c.fx.password,
     });
     if (reply.info?.['records'] !== n) throw new Error(`offline unlock opened ${String(reply.info?.['records'])} records, expected ${n}`);
@@ -257,16 +257,28 @@ export const kdfFloor: MetricDef = {
   },
 };
 
-export const offlineUnlock: MetricDef = {
-  name: 'offline_unlock_ms',
+export const firstUnlockAfterSync: MetricDef = {
+  name: 'first_unlock_after_sync_ms',
   unit: 'ms',
   sizes: BIG,
   target: () => ({ op: '<', value: 1000 }),
   baseline: 'kdf_ms',
   async run(ctx, n) {
     const { samples } = await unlocked(ctx, need(n));
+    return { value: samples[0] ?? 0, detail: { runs: 1 } };
+  },
+};
+
+export const offlineUnlock: MetricDef = {
+  name: 'offline_unlock_ms',
+  unit: 'ms',
+  sizes: BIG,
+  target: () => ({ op: '<', value: 400 }),
+  baseline: 'kdf_ms',
+  async run(ctx, n) {
+    const { samples } = await unlocked(ctx, need(n));
     const warm = samples.slice(1);
-    return { value: median(warm), detail: { runs: warm.length, min: Math.min(...warm), firstAfterSync: samples[0] ?? 0 } };
+    return { value: median(warm), detail: { runs: warm.length, min: Math.min(...warm) } };
   },
 };
 

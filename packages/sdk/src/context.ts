@@ -2,9 +2,9 @@
 import { SafeholdError, asDatabaseId, type DatabaseId } from '@safehold/protocol';
 import type { DeviceInfo } from '@safehold/protocol/api';
 import type { ApiClient } from './http.js';
-import type { Keyring } from './keyring.js';
 import type { SafeholdEvents } from './events.js';
 import type { AccountFile, Home } from './home.js';
+import type { Keyring } from './keys/index.js';
 
 /** Which account and database a context works on. */
 export interface AccountRef {

@@ -4,42 +4,28 @@
  * key is stored wrapped by the user key, never in plain. It signs the requests that fetch and
  * acknowledge wipe orders, which need no session: a revoked device or a removed user has none.
  */
-import { decrypt, encrypt, fromB64, generateSigningKeyPair, sign, toB64, utf8, zero } from '@safehold/crypto';
 import { SafeholdError, deviceRequestMessage } from '@safehold/protocol';
 import type { DeviceSigned } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import type { AccountFile, StoredDeviceKey } from './home.js';
+import { newWrappedDeviceKey, pendingDeviceKey, signWithDeviceKey } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 export type { StoredDeviceKey } from './home.js';
 
-const deviceKeyAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/device-key/${server}/${user}`);
-
 /** A fresh device key for `account`, wrapped by the user key. */
 export function newDeviceKey(userKey: Uint8Array, account: Pick<AccountFile, 'server' | 'user'>): StoredDeviceKey {
-  const pair = generateSigningKeyPair();
-  const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, deviceKeyAad(account.server, account.user)));
-  zero(pair.privateKey);
-  return { publicKey: toB64(pair.publicKey), privateKeyEnc, registered: false };
+  return { ...newWrappedDeviceKey(userKey, account.server, account.user), registered: false };
 }
 
 /** Signs a device request (orderId null: fetch the orders; else acknowledge that order). */
 export function signDeviceRequest(ctx: Pick<ClientContext, 'accountFile' | 'keyring' | 'device' | 'clock'>, orderId: string | null): DeviceSigned {
   const dk = ctx.accountFile.deviceKey;
   if (!dk) throw new SafeholdError('unauthorized', 'this device has no device key for this account yet');
-  let priv: Uint8Array;
-  try {
-    priv = decrypt(ctx.keyring.userKey, fromB64(dk.privateKeyEnc), deviceKeyAad(ctx.accountFile.server, ctx.accountFile.user));
-  } catch {
-    throw new SafeholdError('integrity', 'the device key of this account failed its integrity check');
-  }
   const user = ctx.accountFile.user;
   const at = new Date(ctx.clock()).toISOString();
-  try {
-    return { user, at, signature: toB64(sign(priv, deviceRequestMessage({ device: ctx.device.id, user, at, orderId }))) };
-  } finally {
-    zero(priv);
-  }
+  const message = deviceRequestMessage({ device: ctx.device.id, user, at, orderId });
+  return { user, at, signature: signWithDeviceKey(ctx.keyring.userKey, dk, ctx.accountFile.server, user, message) };
 }
 
 /** Makes sure the server holds this device's key (existing accounts get theirs here); failures only warn. */
@@ -64,13 +50,6 @@ export async function ensureDeviceKey(ctx: ClientContext): Promise<void> {
 
 /** A device key made before the login that registers it; wrapped by the user key once the login answer opens it. */
 export function generateSigningKeyPairForLogin(): { publicKeyB64: string; wrap(userKey: Uint8Array, server: string, user: string): StoredDeviceKey } {
-  const pair = generateSigningKeyPair();
-  return {
-    publicKeyB64: toB64(pair.publicKey),
-    wrap(userKey, server, user) {
-      const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, deviceKeyAad(server, user)));
-      zero(pair.privateKey);
-      return { publicKey: toB64(pair.publicKey), privateKeyEnc, registered: true };
-    },
-  };
+  const pending = pendingDeviceKey();
+  return { publicKeyB64: pending.publicKeyB64, wrap: (userKey, server, user) => ({ ...pending.wrap(userKey, server, user), registered: true }) };
 }

@@ -1,9 +1,9 @@
 /** A record's history: every revision, decrypted here; secrets only on a permitted reveal. */
-import { zero } from '@safehold/crypto';
 import type { SecretPlain } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
-import { decryptHeader, decryptSecret, integrityError, revealView, toView, type RecordView } from './recordcrypto.js';
+import { integrityError, revealView, toView, type RecordView } from './recordview.js';
 import { assertRevealable, checkRecordId, getRecord, ofRecord } from './vault.js';
+import { decryptHeader, decryptSecret, zero } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** One revision in a record's history. */

@@ -2,13 +2,13 @@
  * The client home: one device, several accounts (server + user). Only public or protected data is
  * written here: wrapped keys, pinned public keys, the session token encrypted under the user key.
  */
-import { mkdirSync, writeFileSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { randomId } from '@safehold/crypto';
+import { rmSync, readdirSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
-import { readJsonIfExists } from '@safehold/store';
+import { atomicWriteFile, readJsonIfExists } from '@safehold/store';
+import { randomId } from './keys/index.js';
 import type { DbInfo, DeviceInfo, KdfParams as WireKdfParams } from '@safehold/protocol/api';
 
 /** The device key as the account file keeps it. */
@@ -150,12 +150,11 @@ export class Home {
     return readJsonIfExists<T>(path, () => new SafeholdError('internal', `the client file ${path} is corrupt`));
   }
 
-  /** Writes a JSON file atomically, readable by the owner only. */
+  /**
+   * Writes a JSON file atomically and durably (fsync of the file and its directory: the account file
+   * holds the wrapped keys), readable by the owner only.
+   */
   writeJson(path: string, value: unknown): void {
-    const dir = path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, path);
+    atomicWriteFile(path, JSON.stringify(value, null, 2) + '\n');
   }
 }

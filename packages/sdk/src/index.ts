@@ -1,7 +1,7 @@
 /**
  * @safehold/sdk: the front door of Safehold's client library, a curated list (ADR 0070). Everything the CLI,
  * the local web UI's server and the benchmarks use, grouped by what it is for; internals (key derivation,
- * keyring, record crypto, throttle, sync engine parts) stay behind `@safehold/sdk/internal` (tests only).
+ * keyring, record crypto (all in `keys/`), throttle, sync engine parts) stay behind `@safehold/sdk/internal` (tests only).
  * Calls to the server go through `ApiClient.call` and the endpoint table of `@safehold/protocol/endpoints`.
  */
 
@@ -14,7 +14,8 @@ export { fetchOfflineInfo, serverReachable } from './probe.js';
 
 // Sessions: register, log in, open, lock, unlock, password, database in use.
 export { login, openSession, register, resolveAccount } from './session.js';
-export { kdfFromWire, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
+export { type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
+export { kdfFromWire } from './keys/index.js';
 export { changePassword, lock, logout, unlock, useDatabase } from './sessionops.js';
 
 // Records: list, read, create, edit, remove, mask, history, search; where they are read from.
@@ -30,7 +31,8 @@ export {
   type RecordInput,
   type WriteOptions,
 } from './vault.js';
-export { encryptPart, revealView, type RecordField, type RecordView, type RevealedView } from './recordcrypto.js';
+export { encryptPart, generatePassword } from './keys/index.js';
+export { revealView, type RecordField, type RecordView, type RevealedView } from './recordview.js';
 export { recordHistory, type HistoryItem } from './history.js';
 export { hasTag, prepareSearch, searchRecords } from './search.js';
 export { resolveSource, serverSource, type RecordSource, type SourceRecord } from './source.js';

@@ -1,11 +1,11 @@
 /** Signing in on a device whose copy of the wrapped user key predates a `passwd` made elsewhere (12.11). */
-import { constantTimeEqual, fromB64, zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import type { Session } from '@safehold/protocol/api';
 import { ApiClient } from './http.js';
 import type { AccountFile } from './home.js';
 import { acceptServerKey } from './serverkey.js';
-import { accountTransport, derive, kdfFromWire, openPrivateKey, openUserKey, postLogin, type SessionOptions } from './sessionkeys.js';
+import { accountTransport, postLogin, type SessionOptions } from './sessionkeys.js';
+import { constantTimeEqual, derive, fromB64, kdfFromWire, openPrivateKey, openUserKey, zero } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /**

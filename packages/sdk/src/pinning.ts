@@ -1,14 +1,10 @@
 /** Other users' public keys, pinned on first use (spec §4); a changed key is refused until `trust`. */
-import { constantTimeEqual, fromB64, sha256, toB64 } from '@safehold/crypto';
+import { constantTimeEqual, fingerprint, fromB64, toB64 } from './keys/index.js';
 import { SafeholdError, asUserId } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
-/** A short human-comparable fingerprint of a public key (first 128 bits of SHA-256, hex in groups). */
-export function fingerprint(publicKey: Uint8Array): string {
-  const hex = Buffer.from(sha256(publicKey).subarray(0, 16)).toString('hex');
-  return hex.match(/.{4}/g)?.join(':') ?? hex;
-}
+export { fingerprint } from './keys/index.js';
 
 /** The pinned fingerprint of `user` beside the one of the key the server sends now, to compare before trusting (spec §4). */
 export async function compareKeys(ctx: ClientContext, user: string): Promise<{ user: string; pinned: string | null; current: string; changed: boolean }> {

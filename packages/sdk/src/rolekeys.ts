@@ -12,21 +12,14 @@
  *   loads the roles of a database (sync, share, role commands), it signs each unsigned role it created, after
  *   checking that the role's private key it holds matches the public key it signs.
  */
-import { constantTimeEqual, fromB64, hkdfSha256, sign, signingPublicFromPrivate, toB64, utf8, verify, zero } from '@safehold/crypto';
 import { SafeholdError, asDatabaseId, asRoleId, asUserId } from '@safehold/protocol';
 import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
-import { fingerprint } from './pinning.js';
+import { constantTimeEqual, fingerprint, fromB64, signText, toB64, userSigningKey, verifyText, zero } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 const ROLE_KEY_KIND = 'safehold-role-key';
-const SIGNING_INFO = utf8('safehold/v1/user-signing-key');
-
-/** The caller's Ed25519 signing key pair, derived from the user key (zero `privateKey` after use). */
-export function userSigningKey(userKey: Uint8Array): { publicKey: Uint8Array; privateKey: Uint8Array } {
-  const privateKey = hkdfSha256(userKey, new Uint8Array(0), SIGNING_INFO, 32);
-  return { privateKey, publicKey: signingPublicFromPrivate(privateKey) };
-}
+export { userSigningKey } from './keys/index.js';
 
 /** The signed statement of a role key. */
 export function roleKeyPayload(db: string, role: string, publicKey: string, signer: string): string {
@@ -49,7 +42,7 @@ export function signRoleKey(ctx: ClientContext, db: string, role: string, public
   const payload = roleKeyPayload(db, role, publicKey, ctx.account.user);
   const k = userSigningKey(ctx.keyring.userKey);
   try {
-    return { payload, signature: toB64(sign(k.privateKey, utf8(payload))) };
+    return { payload, signature: signText(k.privateKey, payload) };
   } finally {
     zero(k.privateKey);
   }
@@ -103,7 +96,7 @@ async function signatureProblem(ctx: ClientContext, db: string, role: RoleWire):
   }
   if (p.signer !== role.creator && !role.members.includes(p.signer)) return `is signed by ${p.signer}, who is neither its creator nor a member`;
   const signerKey = await pinnedSigningKey(ctx, p.signer);
-  if (!verify(signerKey, utf8(sig.payload), fromB64(sig.signature))) return `carries a signature by ${p.signer} that does not verify`;
+  if (!verifyText(signerKey, sig.payload, sig.signature)) return `carries a signature by ${p.signer} that does not verify`;
   return null;
 }
 

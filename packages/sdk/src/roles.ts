@@ -1,6 +1,6 @@
 /** Roles from the client: the role's key pair is made here; its private key is wrapped for each member. */
-import { generateX25519KeyPair, fromB64, toB64, wrapForRecipient, zero } from '@safehold/crypto';
-import { SafeholdError, isName, roleKeyAad, asRoleId, asUserId } from '@safehold/protocol';
+import { SafeholdError, isName, asRoleId, asUserId } from '@safehold/protocol';
+import { fromB64, newRoleKeyPair, toB64, wrapRoleKeyFor, zero } from './keys/index.js';
 import type { RoleWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
@@ -31,9 +31,9 @@ function checkName(kind: string, name: string): void {
 export async function createRole(ctx: ClientContext, name: string): Promise<RoleView> {
   checkName('role', name);
   const db = requireDb(ctx);
-  const pair = generateX25519KeyPair();
+  const pair = newRoleKeyPair();
   try {
-    const memberKey = toB64(wrapForRecipient(ctx.keyring.publicKey, pair.privateKey, roleKeyAad(db, name, ctx.account.user)));
+    const memberKey = wrapRoleKeyFor(ctx.keyring.publicKey, pair.privateKey, db, name, ctx.account.user);
     const publicKey = toB64(pair.publicKey);
     // 12.2: the creator signs the role key, so that sharers who are not members can verify it.
     await ensureSigningKeyPublished(ctx);
@@ -58,7 +58,7 @@ export async function addRoleMember(ctx: ClientContext, role: string, user: stri
   const priv = ctx.keyring.openRoleKey(db, r);
   try {
     const pub = await pinnedPublicKey(ctx, user);
-    const memberKey = toB64(wrapForRecipient(pub, priv, roleKeyAad(db, role, user)));
+    const memberKey = wrapRoleKeyFor(pub, priv, db, role, user);
     const out = await ctx.api.call(E.addRoleMember, { ...inDb(ctx), role: asRoleId(role), user: asUserId(user) }, { memberKey });
     return roleView(out, ctx.account.user);
   } finally {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SafeholdError, asReleaseId } from '@safehold/protocol';
 import { createRecord, editRecord, getRecord, listRecords, revealRecord, secretForUse } from './vault.js';
-import { decryptSecret } from './recordcrypto.js';
+import { decryptSecret } from './keys/index.js';
 import { shareRecord } from './sharing.js';
 import { addRoleMember, createRole } from './roles.js';
 import { approveRelease, listReleases, requestRelease, sealRecord, unsealRecord } from './seals.js';

@@ -1,11 +1,11 @@
 /** Seals (double-check locks) and their releases. */
-import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, asRecordId, asReleaseId, isName, isRandomId, type RecordId, type ReleaseId } from '@safehold/protocol';
 import type { KeyHolder, Release, ReleaseKind } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
-import { encryptPart, integrityError, toView, type RecordView } from './recordcrypto.js';
+import { integrityError, toView, type RecordView } from './recordview.js';
 import { fetchRoles, holderPublicKey } from './sharing.js';
 import { checkRecordId, getRecord, inDb, ofRecord } from './vault.js';
+import { encryptPart, newRecordKey, randomId, zero } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A release request as spec §3.2 prints it. */
@@ -64,7 +64,7 @@ export async function sealRecord(ctx: ClientContext, id: string, opts: SealOptio
   if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new SafeholdError('bad_request', '--window must be a positive number of minutes');
   checkRecordId(id);
   const cur = await getRecord(ctx, id, { use: true });
-  const newKey = randomKey();
+  const newKey = newRecordKey();
   try {
     if (!cur.view.rights.includes('authorize')) throw new SafeholdError('forbidden', `you may not seal record ${id} (no authorize right)`);
     if (cur.secret === null) {

@@ -1,5 +1,5 @@
 /** Client-side search over decrypted headers: case- and accent-insensitive, never over secrets. */
-import type { RecordView } from './recordcrypto.js';
+import type { RecordView } from './recordview.js';
 
 // eslint-disable-next-line no-control-regex -- the whole ASCII range is the point: such text needs no Unicode folding.
 const ASCII = /^[\x00-\x7f]*$/;
@@ -140,6 +140,11 @@ export function prepareSearch<T extends Searchable>(records: T[]): readonly T[] 
 }
 
 const collator = new Intl.Collator();
+
+/** The locale sortByName sorts in (a list stored in that order is still sorted only for the same locale). */
+export function sortLocale(): string {
+  return collator.resolvedOptions().locale;
+}
 
 /** Sorts views by name, then id, in the user's locale (one shared collator: localeCompare builds one per call). */
 export function sortByName<T extends { name: string; id: string }>(records: T[]): T[] {

@@ -3,13 +3,12 @@
  * an unbroken chain of rotation statements, each signed by the key before it, starting at the key it pinned.
  * On acceptance the account re-pins the key, and the offline databases of this device are re-bound to it.
  */
-import { fromB64, verify } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { readSidecar, unwrapFileKey, wrapFileKey, writeSidecar } from '@safehold/store';
+import { readSidecar, writeSidecar } from '@safehold/store';
+import { fingerprint, fromB64, unwrapFileKey, verifyText, wrapFileKey } from './keys/index.js';
 import type { ApiClient } from './http.js';
 import type { AccountFile, Home } from './home.js';
 import { locate } from './offline/locate.js';
-import { fingerprint } from './pinning.js';
 import type { SafeholdEvents } from './events.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
@@ -32,13 +31,7 @@ export function rotationChainReaches(pinned: string, presented: string, rotation
         continue;
       }
       if (p.kind !== ROTATION_KIND || p.previous !== current || typeof p.next !== 'string' || seen.has(p.next)) continue;
-      let ok = false;
-      try {
-        ok = verify(fromB64(current), new TextEncoder().encode(r.payload), fromB64(r.signature));
-      } catch {
-        ok = false;
-      }
-      if (!ok) continue;
+      if (!verifyText(current, r.payload, r.signature)) continue;
       current = p.next;
       seen.add(current);
       progress = true;

@@ -2,26 +2,28 @@
  * Sessions: register, login, opening an account from the master password or SAFEHOLD_SESSION,
  * unlock/lock/logout, passwd and `use DB`. Nothing unlocked is ever written to disk in plain.
  */
-import {
-  decrypt,
-  encrypt,
-  fromB64,
-  fromUtf8,
-  generateX25519KeyPair,
-  newKdfParams,
-  randomKey,
-  toB64,
-  utf8,
-  constantTimeEqual,
-  zero,
-} from '@safehold/crypto';
-import { SafeholdError, privateKeyAad, userKeyAad, asDatabaseId } from '@safehold/protocol';
+import { SafeholdError, asDatabaseId } from '@safehold/protocol';
 import type { Session } from '@safehold/protocol/api';
 import type { AccountRef, ClientContext } from './context.js';
 import { SafeholdEvents } from './events.js';
 import { ApiClient, checkServerUrl, normalizeServerUrl } from './http.js';
 import type { AccountFile, Home } from './home.js';
-import { Keyring } from './keyring.js';
+import {
+  Keyring,
+  constantTimeEqual,
+  fromB64,
+  kdfFromWire,
+  newAccountKeys,
+  openPrivateKey,
+  openSessionCopy,
+  openToken,
+  openUserKey,
+  derive,
+  sealToken,
+  toB64,
+  unlockWithPassword,
+  zero,
+} from './keys/index.js';
 import { attachAddons } from './addons.js';
 import { acceptServerKey } from './serverkey.js';
 import { signOwnUnsignedRoles } from './rolekeys.js';
@@ -30,13 +32,10 @@ import { checkThrottle, noteUnlock } from './offline/throttle.js';
 import { generateSigningKeyPairForLogin, newDeviceKey } from './devicekey.js';
 
 /** Asks for a password: the current master password, or a new one (register, passwd). */
-export { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
-import { accountTransport, derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey, postLogin, type SessionOptions } from './sessionkeys.js';
+export { accountTransport, postLogin, type PasswordPrompt, type SessionOptions } from './sessionkeys.js';
+export { derive, kdfFromWire, kdfToWire, openPrivateKey, openUserKey } from './keys/index.js';
+import { accountTransport, postLogin, type SessionOptions } from './sessionkeys.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
-
-const tokenAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/token/${server}/${user}`);
-/** AAD of the SAFEHOLD_SESSION copy of the keys. */
-export const unlockAad = (server: string, user: string): Uint8Array => utf8(`safehold/v1/local/unlock/${server}/${user}`);
 
 
 function pickDb(account: AccountFile, wanted: string | null | undefined): string | null {
@@ -135,20 +134,13 @@ async function applySession(ctx: ClientContext, s: Session): Promise<void> {
 }
 
 function saveToken(home: Home, a: AccountFile, userKey: Uint8Array, s: Session): void {
-  home.writeToken(a.server, a.user, {
-    tokenEnc: toB64(encrypt(userKey, utf8(s.token), tokenAad(a.server, a.user))),
-    expiresAt: s.expiresAt,
-  });
+  home.writeToken(a.server, a.user, { tokenEnc: sealToken(userKey, a.server, a.user, s.token), expiresAt: s.expiresAt });
 }
 
 function loadToken(home: Home, a: AccountFile, userKey: Uint8Array, now: number): string | null {
   const t = home.readToken(a.server, a.user);
   if (!t || Date.parse(t.expiresAt) <= now) return null;
-  try {
-    return fromUtf8(decrypt(userKey, fromB64(t.tokenEnc), tokenAad(a.server, a.user)));
-  } catch {
-    return null;
-  }
+  return openToken(userKey, a.server, a.user, t.tokenEnc);
 }
 
 /** Opens the account picked by the options with SAFEHOLD_SESSION or the master password (no network needed). */
@@ -164,11 +156,8 @@ export async function openSession(opts: SessionOptions): Promise<ClientContext> 
     // try passwords against: after repeated failures each attempt waits (exit 6 with the wait), see throttle.ts.
     checkThrottle(opts.home, account.server, account.user, now);
     const password = await opts.password('current');
-    const { authKey, kek } = await derive(password, kdfFromWire(account.kdf));
-    const userKey = openUserKey(kek, account);
-    zero(kek);
-    if (!userKey) {
-      zero(authKey);
+    const opened = await unlockWithPassword(password, account.kdf, account);
+    if (!opened) {
       // The password may have been changed on another device: the server then knows the new parameters.
       const fresh = await passwordChangedElsewhere(opts, account, password);
       if (!fresh) {
@@ -181,7 +170,7 @@ export async function openSession(opts: SessionOptions): Promise<ClientContext> 
       return ctx;
     }
     noteUnlock(opts.home, account.server, account.user, true, now);
-    unlocked = { account, userKey, authKey, sessionKey: null };
+    unlocked = { account, userKey: opened.userKey, authKey: opened.authKey, sessionKey: null };
   }
   return buildContext(opts, unlocked, loadToken(opts.home, account, unlocked.userKey, now));
 }
@@ -189,18 +178,11 @@ export async function openSession(opts: SessionOptions): Promise<ClientContext> 
 function openWithSessionKey(home: Home, account: AccountFile, sessionKeyB64: string): Unlocked | null {
   const file = home.readUnlock(account.server, account.user);
   if (!file) return null;
-  let sessionKey: Uint8Array;
-  let plain: Uint8Array;
-  try {
-    sessionKey = fromB64(sessionKeyB64.trim());
-    plain = decrypt(sessionKey, fromB64(file.enc), unlockAad(account.server, account.user));
-  } catch {
+  const copy = openSessionCopy(sessionKeyB64, file.enc, account.server, account.user);
+  if (!copy) {
     throw new SafeholdError('unauthorized', 'SAFEHOLD_SESSION does not unlock this account (stale or for another account): run `safehold unlock` again or unset it');
   }
-  const userKey = plain.slice(0, 32);
-  const authKey = plain.length >= 64 ? plain.slice(32, 64) : null;
-  zero(plain);
-  return { account, userKey, authKey, sessionKey };
+  return { account, ...copy };
 }
 
 /** Registers with an invite: makes the keys, uploads only what spec §4 allows, pins the server key, logs in. */
@@ -211,22 +193,16 @@ export async function register(opts: SessionOptions & { server: string; user: st
   const api = new ApiClient({ baseUrl: server, transport: opts.transport ?? {}, ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
   const { signingPublicKey, serverId } = await api.call(E.serverKey, {});
   const password = await opts.password('new');
-  const kdf = newKdfParams();
-  const { authKey, kek } = await derive(password, kdf);
-  const userKey = randomKey();
-  const pair = generateX25519KeyPair();
+  const { kdf, authKey, userKey, userKeyEnc, publicKey, privateKeyEnc } = await newAccountKeys(user, password);
   const device = opts.home.device();
   const deviceKey = newDeviceKey(userKey, { server, user });
-  const userKeyEnc = toB64(encrypt(kek, userKey, userKeyAad(user)));
-  const privateKeyEnc = toB64(encrypt(userKey, pair.privateKey, privateKeyAad(user)));
-  zero(kek, pair.privateKey);
   const session = await api.call(E.register, {}, {
     user,
     invite: opts.invite,
-    kdf: kdfToWire(kdf),
+    kdf,
     authKey: toB64(authKey),
     userKeyEnc,
-    publicKey: toB64(pair.publicKey),
+    publicKey,
     privateKeyEnc,
     device: { id: device.id, name: device.name, publicKey: deviceKey.publicKey },
   });
@@ -240,9 +216,9 @@ export async function register(opts: SessionOptions & { server: string; user: st
     db: null,
     databases: session.databases,
     admin: session.admin,
-    kdf: kdfToWire(kdf),
+    kdf,
     userKeyEnc,
-    publicKey: toB64(pair.publicKey),
+    publicKey,
     privateKeyEnc,
     signingPublicKey,
     pinnedKeys: {},

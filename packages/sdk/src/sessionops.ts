@@ -1,25 +1,17 @@
 /** Operations on an open session: unlock/lock (SAFEHOLD_SESSION), logout, passwd, `use DB`. */
 import { accountPending, refuseIfPending } from './offline/manage.js';
-import { encrypt, newKdfParams, randomKey, toB64, constantTimeEqual, zero } from '@safehold/crypto';
-import { SafeholdError, userKeyAad } from '@safehold/protocol';
+import { SafeholdError } from '@safehold/protocol';
+import { constantTimeEqual, sealSessionCopy, toB64, unlockWithPassword, wrapUserKeyForPassword, zero } from './keys/index.js';
 import type { ClientContext } from './context.js';
 import type { AccountFile, Home } from './home.js';
-import { derive, kdfFromWire, kdfToWire, openUserKey, unlockAad } from './session.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** Stores the user key (and auth key) under a fresh session key and returns that key for SAFEHOLD_SESSION. */
 export function unlock(ctx: ClientContext): string {
-  const sessionKey = randomKey();
-  const plain = new Uint8Array(64);
-  plain.set(ctx.keyring.userKey, 0);
-  if (ctx.secrets.authKey) plain.set(ctx.secrets.authKey, 32);
   const a = ctx.accountFile;
-  const enc = encrypt(sessionKey, ctx.secrets.authKey ? plain : plain.subarray(0, 32), unlockAad(a.server, a.user));
-  zero(plain);
-  ctx.home.writeUnlock(a.server, a.user, { enc: toB64(enc) });
-  const out = toB64(sessionKey);
-  zero(sessionKey);
-  return out;
+  const { enc, sessionKey } = sealSessionCopy(ctx.keyring.userKey, ctx.secrets.authKey, a.server, a.user);
+  ctx.home.writeUnlock(a.server, a.user, { enc });
+  return sessionKey;
 }
 
 /** Forgets the stored session copy of the keys: SAFEHOLD_SESSION no longer unlocks anything. */
@@ -52,24 +44,19 @@ export async function changePassword(ctx: ClientContext, currentPassword: string
   const a = ctx.accountFile;
   let currentAuthKey = ctx.secrets.authKey;
   if (currentPassword !== null) {
-    const { authKey, kek } = await derive(currentPassword, kdfFromWire(a.kdf));
-    const uk = openUserKey(kek, a);
-    zero(kek);
-    if (!uk || !constantTimeEqual(uk, ctx.keyring.userKey)) {
-      zero(authKey, uk);
+    const opened = await unlockWithPassword(currentPassword, a.kdf, a);
+    if (!opened || !constantTimeEqual(opened.userKey, ctx.keyring.userKey)) {
+      if (opened) zero(opened.authKey, opened.userKey);
       throw new SafeholdError('bad_credentials', 'wrong master password');
     }
-    zero(uk);
-    currentAuthKey = authKey;
+    zero(opened.userKey);
+    currentAuthKey = opened.authKey;
   }
   if (!currentAuthKey) throw new SafeholdError('bad_credentials', 'the current master password is needed');
   if (newPassword.length === 0) throw new SafeholdError('bad_request', 'the new master password is empty');
-  const kdf = newKdfParams();
-  const { authKey, kek } = await derive(newPassword, kdf);
-  const userKeyEnc = toB64(encrypt(kek, ctx.keyring.userKey, userKeyAad(a.user)));
-  zero(kek);
-  await ctx.api.call(E.changePassword, {}, { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf: kdfToWire(kdf), userKeyEnc });
-  a.kdf = kdfToWire(kdf);
+  const { kdf, authKey, userKeyEnc } = await wrapUserKeyForPassword(ctx.keyring.userKey, a.user, newPassword);
+  await ctx.api.call(E.changePassword, {}, { currentAuthKey: toB64(currentAuthKey), authKey: toB64(authKey), kdf, userKeyEnc });
+  a.kdf = kdf;
   a.userKeyEnc = userKeyEnc;
   ctx.home.writeAccount(a);
   if (ctx.secrets.authKey && ctx.secrets.authKey !== currentAuthKey) zero(ctx.secrets.authKey);

@@ -1,5 +1,4 @@
 /** Sharing: grants for users and roles, with the record keys wrapped for the grantee's public key. */
-import { zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import { RIGHTS } from '@safehold/protocol';
 import type { Grant, Grants, KeyHolder, Right, RoleWire } from '@safehold/protocol/api';
@@ -8,6 +7,7 @@ import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey } from './pinning.js';
 import { signOwnUnsignedRoles, verifiedRoleKey } from './rolekeys.js';
 import { checkRecordId, getRecord, inDb, ofRecord } from './vault.js';
+import { zero } from './keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A grantee: a user or a role. */

@@ -4,9 +4,9 @@
  */
 import { SafeholdError, type SecretPlain } from '@safehold/protocol';
 import type { ClientContext } from './context.js';
-import type { RecordView } from './recordcrypto.js';
+import type { RecordView } from './recordview.js';
 import { getRecord, listRecords } from './vault.js';
-import { zero } from '@safehold/crypto';
+import { zero } from './keys/index.js';
 
 /** One record as a source returns it. */
 export interface SourceRecord {

@@ -2,25 +2,13 @@
  * The online vault: create, edit, delete, list, get and history of records, end-to-end encrypted
  * on this side. Every listing decrypts headers only; secrets are opened per record.
  */
-import { randomId, randomKey, zero } from '@safehold/crypto';
 import { SafeholdError, asRecordId, isRandomId, type DatabaseId, type HeaderPlain, type RecordId, type SecretPlain } from '@safehold/protocol';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 import { MAX_ADOPT_BATCH } from '@safehold/protocol';
 import type { RecordWire } from '@safehold/protocol/api';
 import type { ClientContext } from './context.js';
 import { requireDb } from './context.js';
-import type { RecordKeys } from './keyring.js';
-import {
-  decryptHeader,
-  decryptSecret,
-  encryptPart,
-  integrityError,
-  revealView,
-  secretValue,
-  toView,
-  type RecordView,
-  type RevealedView,
-} from './recordcrypto.js';
+import { integrityError, revealView, secretValue, toView, type RecordView, type RevealedView } from './recordview.js';
 import { offlineCreate, offlineEdit, offlineRemove } from './offline/edits.js';
 
 /** Options of add/edit/rm: `offline` (`--offline`) queues the change with no server contact at all. */
@@ -33,6 +21,7 @@ function unreachable(e: unknown): e is SafeholdError {
   return e instanceof SafeholdError && e.code === 'unreachable';
 }
 import { sortByName } from './search.js';
+import { decryptHeader, decryptSecret, encryptPart, newRecordKey, randomId, type RecordKeys, zero } from './keys/index.js';
 
 /** What a user types for a new record. */
 export interface RecordInput {
@@ -274,8 +263,8 @@ export async function createRecord(ctx: ClientContext, input: RecordInput, opts:
   const { header, secret } = partsOf(input);
   const id = randomId();
   const revision = randomId();
-  const headerKey = randomKey();
-  const secretKey = randomKey();
+  const headerKey = newRecordKey();
+  const secretKey = newRecordKey();
   // Offline, the same ids and keys: if an online attempt did reach the server, the push finds it in place.
   const offline = (cause?: SafeholdError) =>
     offlineCreate(ctx, { id, revision, header, secret, headerKey, secretKey, masked: input.masked ?? false }, { forced: cause === undefined, ...(cause ? { cause } : {}) });

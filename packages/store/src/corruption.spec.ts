@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomKey } from '@safehold/crypto';
+import { randomBytes } from 'node:crypto';
 import { OfflineStore, type StoredRecord } from './store.js';
 import { offlinePaths } from './layout.js';
-import { readSidecar, wrapFileKey, writeSidecar, SIDECAR_FORMAT } from './sidecar.js';
+import { readSidecar, writeSidecar, SIDECAR_FORMAT } from './sidecar.js';
+
+/** A random key (the store holds no crypto: keys come from the SDK's key service). */
+const randomKey = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 const ident = { server: 'https://s.example', db: 'main', user: 'alice', device: 'D'.repeat(22) };
 
@@ -59,7 +62,8 @@ test('a key file with a damaged wrapped user key reads as damaged (exit 6), not 
     kdf: { alg: 'argon2id' as const, memoryKiB: 65536, iterations: 3, parallelism: 1, salt: 'c2FsdHNhbHRzYWx0c2FsdA' },
     userKeyEnc: 'QUJDREVGR0hJSktMTU5PUA',
     signingPublicKey: 'AA',
-    fileKeyEnc: wrapFileKey(randomKey(), randomKey(), ident, 'AA'),
+    // The store only keeps the wrapped file key; any opaque value stands for one here.
+    fileKeyEnc: Buffer.from(randomKey()).toString('base64url'),
     createdAt: new Date(0).toISOString(),
   };
   writeSidecar(p.sidecar, sc);

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomKey } from '@safehold/crypto';
+import { randomBytes } from 'node:crypto';
 import { OfflineStore, type StoredRecord } from './store.js';
+
+const randomKey = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'safehold-local-'));

@@ -1,11 +1,11 @@
 /**
  * The sidecar of an offline database: everything needed to open it with the master password alone,
  * with no server. The file key inside is AEAD-wrapped by the user key, which is itself wrapped by the
- * key-encryption key derived from the master password (exactly as in the account).
+ * key-encryption key derived from the master password (exactly as in the account). This file only
+ * stores it: the wrapping is the SDK key service's (sdk/src/keys/filekey.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { decrypt, encrypt, fromB64, toB64 } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import type { KdfParams } from '@safehold/protocol/api';
 import { atomicWriteFile, readJsonIfExists } from './fsutil.js';
@@ -24,28 +24,6 @@ export interface Sidecar extends OfflineIdent {
   /** The random 32-byte file key, wrapped by the user key. Destroyed first on a wipe. */
   fileKeyEnc: string;
   createdAt: string;
-}
-
-/**
- * Associated data binding a wrapped file key to its offline database and to the pinned server key:
- * editing the pinned key in the (plain) sidecar makes the file key fail to open.
- */
-export function fileKeyAad(id: OfflineIdent, signingPublicKey: string): Uint8Array {
-  return new TextEncoder().encode(`safehold/v1/offline/${id.server}/${id.db}/${id.user}/${id.device}/pinned/${signingPublicKey}/file-key`);
-}
-
-/** Wraps the file key under the user key. */
-export function wrapFileKey(userKey: Uint8Array, fileKey: Uint8Array, id: OfflineIdent, signingPublicKey: string): string {
-  return toB64(encrypt(userKey, fileKey, fileKeyAad(id, signingPublicKey), 'offline-file-key'));
-}
-
-/** Unwraps the file key; a wrong user key throws SafeholdError('bad_credentials'). */
-export function unwrapFileKey(userKey: Uint8Array, sidecar: Sidecar): Uint8Array {
-  try {
-    return decrypt(userKey, fromB64(sidecar.fileKeyEnc), fileKeyAad(sidecar, sidecar.signingPublicKey));
-  } catch (e) {
-    throw new SafeholdError('bad_credentials', 'the offline database cannot be opened with this key', undefined, { cause: e });
-  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * keyed with a random 32-byte file key), holding records that are still end-to-end ciphertext with
  * their keys wrapped under the user key. This class knows nothing of record crypto: it stores blobs.
  */
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,28 +11,13 @@ import { durableRename, fsyncDir, fsyncFile, removeIfExists } from './fsutil.js'
 import { OfflineStoreError } from './errors.js';
 import { guardCorruption } from './corruption.js';
 import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
+import { openKeyed, type Db } from './keyed.js';
+import { HEADER_COLUMNS, SCHEMA, UPSERT_SQL, rowParams, rowToListed, rowToRecord, u8, type RecordRow, type StoredRecord } from './records.js';
+import { CACHE_SCHEMA, CHANGES_SCHEMA, changedSince, generationOf, hasCacheTables, noteChanges, putCache, putCacheAt } from './cachelog.js';
 
-type Db = Database.Database;
+export type { StoredRecord } from './records.js';
 
 export const STORE_FORMAT = 'safehold-offline/1';
-
-/** A record as the offline file keeps it. `headerKey`/`secretKey` are wrapped under the user key. */
-export interface StoredRecord {
-  id: string;
-  db: string;
-  revision: string;
-  creator: string;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
-  masked: boolean;
-  sealed: boolean;
-  rights: string[];
-  header: Uint8Array;
-  secret: Uint8Array | null;
-  headerKey: Uint8Array;
-  secretKey: Uint8Array | null;
-}
 
 /** A signed document as the server sent it (lease). */
 export interface SignedDoc {
@@ -58,144 +43,17 @@ export interface PageInput {
   lease: SignedDoc;
   /** Clock reading (ms) of this sync. */
   now: number;
+  /**
+   * Cache values to store in the same transaction, given the records' generation once this page is
+   * applied (a client cache written by the sync itself: see cachelog.ts for the `k/part` convention).
+   */
+  cache?: (generation: number) => ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 export interface PageResult {
   added: number;
   updated: number;
   removed: number;
-}
-
-const SCHEMA = `
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE records (
-  id TEXT PRIMARY KEY,
-  db TEXT NOT NULL,
-  revision TEXT NOT NULL,
-  creator TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  updated_by TEXT NOT NULL,
-  masked INTEGER NOT NULL,
-  sealed INTEGER NOT NULL,
-  rights TEXT NOT NULL,
-  header BLOB NOT NULL,
-  secret BLOB,
-  header_key BLOB NOT NULL,
-  secret_key BLOB
-) STRICT;
-`;
-
-/*
- * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
- * open too, so files written before it existed keep working; values are opaque blobs to this class.
- */
-const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
-
-/** How many more logged ids than records the change log may hold before the caches are dropped with it. */
-const CHANGE_LOG_SLACK = 1000;
-
-/*
- * The record changes since the caches were written: every page that changes records bumps the meta
- * `generation` and, while any cache is held, logs (generation, id) of each record it wrote or removed.
- * A cache stored with setCacheAt(k, v, g) is current as of generation g, so a reader needs to recheck
- * only changedSince(g). Created on open too, like the cache table.
- */
-const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER NOT NULL, id TEXT NOT NULL) STRICT';
-
-interface RecordRow {
-  id: string;
-  db: string;
-  revision: string;
-  creator: string;
-  created_at: string;
-  updated_at: string;
-  updated_by: string;
-  masked: number;
-  sealed: number;
-  rights: string;
-  header: Buffer;
-  secret: Buffer | null;
-  header_key: Buffer;
-  secret_key: Buffer | null;
-}
-
-function u8(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** A row's fields but the secret part and its key. */
-function rowToListed(r: Omit<RecordRow, 'secret' | 'secret_key'>): Omit<StoredRecord, 'secret' | 'secretKey'> {
-  return {
-    id: r.id,
-    db: r.db,
-    revision: r.revision,
-    creator: r.creator,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    updatedBy: r.updated_by,
-    masked: r.masked === 1,
-    sealed: r.sealed === 1,
-    rights: JSON.parse(r.rights) as string[],
-    header: u8(r.header),
-    headerKey: u8(r.header_key),
-  };
-}
-
-function rowToRecord(r: RecordRow): StoredRecord {
-  return { ...rowToListed(r), secret: r.secret ? u8(r.secret) : null, secretKey: r.secret_key ? u8(r.secret_key) : null };
-}
-
-function rowParams(r: StoredRecord): Record<string, unknown> {
-  return {
-    id: r.id,
-    db: r.db,
-    revision: r.revision,
-    creator: r.creator,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-    updated_by: r.updatedBy,
-    masked: r.masked ? 1 : 0,
-    sealed: r.sealed ? 1 : 0,
-    rights: JSON.stringify(r.rights),
-    header: Buffer.from(r.header),
-    secret: r.secret ? Buffer.from(r.secret) : null,
-    header_key: Buffer.from(r.headerKey),
-    secret_key: r.secretKey ? Buffer.from(r.secretKey) : null,
-  };
-}
-
-function keyPragma(fileKey: Uint8Array): string {
-  if (!(fileKey instanceof Uint8Array) || fileKey.byteLength !== 32) {
-    throw new OfflineStoreError('wrong_key', 'the offline file key must be 32 bytes');
-  }
-  // The hex form is a raw key: SQLite3MultipleCiphers skips its own KDF. The string lives briefly in
-  // the V8 heap; JavaScript gives no way to zero a string.
-  return `key = "x'${Buffer.from(fileKey).toString('hex')}'"`;
-}
-
-/** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master. */
-function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): Db {
-  let db: Db;
-  try {
-    db = new Database(path, { fileMustExist: mustExist });
-  } catch (e) {
-    throw new OfflineStoreError('missing', 'no offline database file', { cause: e });
-  }
-  try {
-    db.pragma(`cipher = 'chacha20'`);
-    db.pragma(keyPragma(fileKey));
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-  } catch (e) {
-    db.close();
-    const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB') throw new OfflineStoreError('wrong_key', 'the offline database cannot be opened with this key', { cause: e });
-    throw new OfflineStoreError('corrupt', 'the offline database is damaged', { cause: e });
-  }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('secure_delete = ON');
-  return db;
 }
 
 /** One open offline database file. */
@@ -208,7 +66,7 @@ export class OfflineStore {
   private constructor(path: string, db: Db) {
     this.path = path;
     this.db = guardCorruption(db);
-    this.logReady = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
+    this.logReady = hasCacheTables(db);
   }
 
   /**
@@ -331,6 +189,7 @@ export class OfflineStore {
       }
       for (const id of page.removed) res.removed += del.run(id).changes;
       if (page.records.length > 0 || page.removed.length > 0) this.noteChanges([...page.records.map((r) => r.id), ...page.removed]);
+      if (page.cache) for (const [k, v] of page.cache(this.generation())) putCache(db, k, v);
       setMeta.run('cursor', page.cursor);
       setMeta.run('lease', JSON.stringify({ payload: page.lease.payload, signature: page.lease.signature }));
       setMeta.run('last_sync', new Date(page.now).toISOString());
@@ -341,35 +200,17 @@ export class OfflineStore {
   }
 
   private upsertStatement(): Database.Statement {
-    return this.conn.prepare(`INSERT INTO records
-      (id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)
-      VALUES (@id, @db, @revision, @creator, @created_at, @updated_at, @updated_by, @masked, @sealed, @rights, @header, @secret, @header_key, @secret_key)
-      ON CONFLICT (id) DO UPDATE SET db = excluded.db, revision = excluded.revision, creator = excluded.creator,
-        created_at = excluded.created_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-        masked = excluded.masked, sealed = excluded.sealed, rights = excluded.rights, header = excluded.header,
-        secret = excluded.secret, header_key = excluded.header_key, secret_key = excluded.secret_key`);
+    return this.conn.prepare(UPSERT_SQL);
   }
 
   /** Inside a writing transaction: the next generation, and the change log while a cache is held. */
   private noteChanges(ids: readonly string[]): void {
-    const db = this.conn;
-    const gen = this.generation() + 1;
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
-    if (!this.logReady || !db.prepare('SELECT 1 FROM cache LIMIT 1').pluck().get()) return;
-    const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
-    for (const id of ids) log.run(gen, id);
-    // A device that syncs for months without an unlock would grow the log for ever. Once it names more
-    // ids than a full rebuild would read, the caches are worth nothing more than a rebuild: drop them and it.
-    const logged = Number(db.prepare('SELECT count(*) FROM changes').pluck().get());
-    if (logged > CHANGE_LOG_SLACK && logged > this.count() + CHANGE_LOG_SLACK) {
-      db.prepare('DELETE FROM cache').run();
-      db.prepare('DELETE FROM changes').run();
-    }
+    noteChanges(this.conn, this.logReady, ids);
   }
 
   /** The records' generation: 0 for a new file, one more for each applied page that changed records. */
   generation(): number {
-    return Number(this.conn.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get() ?? '0');
+    return generationOf(this.conn);
   }
 
   /**
@@ -377,10 +218,7 @@ export class OfflineStore {
    * when the log cannot tell (g ahead of the file: a cache from elsewhere).
    */
   changedSince(g: number): string[] | null {
-    const current = this.generation();
-    if (!Number.isSafeInteger(g) || g < 0 || g > current) return null;
-    if (!this.logReady) return g === current ? [] : null;
-    return this.conn.prepare('SELECT DISTINCT id FROM changes WHERE gen > ?').pluck().all(g) as string[];
+    return changedSince(this.conn, this.logReady, g);
   }
 
   /**
@@ -391,12 +229,7 @@ export class OfflineStore {
   setCacheAt(k: string, v: Uint8Array, g: number): boolean {
     const db = this.conn;
     try {
-      return db.transaction((): boolean => {
-        if (this.generation() !== g) return false;
-        this.setCache(k, v);
-        db.prepare('DELETE FROM changes WHERE gen <= ?').run(g);
-        return true;
-      }).immediate();
+      return putCacheAt(db, k, v, g);
     } catch (e) {
       if (e instanceof OfflineStoreError) throw e;
       return false;
@@ -494,7 +327,7 @@ export class OfflineStore {
   /** Every record without its secret part and secret key (what a list or a search needs), ordered by id. */
   listHeaders(): Array<Omit<StoredRecord, 'secret' | 'secretKey'>> {
     const rows = this.conn
-      .prepare('SELECT id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, header_key FROM records ORDER BY id')
+      .prepare(`SELECT ${HEADER_COLUMNS} FROM records ORDER BY id`)
       .all() as Array<Omit<RecordRow, 'secret' | 'secret_key'>>;
     // No spreads on this path: it runs for every record of a cold unlock.
     return rows.map(rowToListed);
@@ -514,7 +347,7 @@ export class OfflineStore {
 
   /** Stores a cache value (replacing any); throws when the file cannot be written. */
   setCache(k: string, v: Uint8Array): void {
-    this.conn.prepare('INSERT INTO cache (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    putCache(this.conn, k, v);
   }
 
   /** One record, or null. */

@@ -42,7 +42,7 @@ async function passwordOf(o: RecordOpts): Promise<string | undefined> {
   const known = ['lower', 'upper', 'digits', 'symbols'];
   for (const s of sets) if (!known.includes(s)) throw usage(`unknown character set "${s}" (sets: ${known.join(', ')})`);
   if (sets.length === 0) throw usage('--chars needs at least one set');
-  const { generatePassword } = await import('@safehold/crypto');
+  const { generatePassword } = await import('@safehold/sdk');
   return generatePassword(length, sets as Array<'lower' | 'upper' | 'digits' | 'symbols'>);
 }
 

@@ -132,7 +132,7 @@ export async function handleApi(state: UiState, method: string, path: string, qu
     return ok(state.status());
   }
   if (method === 'POST' && a === 'generate') {
-    const { generatePassword } = await import('@safehold/crypto');
+    const { generatePassword } = await import('@safehold/sdk');
     const length = Number(body.length ?? 20);
     if (!Number.isInteger(length) || length < 4 || length > 1024) throw new SafeholdError('bad_request', 'the length must be a whole number from 4 to 1024');
     const sets = strList(body, 'sets');

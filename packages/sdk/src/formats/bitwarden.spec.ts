@@ -4,7 +4,7 @@ import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 
 import { argon2Raw } from '@safehold/crypto';
 import type { SafeholdError } from '@safehold/protocol';
 import { readBitwardenJson, writeBitwardenJson } from './bitwarden.js';
-import { encryptBitwardenExport } from './bwcrypto.js';
+import { encryptBitwardenExport } from '../keys/bwcrypto.js';
 import type { PortableRecord } from '../transfer/portable.js';
 
 const PLAIN = JSON.stringify({

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isRandomId } from '@safehold/protocol';
 import { badFile, emptyNotes, type ExportedDatabase, type NamedValue, type ParsedFile, type PortableKind, type PortableRecord } from '../transfer/portable.js';
-import { decryptBitwardenExport, isPasswordProtected } from './bwcrypto.js';
+import { decryptBitwardenExport, isPasswordProtected } from '../keys/index.js';
 
 /** The field that carries a record's tags when the folder alone does not say them (ADR 0050). */
 export const TAGS_FIELD = 'safehold_tags';

@@ -5,10 +5,10 @@
  * the `SafeholdId` field. Reading: KDBX 3.1 and 4; groups (below the root) become a tag, the recycle
  * bin is skipped and counted, attachments are counted; a wrong password is exit 3.
  */
-import { argon2Raw } from '@safehold/crypto';
 import { SafeholdError, isRandomId } from '@safehold/protocol';
 import type * as KdbxWeb from 'kdbxweb';
 import { badFile, emptyNotes, type ExportedDatabase, type NamedValue, type ParsedFile, type PortableContent, type PortableRecord } from '../transfer/portable.js';
+import { foreignArgon2 } from '../keys/index.js';
 
 export const KDBX_ARGON2_MEMORY_BYTES = 64 * 1024 * 1024;
 export const KDBX_ARGON2_ITERATIONS = 3;
@@ -29,7 +29,7 @@ function kdbxweb(): Promise<typeof KdbxWeb> {
       if (memory * 1024 > MAX_READ_MEMORY_BYTES || iterations > MAX_READ_ITERATIONS || parallelism > 64) {
         throw new SafeholdError('bad_request', 'the KDBX file asks for an unreasonable Argon2 cost');
       }
-      const out = await argon2Raw(new Uint8Array(password), new Uint8Array(salt), {
+      const out = await foreignArgon2(new Uint8Array(password), new Uint8Array(salt), {
         type: type === 2 ? 2 : 0,
         version: version === 0x13 ? 0x13 : 0x10,
         memoryKiB: memory,

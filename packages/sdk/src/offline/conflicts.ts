@@ -3,19 +3,18 @@
  * (`safehold conflicts`, `conflicts resolve`), and the queued changes themselves (`offline pending`).
  * Listing needs only the offline file; resolving with `--keep mine` writes to the server.
  */
-import { existsSync } from 'node:fs';
-import { fromB64, randomId, zero } from '@safehold/crypto';
 import { mergeThreeWay } from '@safehold/domain';
 import { SafeholdError, isRandomId, type HeaderPlain, type SecretPlain, asRecordId } from '@safehold/protocol';
-import { OfflineStore, readSidecar, unwrapFileKey, type ConflictEntry } from '@safehold/store';
+import type { OfflineStore, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { decryptHeader, decryptSecret, encryptPart, toView, type RecordView } from '../recordcrypto.js';
+import { toView, type RecordView } from '../recordview.js';
 import { createRecord, getRecord, ofRecord, removeRecord } from '../vault.js';
 import { locate } from './locate.js';
 import { assertNotWiped } from './unlock.js';
-import { fromStoredJson, openStored, openStoredKey, type QueuedChange } from './edits.js';
+import { fromStoredJson, openStored, type QueuedChange } from './edits.js';
 import { flatten, unflatten } from './flat.js';
+import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, unwrapFileKey, zero } from '../keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** One entry of `safehold conflicts` (SPEC §3.2): no secret, no value; the record's name for the user. */
@@ -45,11 +44,11 @@ function openFile(ctx: ClientContext): OfflineStore {
   const db = requireDb(ctx);
   const t = locate(ctx.home, ctx.account.server, ctx.account.user, db, ctx.device.id);
   assertNotWiped(t);
-  const sc = readSidecar(t.paths.sidecar);
-  if (!sc || !existsSync(t.paths.file)) throw new SafeholdError('offline_missing', `no offline database of ${db} for ${ctx.account.user} on this device`);
+  const sc = t.database.sidecar();
+  if (!sc || !t.database.fileExists()) throw new SafeholdError('offline_missing', `no offline database of ${db} for ${ctx.account.user} on this device`);
   const fileKey = unwrapFileKey(ctx.keyring.userKey, sc);
   try {
-    return OfflineStore.open(t.paths.file, fileKey);
+    return t.database.open(fileKey);
   } finally {
     zero(fileKey);
   }
@@ -61,8 +60,8 @@ function openMine(ctx: ClientContext, c: QueuedChange): { header: HeaderPlain; s
   const wrapped = c.keys ?? (c.base ? { header: c.base.headerKey, secret: c.base.secretKey } : null);
   if (!wrapped?.secret) return null;
   const user = ctx.account.user;
-  const hk = openStoredKey(ctx.keyring.userKey, user, c.record, 'header', fromB64(wrapped.header));
-  const sk = openStoredKey(ctx.keyring.userKey, user, c.record, 'secret', fromB64(wrapped.secret));
+  const hk = openOwnRecordKey(ctx.keyring.userKey, user, c.record, 'header', fromB64(wrapped.header));
+  const sk = openOwnRecordKey(ctx.keyring.userKey, user, c.record, 'secret', fromB64(wrapped.secret));
   try {
     return { header: decryptHeader(hk, c.record, c.revision, fromB64(c.header)), secret: decryptSecret(sk, c.record, c.revision, fromB64(c.secret)) };
   } finally {

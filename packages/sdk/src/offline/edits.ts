@@ -4,15 +4,15 @@
  * in ONE transaction of the offline file, to the outbox and to the local copy, so list/search/show see
  * it at once, marked pending. Allowed only with the offline-edits right carried by the signed lease.
  */
-import { decrypt, fromB64, randomId, toB64 } from '@safehold/crypto';
-import { RIGHTS, SafeholdError, keyWrapAad, type HeaderPlain, type RecordPart, type SecretPlain } from '@safehold/protocol';
+import { RIGHTS, SafeholdError, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
 import { writeJson, type StoredRecord } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
-import { decryptHeader, decryptSecret, encryptPart, integrityError, toView, type RecordView } from '../recordcrypto.js';
+import { toView, type RecordView } from '../recordview.js';
 import { statusOf } from './locate.js';
 import { unlockForContext, type OfflineSession } from './unlock.js';
+import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, toB64 } from '../keys/index.js';
 
 /** How an offline write came about: `--offline`, or the server unreachable (`cause`). */
 export interface OfflineWriteMode {
@@ -83,19 +83,10 @@ export function fromStoredJson(j: StoredJson): StoredRecord {
   };
 }
 
-/** Unwraps a record key kept under the user key in the offline file. */
-export function openStoredKey(userKey: Uint8Array, user: string, recordId: string, part: RecordPart, blob: Uint8Array): Uint8Array {
-  try {
-    return decrypt(userKey, blob, keyWrapAad(recordId, part, `user:${user}`));
-  } catch {
-    throw integrityError(recordId);
-  }
-}
-
 /** Decrypts both parts of a stored record (null secret when it has none). */
 export function openStored(userKey: Uint8Array, user: string, r: StoredRecord): { header: HeaderPlain; secret: SecretPlain | null; headerKey: Uint8Array; secretKey: Uint8Array | null } {
-  const headerKey = openStoredKey(userKey, user, r.id, 'header', r.headerKey);
-  const secretKey = r.secretKey ? openStoredKey(userKey, user, r.id, 'secret', r.secretKey) : null;
+  const headerKey = openOwnRecordKey(userKey, user, r.id, 'header', r.headerKey);
+  const secretKey = r.secretKey ? openOwnRecordKey(userKey, user, r.id, 'secret', r.secretKey) : null;
   try {
     const header = decryptHeader(headerKey, r.id, r.revision, r.header);
     const secret = secretKey && r.secret ? decryptSecret(secretKey, r.id, r.revision, r.secret) : null;

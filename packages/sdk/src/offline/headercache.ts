@@ -6,23 +6,22 @@
  * It lives in the store's cache table, AES-256-GCM under the user key; any cache that does not open,
  * parse or check is treated as absent and rebuilt: the cache is never a reason for an error.
  */
-import { decrypt, encrypt, fromUtf8, utf8 } from '@safehold/crypto';
 import { RIGHTS } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
-import type { RecordField, RecordView } from '../recordcrypto.js';
+import type { RecordField, RecordView } from '../recordview.js';
 import type { OfflineSession } from './unlock.js';
+import { sortLocale } from '../search.js';
+import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
 
-const CACHE_KEY = 'headers';
-const FORMAT = 3;
+export const CACHE_KEY = 'headers';
+export const FORMAT = 3;
 
 /** A cache as stored: the store generation it is current for, and the record views, in list order. */
 export interface HeaderCache {
   generation: number;
   views: RecordView[];
-}
-
-function aad(s: OfflineSession): Uint8Array {
-  return utf8(`safehold/v1/offline/header-cache/${s.sidecar.user}`);
+  /** The locale the views are sorted in (sortLocale() of the writer); absent in caches written before it was kept. */
+  locale?: string;
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -34,7 +33,7 @@ const isStr = (x: unknown): x is string => typeof x === 'string';
  */
 type Row = [string, string, string, string, string, string[], Array<[string, string] | [string]>, boolean, number, string, string];
 
-function toRow(v: RecordView): Row {
+export function toRow(v: RecordView): Row {
   let rights = 0;
   for (const r of v.rights) rights |= 1 << RIGHTS.indexOf(r);
   const fields = v.fields.map((f): [string, string] | [string] => (f.secret ? [f.name] : [f.name, f.value ?? '']));
@@ -64,26 +63,68 @@ function fromRow(x: unknown): RecordView | null {
   return { id, name, username, url, notes, tags, fields, masked, sealed: false, rights: rights.slice(), revision, updatedAt };
 }
 
+/** One sealed value of the cache, opened and parsed; throws when it does not open or parse. */
+function openDoc(s: OfflineSession, blob: Uint8Array): unknown {
+  let plain: Uint8Array | undefined;
+  try {
+    plain = openHeaderCache(s.userKey, s.sidecar.user, blob);
+    return JSON.parse(fromUtf8(plain)) as unknown;
+  } finally {
+    plain?.fill(0);
+  }
+}
+
+/** Appends the views of `rows` to `out`; false when any row is malformed. */
+function addRows(rows: unknown, out: RecordView[]): boolean {
+  if (!Array.isArray(rows)) return false;
+  for (const row of rows as unknown[]) {
+    const v = fromRow(row);
+    if (!v) return false;
+    out.push(v);
+  }
+  return true;
+}
+
+/**
+ * The views of a cache the sync wrote (headercachewriter.ts): its parts `headers/1..n` in page order, put
+ * in list order by `order` (distinct indexes into them: a row a later page replaced or removed is left
+ * out), or null when anything is missing or malformed.
+ */
+function readParts(s: OfflineSession, parts: unknown, order: unknown): RecordView[] | null {
+  if (!Number.isSafeInteger(parts) || (parts as number) < 0 || !Array.isArray(order)) return null;
+  const paged: RecordView[] = [];
+  for (let i = 1; i <= (parts as number); i++) {
+    const blob = s.store.getCache(`${CACHE_KEY}/${i}`);
+    if (!blob || !addRows(openDoc(s, blob), paged)) return null;
+  }
+  if (order.length > paged.length) return null;
+  const seen = new Uint8Array(paged.length);
+  const views: RecordView[] = new Array<RecordView>(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const at = order[i] as unknown;
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= paged.length || seen[at]) return null;
+    seen[at] = 1;
+    views[i] = paged[at] as RecordView;
+  }
+  return views;
+}
+
 /** The header cache of the session's store, or null when absent, unreadable or malformed anywhere. */
 export function readHeaderCache(s: OfflineSession): HeaderCache | null {
   const blob = s.store.getCache(CACHE_KEY);
   if (!blob) return null;
-  let plain: Uint8Array | undefined;
   try {
-    plain = decrypt(s.userKey, blob, aad(s));
-    const doc = JSON.parse(fromUtf8(plain)) as { v?: unknown; g?: unknown; rows?: unknown } | null;
-    if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g) || !Array.isArray(doc.rows)) return null;
-    const views: RecordView[] = [];
-    for (const row of doc.rows as unknown[]) {
-      const v = fromRow(row);
-      if (!v) return null;
-      views.push(v);
+    const doc = openDoc(s, blob) as { v?: unknown; g?: unknown; l?: unknown; rows?: unknown; parts?: unknown; order?: unknown } | null;
+    if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g)) return null;
+    const head = { generation: doc.g as number, ...(typeof doc.l === 'string' ? { locale: doc.l } : {}) };
+    if (doc.parts !== undefined) {
+      const views = readParts(s, doc.parts, doc.order);
+      return views ? { ...head, views } : null;
     }
-    return { generation: doc.g as number, views };
+    const views: RecordView[] = [];
+    return addRows(doc.rows, views) ? { ...head, views } : null;
   } catch {
     return null;
-  } finally {
-    plain?.fill(0);
   }
 }
 
@@ -94,8 +135,8 @@ export function readHeaderCache(s: OfflineSession): HeaderCache | null {
 export function writeHeaderCache(s: OfflineSession, generation: number, views: readonly RecordView[]): boolean {
   let plain: Uint8Array | undefined;
   try {
-    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, rows: views.map(toRow) }));
-    return s.store.setCacheAt(CACHE_KEY, encrypt(s.userKey, plain, aad(s)), generation);
+    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, l: sortLocale(), rows: views.map(toRow) }));
+    return s.store.setCacheAt(CACHE_KEY, sealHeaderCache(s.userKey, s.sidecar.user, plain), generation);
   } catch {
     return false;
   } finally {

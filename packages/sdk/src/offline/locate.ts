@@ -1,11 +1,13 @@
 /** Finding the offline database of (server, db, user, device) on this device (R7, R8). */
-import { existsSync } from 'node:fs';
-import { offlinePaths, readJson, readSidecar, type OfflineIdent, type OfflinePaths, type Sidecar, type Tombstone } from '@safehold/store';
+import { OfflineDatabase, type OfflineIdent, type OfflinePaths, type Sidecar, type Tombstone } from '@safehold/store';
 import type { Home } from '../home.js';
 import { offlineDir, readSettings, type OfflineSettings } from './settings.js';
 
 export interface OfflineTarget {
   ident: OfflineIdent;
+  /** The database's storage (files, sidecar, status, open, wipe). */
+  database: OfflineDatabase;
+  /** `database.paths`. */
   paths: OfflinePaths;
   settings: OfflineSettings;
 }
@@ -29,26 +31,26 @@ export interface OfflineStatusFile {
 export function locate(home: Home, server: string, user: string, db: string, device: string): OfflineTarget {
   const settings = readSettings(home, server, user);
   const ident = { server, db, user, device };
-  return { ident, paths: offlinePaths(offlineDir(home, settings), ident), settings };
+  const database = new OfflineDatabase(offlineDir(home, settings), ident);
+  return { ident, database, paths: database.paths, settings };
 }
 
 /** The sidecar when the offline database exists (sidecar and file both present), else null. */
 export function existing(t: OfflineTarget): Sidecar | null {
-  if (!existsSync(t.paths.file)) return null;
-  return readSidecar(t.paths.sidecar);
+  return t.database.fileExists() ? t.database.sidecar() : null;
 }
 
 /** The tombstone of a wiped offline database, if any. */
 export function tombstoneOf(t: OfflineTarget): Tombstone | null {
-  return readJson<Tombstone>(t.paths.tombstone);
+  return t.database.tombstone();
 }
 
 /** The status file, if any. */
 export function statusOf(t: OfflineTarget): OfflineStatusFile | null {
-  return readJson<OfflineStatusFile>(t.paths.status);
+  return t.database.status<OfflineStatusFile>();
 }
 
 /** Whether an offline database exists for the target: its file and a readable sidecar. */
 export function hasOfflineDatabase(target: OfflineTarget): boolean {
-  return existsSync(target.paths.file) && readSidecar(target.paths.sidecar) !== null;
+  return target.database.exists();
 }

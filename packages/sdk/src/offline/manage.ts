@@ -3,11 +3,11 @@
  * offline database on this device (`offline list`, R7), settings with moving the files (R8), remove.
  * All of it works without the server and without the master password.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SafeholdError } from '@safehold/protocol';
 import type { OfflineInfo } from '@safehold/protocol/api';
-import { offlinePaths, readJson, readSidecar, removeIfExists, wipeOffline, type Tombstone } from '@safehold/store';
+import { OfflineDatabase, offlinePaths, removeIfExists, type Tombstone } from '@safehold/store';
 import { wipeReasonText } from '@safehold/domain';
 import type { Home } from '../home.js';
 import { hasOfflineDatabase, locate, statusOf, tombstoneOf, type OfflineStatusFile } from './locate.js';
@@ -99,25 +99,10 @@ export function listOfflineDatabases(home: Home): OfflineListEntry[] {
   const device = home.device().id;
   const out: OfflineListEntry[] = [];
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names.sort()) {
-      if (!n.endsWith('.key.json')) continue;
-      let sc;
-      try {
-        sc = readSidecar(join(dir, n));
-      } catch {
-        continue;
-      }
-      if (!sc || sc.device !== device) continue;
-      const p = offlinePaths(dir, sc);
-      if (!existsSync(p.file)) continue;
-      const st = readJson<OfflineStatusFile>(p.status);
-      out.push({ server: sc.server, db: sc.db, user: sc.user, path: p.file, lastSync: st?.lastSync ?? null, expiresAt: st?.expiresAt ?? null, records: st?.records ?? 0 });
+    for (const { database, sidecar: sc } of OfflineDatabase.scan(dir, (sc) => sc.device === device, 'skip')) {
+      if (!database.fileExists()) continue;
+      const st = database.status<OfflineStatusFile>();
+      out.push({ server: sc.server, db: sc.db, user: sc.user, path: database.paths.file, lastSync: st?.lastSync ?? null, expiresAt: st?.expiresAt ?? null, records: st?.records ?? 0 });
     }
   }
   return out;
@@ -133,7 +118,7 @@ export function removeOfflineDatabase(s: AccountScope, opts: { force?: boolean; 
   if (pending > 0) opts.lost?.(pending);
   const t = locate(s.home, s.server, s.user, s.db, s.device);
   const existed = existsSync(t.paths.file) || existsSync(t.paths.sidecar);
-  wipeOffline(t.paths, null);
+  t.database.wipe(null);
   removeIfExists(t.paths.tombstone);
   return existed;
 }
@@ -183,19 +168,9 @@ function moveFile(a: string, b: string): void {
 
 /** Queued offline changes of every offline database of (server, user, device) in a directory. */
 function pendingIn(dir: string, server: string, user: string, device: string): number {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
   let n = 0;
-  for (const name of names) {
-    if (!name.endsWith('.key.json')) continue;
-    const sc = readSidecar(join(dir, name));
-    if (!sc || sc.server !== server || sc.user !== user || sc.device !== device) continue;
-    const p = offlinePaths(dir, sc);
-    if (existsSync(p.file)) n += readJson<OfflineStatusFile>(p.status)?.pending ?? 0;
+  for (const { database } of OfflineDatabase.scan(dir, (sc) => sc.server === server && sc.user === user && sc.device === device)) {
+    if (database.fileExists()) n += database.status<OfflineStatusFile>()?.pending ?? 0;
   }
   return n;
 }
@@ -207,17 +182,8 @@ export function accountPending(home: Home, server: string, user: string, device:
 
 /** Moves every offline database of (server, user, device) from one directory to another. */
 function moveAccountFiles(from: string, to: string, server: string, user: string, device: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(from);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    if (!n.endsWith('.key.json')) continue;
-    const sc = readSidecar(join(from, n));
-    if (!sc || sc.server !== server || sc.user !== user || sc.device !== device) continue;
-    const a = offlinePaths(from, sc);
+  for (const { database, sidecar: sc } of OfflineDatabase.scan(from, (sc) => sc.server === server && sc.user === user && sc.device === device)) {
+    const a = database.paths;
     const b = offlinePaths(to, sc);
     if (existsSync(b.file) || existsSync(b.sidecar)) throw new SafeholdError('conflict', `an offline database for ${sc.db} already exists in ${to}`);
     // The database file first, the sidecar (which makes it "exist") last.

@@ -4,15 +4,15 @@
  * whose base is no longer current is merged three ways per field (domain `mergeThreeWay`) by this client,
  * the only one that can read it, and sent again under the same operation id.
  */
-import { fromB64, randomId, zero } from '@safehold/crypto';
 import { mergeThreeWay, sameFlat } from '@safehold/domain';
 import { MAX_PUSH_OPS, SafeholdError, asDatabaseId } from '@safehold/protocol';
 import type { PushOp, PushResult, RecordWire } from '@safehold/protocol/api';
 import type { OfflineStore, OutboxEntry, ConflictEntry } from '@safehold/store';
 import type { ClientContext } from '../context.js';
-import { decryptHeader, decryptSecret, encryptPart, integrityError } from '../recordcrypto.js';
+import { integrityError } from '../recordview.js';
 import { fromStoredJson, openStored, type QueuedChange } from './edits.js';
 import { fieldLabel, flatten, unflatten } from './flat.js';
+import { decryptHeader, decryptSecret, encryptPart, fromB64, randomId, zero } from '../keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** What a push did: changes settled by the server (merged conflicts included), conflicts, rejections. */

@@ -2,22 +2,18 @@
  * The offline record source (R11): list, search, show and copy from the offline database. Masked
  * records behave as online (copy yes, reveal no: R6); sealed records are never present (R5).
  */
-import { decrypt } from '@safehold/crypto';
-import { SafeholdError, isRandomId, keyWrapAad, type HeaderPlain, type RecordPart } from '@safehold/protocol';
+import { SafeholdError, isRandomId, type HeaderPlain, type RecordPart } from '@safehold/protocol';
 import type { Right } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
-import { decryptHeader, decryptSecret, integrityError, toView, type RecordView } from '../recordcrypto.js';
-import { prepareSearch, sortByName } from '../search.js';
+import { toView, type RecordView } from '../recordview.js';
+import { prepareSearch, sortByName, sortLocale } from '../search.js';
 import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
 import { readHeaderCache, writeHeaderCache } from './headercache.js';
+import { decryptHeader, decryptSecret, openOwnRecordKey } from '../keys/index.js';
 
 function openKey(s: OfflineSession, r: Pick<StoredRecord, 'id'>, part: RecordPart, blob: Uint8Array): Uint8Array {
-  try {
-    return decrypt(s.userKey, blob, keyWrapAad(r.id, part, `user:${s.sidecar.user}`));
-  } catch {
-    throw integrityError(r.id);
-  }
+  return openOwnRecordKey(s.userKey, s.sidecar.user, r.id, part, blob);
 }
 
 function wireOf(r: Pick<StoredRecord, 'id' | 'masked' | 'sealed' | 'rights' | 'revision' | 'updatedAt'>): { id: string; masked: boolean; sealed: boolean; rights: Right[]; revision: string; updatedAt: string } {
@@ -88,8 +84,10 @@ export class OfflineRecordSource implements RecordSource {
         }
       }
     }
-    sortByName(out);
-    const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation;
+    // The cache is kept in list order for its locale: with nothing decrypted to place, the list is in order as read.
+    const inOrder = decrypted === 0 && cache !== null && cache.locale === sortLocale();
+    if (!inOrder) sortByName(out);
+    const changedAnything = !cache || !changed || changed.length > 0 || cache.generation !== generation || !inOrder;
     const cacheWritten = changedAnything ? writeHeaderCache(s, generation, out) : false;
     this.lastList = { cached, decrypted, cacheWritten };
     // E5: records with a queued offline change are marked (after the cache is written: it never holds the mark).

@@ -9,7 +9,7 @@ import { openOfflineSource, runOfflineTrigger } from './index.js';
 import { locate } from './locate.js';
 import { offlineStatus } from './manage.js';
 import type { ProgressEvent } from '../events.js';
-import type { RecordView } from '../recordcrypto.js';
+import type { RecordView } from '../recordview.js';
 
 const FIXTURE = [
   { name: 'Kitchen Router Admin', username: 'router-operator', url: 'https://router.kitchen.example', password: 'Zebra-Orbit-4471' },

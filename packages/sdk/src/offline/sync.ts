@@ -6,16 +6,16 @@
  * rules are the domain's page applier; a run's parts live in ./syncrun/ (docs/adr/0060-sync-core.md).
  */
 import { existsSync } from 'node:fs';
-import { randomKey, zero } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import { MAX_SYNC_LIMIT } from '@safehold/protocol';
-import { readSidecar, unwrapFileKey } from '@safehold/store';
+import { readSidecar } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { requireDb } from '../context.js';
 import { hasOfflineDatabase, locate, type OfflineTarget } from './locate.js';
 import { syncLockPath, withSyncLock } from './synclock.js';
 import { ensureDeviceKey } from '../devicekey.js';
 import { SyncRun, type OfflineSyncResult } from './syncrun/run.js';
+import { newFileKey, unwrapFileKey, zero } from '../keys/index.js';
 
 export { SYNC_TASK, type OfflineSyncResult } from './syncrun/run.js';
 
@@ -49,7 +49,7 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
     throw new SafeholdError('integrity', 'the server key pinned in the offline database differs from the one pinned for this account: refused');
   }
   const pinned = sidecar?.signingPublicKey ?? ctx.accountFile.signingPublicKey;
-  const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : randomKey();
+  const fileKey = sidecar ? unwrapFileKey(ctx.keyring.userKey, sidecar) : newFileKey();
   // The device key must be on the server before it may be needed to fetch a wipe order (12.4).
   if (!ctx.accountFile.deviceKey?.registered) {
     try {

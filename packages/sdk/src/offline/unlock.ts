@@ -3,16 +3,15 @@
  * from the master password through the sidecar with no server), verify the stored lease against the
  * pinned server key, enforce expiry and the clock rule (E1), and throttle repeated wrong passwords.
  */
-import { existsSync } from 'node:fs';
-import { decrypt, deriveMasterKeys, fromB64, verify, zero } from '@safehold/crypto';
 import { checkOfflineUse, verifyLease, wipeReasonText } from '@safehold/domain';
-import { SafeholdError, userKeyAad } from '@safehold/protocol';
+import { SafeholdError } from '@safehold/protocol';
 import type { LeasePayload } from '@safehold/protocol/api';
-import { OfflineStore, readSidecar, unwrapFileKey, type Sidecar } from '@safehold/store';
+import type { OfflineStore, Sidecar } from '@safehold/store';
 import type { Home } from '../home.js';
 import { requireDb, type ClientContext } from '../context.js';
 import { locate, tombstoneOf, type OfflineTarget } from './locate.js';
 import { checkThrottle, noteUnlock } from './throttle.js';
+import { fromB64, unlockWithPassword, unwrapFileKey, verifySignature, zero } from '../keys/index.js';
 
 export interface OfflineUnlockArgs {
   home: Home;
@@ -41,20 +40,17 @@ export interface OfflineSession {
 /** Throws offline_wiped (with why) when a wipe left its tombstone and no database exists. */
 export function assertNotWiped(target: OfflineTarget): void {
   const t = tombstoneOf(target);
-  if (t && !existsSync(target.paths.file)) {
+  if (t && !target.database.fileExists()) {
     throw new SafeholdError('offline_wiped', `the offline database was wiped on ${t.wipedAt}: ${wipeReasonText(t.reason)}`, { reason: t.reason });
   }
 }
 
+/** The sidecar's user key from the master password (the same password unlock as the account's). */
 async function userKeyFromPassword(sc: Sidecar, password: string): Promise<Uint8Array> {
-  const keys = await deriveMasterKeys(password, { ...sc.kdf, salt: fromB64(sc.kdf.salt) });
-  try {
-    return decrypt(keys.kek, fromB64(sc.userKeyEnc), userKeyAad(sc.user));
-  } catch {
-    throw new SafeholdError('bad_credentials', 'wrong master password');
-  } finally {
-    zero(keys.kek, keys.authKey);
-  }
+  const opened = await unlockWithPassword(password, sc.kdf, sc);
+  if (!opened) throw new SafeholdError('bad_credentials', 'wrong master password');
+  zero(opened.authKey);
+  return opened.userKey;
 }
 
 /**
@@ -65,8 +61,8 @@ async function userKeyFromPassword(sc: Sidecar, password: string): Promise<Uint8
 export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSession | null> {
   const target = locate(a.home, a.server, a.user, a.db, a.device);
   assertNotWiped(target);
-  const sc = readSidecar(target.paths.sidecar);
-  if (!sc || !existsSync(target.paths.file)) return null;
+  const sc = target.database.sidecar();
+  if (!sc || !target.database.fileExists()) return null;
   // A key file of another user, database, server or device (copied or swapped in) is damage, not a wrong password (issue 17).
   if (sc.user !== a.user || sc.db !== a.db || sc.server !== a.server || sc.device !== a.device) {
     throw new SafeholdError('offline_corrupt', 'the offline database key file belongs to another account or device: refused');
@@ -97,7 +93,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
   }
   let store: OfflineStore;
   try {
-    store = OfflineStore.open(target.paths.file, fileKey);
+    store = target.database.open(fileKey);
   } catch (e) {
     zero(userKey);
     throw e;
@@ -107,7 +103,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
   try {
     const meta = store.meta();
     if (!meta.lease) throw new SafeholdError('offline_corrupt', 'the offline database holds no lease: sync it again while online');
-    const lc = verifyLease(meta.lease, fromB64(sc.signingPublicKey), verify, { user: a.user, device: a.device, db: a.db });
+    const lc = verifyLease(meta.lease, fromB64(sc.signingPublicKey), verifySignature, { user: a.user, device: a.device, db: a.db });
     if (!lc.ok) throw new SafeholdError('offline_corrupt', `the offline database's lease is not validly signed by the pinned server key (${lc.why}): refused`);
     const d = checkOfflineUse({ lease: lc.lease, now, latestRecordedTime: meta.latestTime });
     if (!d.ok) {

@@ -4,24 +4,22 @@
  * the local offline database instance (12.5), then crypto-shreds the offline database(s) it names and
  * is acknowledged (signed too). An unsigned, wrongly signed or older-instance order is ignored (with a warning).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fromB64, verify } from '@safehold/crypto';
 import { verifyWipeOrder, wipeReasonText } from '@safehold/domain';
 import { SafeholdError, asDeviceId, asOrderId } from '@safehold/protocol';
 import type { Orders} from '@safehold/protocol/api';
 import type { Signed, WipePayload } from '@safehold/protocol/api';
-import { offlinePaths, readSidecar, wipeOffline, type OfflinePaths } from '@safehold/store';
+import { OfflineDatabase } from '@safehold/store';
 import type { ClientContext } from '../context.js';
 import { hasOfflineDatabase, locate, statusOf, type OfflineTarget } from './locate.js';
 import { signDeviceRequest } from '../devicekey.js';
+import { fromB64, verifySignature } from '../keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** Verifies `signed` and, when it is a genuine order for this device and user, shreds what it names. */
 export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, target: OfflineTarget, pinnedKeyB64: string, signed: Signed): WipePayload | null {
   const st = statusOf(target);
   const local = st?.instance && st.instanceCreatedAt ? { instance: st.instance, instanceCreatedAt: st.instanceCreatedAt } : null;
-  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verify, target.ident, local);
+  const check = verifyWipeOrder(signed, fromB64(pinnedKeyB64), verifySignature, target.ident, local);
   if (!check.ok) {
     ctx.events.warning(
       check.why === 'older_instance'
@@ -32,38 +30,19 @@ export function applyWipeOrder(ctx: Pick<ClientContext, 'events' | 'clock'>, tar
   }
   const order = check.order;
   const now = new Date(ctx.clock()).toISOString();
-  const victims = order.db === null ? sameAccountTargets(target) : [{ paths: target.paths, db: target.ident.db }];
+  const victims = order.db === null ? sameAccountTargets(target) : [{ database: target.database, db: target.ident.db }];
   for (const v of victims) {
-    wipeOffline(v.paths, { ...target.ident, db: v.db, reason: order.reason, wipedAt: now, issuedAt: order.issuedAt });
+    v.database.wipe({ ...target.ident, db: v.db, reason: order.reason, wipedAt: now, issuedAt: order.issuedAt });
   }
   ctx.events.notice(`offline database wiped: ${wipeReasonText(order.reason)}`);
   return order;
 }
 
 /** Every offline database of the same server, user and device in the target's directory. */
-function sameAccountTargets(target: OfflineTarget): Array<{ paths: OfflinePaths; db: string }> {
-  const out = [{ paths: target.paths, db: target.ident.db }];
-  let names: string[] = [];
-  try {
-    names = readdirSync(target.paths.dir);
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    if (!n.endsWith('.key.json')) continue;
-    let sc;
-    try {
-      sc = readSidecar(join(target.paths.dir, n));
-    } catch {
-      continue;
-    }
-    if (!sc) continue;
-    const { server, user, device } = target.ident;
-    if (sc.server === server && sc.user === user && sc.device === device && sc.db !== target.ident.db) {
-      out.push({ paths: offlinePaths(target.paths.dir, { server, user, device, db: sc.db }), db: sc.db });
-    }
-  }
-  return out;
+function sameAccountTargets(target: OfflineTarget): Array<{ database: OfflineDatabase; db: string }> {
+  const { server, user, device, db } = target.ident;
+  const others = OfflineDatabase.scan(target.paths.dir, (sc) => sc.server === server && sc.user === user && sc.device === device && sc.db !== db, 'skip');
+  return [{ database: target.database, db }, ...others.map((o) => ({ database: o.database, db: o.sidecar.db }))];
 }
 
 /** The error a command sees after a wipe. */
@@ -148,7 +127,7 @@ export async function wipeOnRefusal(ctx: ClientContext, error: unknown): Promise
       continue;
     }
     const t = db !== null ? targets.get(db) : undefined;
-    const sc = t ? readSidecar(t.paths.sidecar) : null;
+    const sc = t ? t.database.sidecar() : null;
     if (!t || !sc) continue;
     const order = applyWipeOrder(ctx, t, sc.signingPublicKey, o);
     if (order) {

@@ -2,13 +2,12 @@
  * Export (issue 15): asks the server for the records this user holds `export` on (the server decides,
  * withholds what may not leave, and audits the export), and opens them here.
  */
-import { zero } from '@safehold/crypto';
 import { SafeholdError, type HeaderPlain, type SecretPlain, asDatabaseId } from '@safehold/protocol';
 import type { ExportFormat, ExportRecord } from '@safehold/protocol/transfer';
 import type { ClientContext } from '../context.js';
-import { decryptHeader, decryptSecret } from '../recordcrypto.js';
 import { maskedForMe } from '../vault.js';
 import type { ExportedDatabase, PortableContent, PortableRecord } from './portable.js';
+import { decryptHeader, decryptSecret, zero } from '../keys/index.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 export interface ExportOptions {

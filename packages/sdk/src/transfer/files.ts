@@ -7,7 +7,7 @@ import { readBitwardenJson, writeBitwardenJson } from '../formats/bitwarden.js';
 import { readKdbx, writeKdbx } from '../formats/kdbx.js';
 import type { ExportedDatabase, ParsedFile } from './portable.js';
 
-export { encryptBitwardenExport } from '../formats/bwcrypto.js';
+export { encryptBitwardenExport } from '../keys/index.js';
 export { parseCsv, writeCsv } from '../formats/csv.js';
 export { KDBX_ARGON2_ITERATIONS, KDBX_ARGON2_MEMORY_BYTES } from '../formats/kdbx.js';
 

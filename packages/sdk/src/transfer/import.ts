@@ -4,12 +4,10 @@
  * the user key), so the server can skip what an earlier run imported: a re-run adds nothing, and an
  * interrupted import completes when run again.
  */
-import { createHmac } from 'node:crypto';
-import { hkdfSha256, randomId, randomKey, utf8, zero } from '@safehold/crypto';
+import { encryptPart, newRecordKey, randomId, sourceTagger, zero } from '../keys/index.js';
 import { SafeholdError, type HeaderPlain, type SecretPlain, asDatabaseId } from '@safehold/protocol';
 import type { ImportFormat, ImportRecord, ImportResponse } from '@safehold/protocol/transfer';
 import type { ClientContext } from '../context.js';
-import { encryptPart } from '../recordcrypto.js';
 import { runOfflineTrigger } from '../offline/index.js';
 import { checkRecords, fallbackName, type NamedValue, type ParsedFile, type ParseNotes, type PortableContent, type PortableKind, type PortableRecord } from './portable.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
@@ -44,15 +42,6 @@ export interface ImportSummary {
   notes: ParseNotes;
   /** Older revisions left out: beyond the newest 100 of a record, or beyond what one request holds. */
   historyTruncated: number;
-}
-
-/** The key that tags sources for this user (never leaves the client). */
-function sourceKey(ctx: ClientContext): Uint8Array {
-  return hkdfSha256(ctx.keyring.userKey, new Uint8Array(0), utf8(SOURCE_INFO), 32);
-}
-
-function sourceTag(key: Uint8Array, r: PortableRecord): string {
-  return createHmac('sha256', key).update(r.sourceId, 'utf8').digest('base64url');
 }
 
 /** Unique field names in one list (a second "pin" becomes "pin (2)"): a Safehold record holds each name once. */
@@ -96,8 +85,8 @@ export function keptHistory(r: PortableRecord): PortableContent[] {
 
 function encryptRecord(ctx: ClientContext, r: PortableRecord, source: string): { body: ImportRecord; size: number } {
   const id = randomId();
-  const headerKey = randomKey();
-  const secretKey = randomKey();
+  const headerKey = newRecordKey();
+  const secretKey = newRecordKey();
   try {
     const history = keptHistory(r).map((h) => {
       const revision = randomId();
@@ -151,9 +140,9 @@ function withPositions(e: unknown, batch: readonly PortableRecord[]): unknown {
 /** Imports the parsed file into `db` (the context's database by default); see the module comment. */
 export async function importVault(ctx: ClientContext, db: string, parsed: ParsedFile, opts: ImportOptions): Promise<ImportSummary> {
   checkRecords(parsed.records);
-  const key = sourceKey(ctx);
-  const tags = parsed.records.map((r) => sourceTag(key, r));
-  zero(key);
+  const tagger = sourceTagger(ctx.keyring.userKey, SOURCE_INFO);
+  const tags = parsed.records.map((r) => tagger.tag(r.sourceId));
+  tagger.done();
   const existing = await existingOf(ctx, db, parsed.records.map((r, i) => ({ source: tags[i] ?? '', origin: r.origin })));
   const todo = parsed.records.map((r, i) => ({ r, source: tags[i] ?? '' })).filter((_, i) => existing[i] === null);
   const summary: ImportSummary = {

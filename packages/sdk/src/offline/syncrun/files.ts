@@ -5,7 +5,8 @@
  */
 import { diffRevisions, type PageFiles, type PageShape } from '@safehold/domain';
 import type { Signed } from '@safehold/protocol/api';
-import { OfflineStore, SIDECAR_FORMAT, wrapFileKey, writeSidecar, type Sidecar, type StoredRecord } from '@safehold/store';
+import { OfflineStore, SIDECAR_FORMAT, writeSidecar, type Sidecar, type StoredRecord } from '@safehold/store';
+import { wrapFileKey } from '../../keys/index.js';
 import type { RunState } from './state.js';
 
 /** A page as the store applies it. */
@@ -14,6 +15,8 @@ export interface StorePage extends PageShape {
   removed: string[];
   lease: Signed;
   now: number;
+  /** The header cache entries of this page (a fresh build only, ADR 0076): its part, and on the last page the index. */
+  cache?: (generation: number) => Array<readonly [string, Uint8Array]>;
 }
 
 /** The applier's file operations for the run's target. */
@@ -23,7 +26,7 @@ export function storeFiles(s: RunState): PageFiles<OfflineStore, StorePage> {
       ensureSidecar(s);
       return OfflineStore.build(s.target.paths.build, s.fileKey, { now: s.ctx.clock() });
     },
-    apply: (into, p) => into.applyPage({ records: p.records, removed: p.removed, cursor: p.cursor, lease: p.lease, now: p.now }),
+    apply: (into, p) => into.applyPage({ records: p.records, removed: p.removed, cursor: p.cursor, lease: p.lease, now: p.now, ...(p.cache ? { cache: p.cache } : {}) }),
     swap(build, main) {
       const diff = diffRevisions(main ? main.revisions() : null, build.revisions());
       if (main) {

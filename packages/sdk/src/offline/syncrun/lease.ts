@@ -1,10 +1,10 @@
 /** The lease of every page: verified against the pinned server key, following a signed key rotation (12.10). */
-import { fromB64, verify } from '@safehold/crypto';
 import { verifyLease } from '@safehold/domain';
 import { SafeholdError } from '@safehold/protocol';
 import type { LeasePayload } from '@safehold/protocol/api';
 import { readSidecar } from '@safehold/store';
 import { acceptServerKey } from '../../serverkey.js';
+import { fromB64, verifySignature } from '../../keys/index.js';
 import type { RunState } from './state.js';
 
 /** A failed look-up of the server key (not found, unreachable) leaves the lease refused; a refused rotation is thrown. */
@@ -18,9 +18,9 @@ export async function checkLease(s: RunState, signed: { payload: string; signatu
   const { server, user, device } = s.target.ident;
   const a = s.ctx.accountFile;
   const expected = { user, device, db: s.db, ...(a.serverId ? { server: a.serverId } : {}) };
-  let c = verifyLease(signed, fromB64(s.pinned), verify, expected);
+  let c = verifyLease(signed, fromB64(s.pinned), verifySignature, expected);
   if (!c.ok && c.why === 'bad_signature' && (await followKeyRotation(s).catch(keepRefusal))) {
-    c = verifyLease(signed, fromB64(s.pinned), verify, expected);
+    c = verifyLease(signed, fromB64(s.pinned), verifySignature, expected);
   }
   if (c.ok && !a.serverId) {
     // Accounts registered before the server id was published pin it at their first lease.

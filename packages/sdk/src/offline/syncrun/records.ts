@@ -3,10 +3,11 @@
  * (shared, role), re-wrapped under the user key, so that offline unlock is symmetric only. Sealed or
  * keyless records (and records of another database) become removals (R5), whatever the server sent.
  */
-import { fromB64, zero } from '@safehold/crypto';
 import type { AdoptBatchRequest, RecordWire } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
 import type { ClientContext } from '../../context.js';
+import { fromB64, zero } from '../../keys/index.js';
+import type { HeaderCacheWriter } from '../headercachewriter.js';
 
 export type AdoptItem = AdoptBatchRequest['keys'][number];
 
@@ -26,7 +27,8 @@ export class RecordPreparer {
     private readonly db: string,
   ) {}
 
-  async prepare(wires: readonly RecordWire[], removedIds: readonly string[]): Promise<PreparedPage> {
+  /** `headerCache`: the writer of a fresh build's header cache (ADR 0076), fed each header key before it is zeroed. */
+  async prepare(wires: readonly RecordWire[], removedIds: readonly string[], headerCache?: HeaderCacheWriter | null): Promise<PreparedPage> {
     const out: PreparedPage = { records: [], removed: [...removedIds], adopt: [] };
     const kr = this.ctx.keyring;
     for (const w of wires) {
@@ -43,7 +45,9 @@ export class RecordPreparer {
       try {
         const header = keys.shared ? kr.wrapForSelf(w.id, 'header', keys.headerKey) : w.keys.header;
         const secret = keys.secretKey ? (keys.shared ? kr.wrapForSelf(w.id, 'secret', keys.secretKey) : w.keys.secret) : null;
-        out.records.push(storedOf(w, header, secret));
+        const stored = storedOf(w, header, secret);
+        headerCache?.add(stored, keys.headerKey);
+        out.records.push(stored);
         if (keys.shared) out.adopt.push({ record: w.id, header, secret });
       } finally {
         zero(keys.headerKey, keys.secretKey);

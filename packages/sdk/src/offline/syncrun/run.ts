@@ -17,6 +17,7 @@ import { PageStream } from './pages.js';
 import { RecordPreparer } from './records.js';
 import type { RunState } from './state.js';
 import { afterSuccess } from './status.js';
+import { HeaderCacheWriter } from '../headercachewriter.js';
 
 /** Progress task name of the SDK events (R10). */
 export const SYNC_TASK = 'offline-sync';
@@ -77,14 +78,30 @@ export class SyncRun {
     let cursor = applier.cursor();
     let done = 0;
     let lease: LeasePayload | null = null;
+    /** Writes the header cache while a fresh file is built (ADR 0076); a resumed rebuild has none. */
+    let headerCache: HeaderCacheWriter | null = null;
     for (;;) {
       const page = await stream.next(cursor);
       // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
       if (this.pushError !== null) throw this.pushError;
       if (page.hasMore) stream.prefetch(page.cursor);
       lease = await checkLease(this.s, page.lease);
-      const prepared = await preparer.prepare(page.records, page.removed);
-      applier.apply({ reset: page.reset, hasMore: page.hasMore, cursor: page.cursor, records: prepared.records, removed: prepared.removed, lease: page.lease, now: ctx.clock() });
+      // A page that starts a fresh file (first sync or reset) also starts its header cache.
+      const fresh = applier.state === 'main' && (page.reset || !applier.openFiles().main);
+      if (fresh) headerCache = new HeaderCacheWriter(ctx.keyring.userKey, target.ident.user);
+      const prepared = await preparer.prepare(page.records, page.removed, headerCache);
+      const intoBuild = fresh || applier.state === 'rebuild';
+      const cache = intoBuild ? headerCache?.entries(prepared.removed, !page.hasMore) : undefined;
+      applier.apply({
+        reset: page.reset,
+        hasMore: page.hasMore,
+        cursor: page.cursor,
+        records: prepared.records,
+        removed: prepared.removed,
+        lease: page.lease,
+        now: ctx.clock(),
+        ...(cache ? { cache } : {}),
+      });
       await adopter.adopt(prepared.adopt);
       done += page.records.length;
       ctx.events.progress(SYNC_TASK, done, page.total ?? null);

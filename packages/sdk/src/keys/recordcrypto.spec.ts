@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomId, randomKey } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
-import { decryptHeader, decryptSecret, encryptPart, revealView, toView } from './recordcrypto.js';
+import { decryptHeader, decryptSecret, encryptPart } from './recordcrypto.js';
+import { revealView, toView } from '../recordview.js';
 
 const header = { name: 'n', username: 'u', url: 'https://x', notes: '', tags: ['t'], fields: [{ name: 'pin-hint', value: 'birthday' }], secretFieldNames: ['pin'] };
 const secret = { password: 'pw', fields: [{ name: 'pin', value: '1234' }] };

@@ -4,7 +4,7 @@ import { generateX25519KeyPair, randomId, randomKey, toB64, wrapForRecipient } f
 import { SafeholdError, roleKeyAad } from '@safehold/protocol';
 import type { RoleWire } from '@safehold/protocol/api';
 import { Keyring } from './keyring.js';
-import { defaultHomeDir } from './home.js';
+import { defaultHomeDir } from '../home.js';
 
 function keyring(user: string, roles: RoleWire[] = []): Keyring {
   const pair = generateX25519KeyPair();

@@ -18,7 +18,7 @@ import {
 } from '@safehold/crypto';
 import { SafeholdError, keyWrapAad, roleKeyAad, type RecordPart } from '@safehold/protocol';
 import type { KeyHolder, RecordWire, RoleWire } from '@safehold/protocol/api';
-import { integrityError } from './recordcrypto.js';
+import { integrityError } from '../recordview.js';
 
 /** A record's two keys as opened by this user. */
 export interface RecordKeys {
@@ -41,6 +41,18 @@ export interface KeyringOptions {
   publicKey: Uint8Array;
   /** Loads the roles of a database (GET /db/:db/roles) to open the caller's role keys. */
   loadRoles?: (db: string) => Promise<RoleWire[]>;
+}
+
+/**
+ * Opens a record key wrapped under the user's own user key (AEAD, the form the offline file keeps and an
+ * adopted key takes); any failure is the record's integrity error.
+ */
+export function openOwnRecordKey(userKey: Uint8Array, user: string, recordId: string, part: RecordPart, blob: Uint8Array): Uint8Array {
+  try {
+    return decrypt(userKey, blob, keyWrapAad(recordId, part, `user:${user}`));
+  } catch {
+    throw integrityError(recordId);
+  }
 }
 
 /** The unlocked key material of one user; `zero()` it on lock. */
@@ -129,7 +141,7 @@ export class Keyring {
     try {
       if (version === ENVELOPE_AEAD_V1) {
         if (holder.kind !== 'user' || holder.user !== this.user) throw integrityError(recordId);
-        return decrypt(this.userKey, blob, aad);
+        return openOwnRecordKey(this.userKey, this.user, recordId, part, blob);
       }
       if (version === ENVELOPE_HPKE_V1) {
         if (holder.kind === 'user') {

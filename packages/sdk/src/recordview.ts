@@ -1,9 +1,8 @@
 /**
- * Encryption of a record's two parts (header and secret), each under its own random key, with
- * associated data binding record id, part and revision id (spec §4), and the view built from them.
+ * The views of a record built from its decrypted parts (spec §3.2), the shape checks of those parts and
+ * the integrity error of spec §4. The encryption of the parts is the key service's (keys/recordcrypto.ts).
  */
-import { decrypt, encrypt, fromB64, fromUtf8, toB64, utf8 } from '@safehold/crypto';
-import { SafeholdError, partAad, type HeaderPlain, type RecordPart, type SecretPlain } from '@safehold/protocol';
+import { SafeholdError, type HeaderPlain, type SecretPlain } from '@safehold/protocol';
 import type { RecordWire, Right } from '@safehold/protocol/api';
 
 /** One custom field as listed: its name, whether it is secret, and its value when shown. */
@@ -45,24 +44,6 @@ export function integrityError(recordId: string): SafeholdError {
   );
 }
 
-/** Encrypts one part (header or secret JSON) under its key, bound to record, part and revision. */
-export function encryptPart(key: Uint8Array, recordId: string, part: RecordPart, revision: string, plain: HeaderPlain | SecretPlain): string {
-  return toB64(encrypt(key, utf8(JSON.stringify(plain)), partAad(recordId, part, revision)));
-}
-
-function openPart(key: Uint8Array, recordId: string, part: RecordPart, revision: string, blob: string | Uint8Array): unknown {
-  let bytes: Uint8Array | undefined;
-  try {
-    // The offline store keeps ciphertext as bytes: take them as they are rather than through base64 and back.
-    bytes = decrypt(key, typeof blob === 'string' ? fromB64(blob) : blob, partAad(recordId, part, revision));
-    return JSON.parse(fromUtf8(bytes)) as unknown;
-  } catch {
-    throw integrityError(recordId);
-  } finally {
-    bytes?.fill(0);
-  }
-}
-
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNamedValues = (v: unknown): v is Array<{ name: string; value: string }> =>
   Array.isArray(v) && v.every((f) => f !== null && typeof f === 'object' && isStr((f as { name?: unknown }).name) && isStr((f as { value?: unknown }).value));
@@ -80,17 +61,10 @@ export function asHeaderPlain(v: unknown): HeaderPlain | null {
   return { name: h.name, username: h.username, url: h.url, notes: h.notes, tags: h.tags, fields: h.fields, secretFieldNames: h.secretFieldNames };
 }
 
-/** Decrypts and checks a header part; any failure is an integrity error. */
-export function decryptHeader(key: Uint8Array, recordId: string, revision: string, blob: string | Uint8Array): HeaderPlain {
-  const h = asHeaderPlain(openPart(key, recordId, 'header', revision, blob));
-  if (!h) throw integrityError(recordId);
-  return h;
-}
-
-/** Decrypts and checks a secret part; any failure is an integrity error. */
-export function decryptSecret(key: Uint8Array, recordId: string, revision: string, blob: string | Uint8Array): SecretPlain {
-  const s = openPart(key, recordId, 'secret', revision, blob) as Partial<SecretPlain> | null;
-  if (!s || typeof s !== 'object' || !isStr(s.password) || !isNamedValues(s.fields)) throw integrityError(recordId);
+/** The value as a SecretPlain (only its known keys), or null when it does not have that shape. */
+export function asSecretPlain(v: unknown): SecretPlain | null {
+  const s = v as Partial<SecretPlain> | null;
+  if (!s || typeof s !== 'object' || !isStr(s.password) || !isNamedValues(s.fields)) return null;
   return { password: s.password, fields: s.fields };
 }
 

@@ -1,0 +1,99 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { SafeholdError } from '@safehold/protocol';
+import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
+import { syncOffline } from './sync.js';
+import { openOfflineSource } from './index.js';
+import type { OfflineRecordSource } from './source.js';
+import type { RecordView } from '../recordview.js';
+
+async function open(t: { after: (fn: () => void) => void }, ctx: TestContext): Promise<OfflineRecordSource> {
+  const src = await openOfflineSource(ctx);
+  assert.ok(src);
+  t.after(() => src.close());
+  return src;
+}
+
+/** The list decrypted from every header (the cache dropped first), for comparison. */
+async function coldList(src: OfflineRecordSource): Promise<readonly RecordView[]> {
+  src.offline.store.setCache('headers', new Uint8Array(0));
+  const views = await src.list();
+  assert.equal(src.lastList.cached, 0);
+  return views;
+}
+
+const names = ['zulu', 'Alpha', 'échelle', 'echo', 'Mike 10', 'Mike 9', 'bravo', 'Kilo'];
+
+describe('header cache written by the sync (ADR 0076)', () => {
+  test('a first sync of several pages writes the cache: the first unlock decrypts no header and lists what a full decrypt lists', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const [i, name] of names.entries()) srv.put(makeWire(u, 'main', { name, username: `u${i}`, tags: [`t${i % 2}`], masked: i === 3 }));
+    await syncOffline(ctx, { create: true, limit: 3 });
+    const src = await open(t, ctx);
+    const first = await src.list();
+    assert.deepEqual(src.lastList, { cached: names.length, decrypted: 0, cacheWritten: false });
+    assert.equal(src.offline.store.getCache('headers/3') !== null, true, 'one part per page of three');
+    const cold = await coldList(src);
+    assert.deepEqual(first, cold);
+    // The cold list's rewrite replaces the parts with one value.
+    assert.equal(src.offline.store.getCache('headers/1'), null);
+  });
+
+  test('a reset rebuild writes a new cache; a record replaced or removed by a later page of the same sync is listed as it ends', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const keep = makeWire(u, 'main', { name: 'keep' });
+    const drop = makeWire(u, 'main', { name: 'drop' });
+    srv.put(keep);
+    srv.put(drop);
+    await syncOffline(ctx, { create: true });
+    srv.remove(drop.id);
+    srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
+    for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
+    srv.forceReset = true;
+    await syncOffline(ctx, { create: false, limit: 2 });
+    const src = await open(t, ctx);
+    const listed = await src.list();
+    assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
+    assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
+    assert.deepEqual(listed, await coldList(src));
+  });
+
+  test('an interrupted first sync, resumed, writes no partial cache: the first unlock decrypts every header', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (let i = 0; i < 5; i++) srv.put(makeWire(u, 'main', { name: `r${i}` }));
+    srv.killRequest = srv.syncRequests + 2;
+    await assert.rejects(syncOffline(ctx, { create: true, limit: 2 }));
+    await syncOffline(ctx, { create: true, limit: 2 });
+    const src = await open(t, ctx);
+    assert.deepEqual((await src.list()).map((v) => v.name), ['r0', 'r1', 'r2', 'r3', 'r4']);
+    assert.deepEqual(src.lastList, { cached: 0, decrypted: 5, cacheWritten: true });
+  });
+
+  test('a header that does not decrypt is not cached by the sync: the unlock reports it as before', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const a = makeWire(u, 'main', { name: 'A' });
+    const b = makeWire(u, 'main', { name: 'B' });
+    srv.put(a);
+    srv.put({ ...b, header: a.header });
+    await syncOffline(ctx, { create: true });
+    const src = await open(t, ctx);
+    await assert.rejects(src.list(), (e: unknown) => e instanceof SafeholdError && e.code === 'integrity' && e.message.includes(b.id));
+  });
+
+  test('a tampered part is ignored and the list rebuilt from the headers, never an error', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const name of names) srv.put(makeWire(u, 'main', { name }));
+    await syncOffline(ctx, { create: true, limit: 4 });
+    const src = await open(t, ctx);
+    const part = src.offline.store.getCache('headers/2');
+    assert.ok(part);
+    const flipped = Uint8Array.from(part);
+    flipped[flipped.length - 5] = (flipped[flipped.length - 5] ?? 0) ^ 0x01;
+    src.offline.store.setCache('headers/2', flipped);
+    const listed = await src.list();
+    assert.deepEqual(src.lastList, { cached: 0, decrypted: names.length, cacheWritten: true });
+    assert.equal(listed.length, names.length);
+    assert.deepEqual(await src.list(), listed);
+    assert.deepEqual(src.lastList, { cached: names.length, decrypted: 0, cacheWritten: false });
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The client caches of the offline file and the log of record changes since they were written. Values
+ * are opaque blobs here (the SDK's sealed header cache). All functions run on an open, keyed file.
+ */
+import type { Db } from './keyed.js';
+
+/*
+ * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
+ * open too, so files written before it existed keep working. A key `k/…` is a part of the cache `k`:
+ * it does not count as a cache held (no change is logged for it alone), and storing `k` again with
+ * putCacheAt drops its parts.
+ */
+export const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
+
+/*
+ * The record changes since the caches were written: every page that changes records bumps the meta
+ * `generation` and, while any cache is held, logs (generation, id) of each record it wrote or removed.
+ * A cache stored with setCacheAt(k, v, g) is current as of generation g, so a reader needs to recheck
+ * only changedSince(g). Created on open too, like the cache table.
+ */
+export const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER NOT NULL, id TEXT NOT NULL) STRICT';
+
+/** How many more logged ids than records the change log may hold before the caches are dropped with it. */
+const CHANGE_LOG_SLACK = 1000;
+
+/** Both the cache and the change-log tables exist (a read-only file may lack them). */
+export function hasCacheTables(db: Db): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
+}
+
+/** The records' generation: 0 for a new file, one more for each applied page that changed records. */
+export function generationOf(db: Db): number {
+  return Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get() ?? '0');
+}
+
+/** Inside a writing transaction: the next generation, and the change log while a cache is held. */
+export function noteChanges(db: Db, logReady: boolean, ids: readonly string[]): void {
+  const gen = generationOf(db) + 1;
+  db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
+  if (!logReady || !db.prepare(`SELECT 1 FROM cache WHERE instr(k, '/') = 0 LIMIT 1`).pluck().get()) return;
+  const log = db.prepare('INSERT INTO changes (gen, id) VALUES (?, ?)');
+  for (const id of ids) log.run(gen, id);
+  // A device that syncs for months without an unlock would grow the log for ever. Once it names more
+  // ids than a full rebuild would read, the caches are worth nothing more than a rebuild: drop them and it.
+  const logged = Number(db.prepare('SELECT count(*) FROM changes').pluck().get());
+  const records = Number(db.prepare('SELECT count(*) FROM records').pluck().get());
+  if (logged > CHANGE_LOG_SLACK && logged > records + CHANGE_LOG_SLACK) {
+    db.prepare('DELETE FROM cache').run();
+    db.prepare('DELETE FROM changes').run();
+  }
+}
+
+/** Ids written or removed after generation `g` (distinct), or null when the log cannot tell. */
+export function changedSince(db: Db, logReady: boolean, g: number): string[] | null {
+  const current = generationOf(db);
+  if (!Number.isSafeInteger(g) || g < 0 || g > current) return null;
+  if (!logReady) return g === current ? [] : null;
+  return db.prepare('SELECT DISTINCT id FROM changes WHERE gen > ?').pluck().all(g) as string[];
+}
+
+/** Stores a cache value (replacing any); throws when the file cannot be written. */
+export function putCache(db: Db, k: string, v: Uint8Array): void {
+  db.prepare('INSERT INTO cache (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+}
+
+/** Stores a cache value current as of generation `g`, only if still current; prunes the log up to g. */
+export function putCacheAt(db: Db, k: string, v: Uint8Array, g: number): boolean {
+  return db.transaction((): boolean => {
+    if (generationOf(db) !== g) return false;
+    putCache(db, k, v);
+    db.prepare('DELETE FROM cache WHERE substr(k, 1, ?) = ?').run(k.length + 1, `${k}/`);
+    db.prepare('DELETE FROM changes WHERE gen <= ?').run(g);
+    return true;
+  }).immediate();
+}
