@@ -172,7 +172,7 @@ function dummyHash(): Promise<string> {
   return dummy;
 }
 
-type Db = Kysely<Tables>;
+type Conn = Kysely<Tables>;
 
 /** The device key of a request, checked: 32 raw bytes (Ed25519), or none. */
 function deviceKeyOf(device: { publicKey?: string | undefined }): string | null {
@@ -185,7 +185,7 @@ function deviceKeyOf(device: { publicKey?: string | undefined }): string | null 
  * Registers or refreshes the caller's device. The device key (12.4) comes with the master password's
  * proof (register, login), so it is set, or replaced when the home made a new one.
  */
-async function upsertDevice(trx: Db, userId: string, device: { id: string; name: string; publicKey?: string | undefined }, now: number): Promise<void> {
+async function upsertDevice(trx: Conn, userId: string, device: { id: string; name: string; publicKey?: string | undefined }, now: number): Promise<void> {
   const publicKey = deviceKeyOf(device);
   const d = await trx
     .selectFrom('devices')
@@ -212,7 +212,7 @@ async function upsertDevice(trx: Db, userId: string, device: { id: string; name:
   }
 }
 
-async function createSession(trx: Db, userId: string, deviceId: string, now: number): Promise<{ token: string; expiresAt: number }> {
+async function createSession(trx: Conn, userId: string, deviceId: string, now: number): Promise<{ token: string; expiresAt: number }> {
   const raw = randomBytes(32);
   const token = toB64(raw);
   zero(raw);
@@ -225,7 +225,7 @@ async function createSession(trx: Db, userId: string, deviceId: string, now: num
 }
 
 /** The caller's databases with offline flags (R1, R2). */
-export async function listMemberships(db: Db, userId: string): Promise<DbInfo[]> {
+export async function listMemberships(db: Conn, userId: string): Promise<DbInfo[]> {
   const rows = await db
     .selectFrom('memberships')
     .innerJoin('databases', 'databases.id', 'memberships.db_id')
@@ -254,7 +254,7 @@ async function buildSession(deps: AccountsDeps, name: string, deviceId: string, 
 }
 
 /** Resolves a bearer token to its caller. Expired or unknown -> unauthorized; revoked device -> device_revoked. */
-export async function authenticate(db: Db, clock: Clock, token: string): Promise<Caller & { tokenHash: string }> {
+export async function authenticate(db: Conn, clock: Clock, token: string): Promise<Caller & { tokenHash: string }> {
   const tokenHash = hashSecret(token);
   const now = clock.now();
   const s = await db
@@ -287,7 +287,7 @@ export async function authenticate(db: Db, clock: Clock, token: string): Promise
  * Sets the device key of the caller's device when it has none (a device registered before device keys,
  * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
  */
-export async function setDeviceKey(db: Db, auth: Caller, publicKey: string): Promise<void> {
+export async function setDeviceKey(db: Conn, auth: Caller, publicKey: string): Promise<void> {
   decodeKey(publicKey, 'publicKey');
   const upd = await db
     .updateTable('devices')
@@ -302,12 +302,12 @@ export async function setDeviceKey(db: Db, auth: Caller, publicKey: string): Pro
 }
 
 /** Ends one session. */
-export async function logout(db: Db, clock: Clock, auth: Caller, tokenHash: string): Promise<void> {
+export async function logout(db: Conn, clock: Clock, auth: Caller, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
   await writeAudit(db, clock, { db: null, actor: auth.user, action: 'logout', target: auth.user, detail: { device: auth.deviceId } });
 }
 
-export async function me(db: Db, auth: Caller): Promise<Me> {
+export async function me(db: Conn, auth: Caller): Promise<Me> {
   const u = await db.selectFrom('users').select(['public_key', 'admin']).where('id', '=', auth.userId).executeTakeFirstOrThrow();
   return { user: auth.user, admin: u.admin === 1, device: auth.deviceId, publicKey: u.public_key ?? '', databases: await listMemberships(db, auth.userId) };
 }
@@ -363,7 +363,7 @@ export async function changePassword(deps: AccountsDeps, auth: Caller, req: Chan
 }
 
 /** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
-export async function publicKeyOf(db: Db, auth: Caller, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
+export async function publicKeyOf(db: Conn, auth: Caller, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
   if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
   const row = await db
     .selectFrom('users as u')
@@ -382,7 +382,7 @@ export async function publicKeyOf(db: Db, auth: Caller, name: string): Promise<{
  * Stores the caller's Ed25519 signing key (12.2). Set once: the client derives it from the user key, which never
  * changes, so the same key again is a no-op and a different one is a conflict.
  */
-export async function setSigningKey(db: Db, auth: Caller, signingKey: string): Promise<void> {
+export async function setSigningKey(db: Conn, auth: Caller, signingKey: string): Promise<void> {
   const row = await db.selectFrom('users').select('signing_key').where('id', '=', auth.userId).executeTakeFirst();
   if (!row) throw new SafeholdError('unauthorized', 'no such user');
   if (row.signing_key === signingKey) return;
@@ -398,7 +398,7 @@ export interface Membership {
 }
 
 /** The caller's membership of `dbName`; 404 not_found when the database does not exist or the caller is not a member. */
-export async function requireMember(db: Db, auth: { userId: string }, dbName: string): Promise<Membership> {
+export async function requireMember(db: Conn, auth: { userId: string }, dbName: string): Promise<Membership> {
   if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
   const r = await db
     .selectFrom('databases')

@@ -7,25 +7,26 @@ import { SafeholdError } from '@safehold/protocol';
 import type { GrantRequest, Grants, Grant, Right, AdoptKeysRequest } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { maskHas, rightsMask, rightsOfMask } from '@safehold/domain';
 import { ALL_RIGHTS, requireRight, sortRights, type Actor, type DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
 import { deleteHolderRows, grantsOfRecord, holdsKeyRow, putGrantRow, roleNames, upsertKeys } from '../repositories/grants.js';
 import { activeReleases } from './recordwire.js';
 import { sealedFor } from './records.js';
-import { findRole, memberIds, userNames } from './lookup.js';
+import { findRole, memberIds, userNames } from '../repositories/lookup.js';
 
 /** Who a grant is for, by name on the wire. */
 export type HolderRef = { user: string } | { role: string };
 
 /** The record's grants, the creator's own (all rights) first. Needs read. */
-export async function getGrants(db: Db, actor: Actor, scope: DbScope, id: string): Promise<Grants> {
+export async function getGrants(db: Conn, actor: Actor, scope: DbScope, id: string): Promise<Grants> {
   const { record } = await requireRight(db, actor, scope.dbId, id, 'read');
   return grantsOf(db, record.id, record.creator_id);
 }
 
-async function grantsOf(db: Db, recordId: string, creatorId: string): Promise<Grants> {
+async function grantsOf(db: Conn, recordId: string, creatorId: string): Promise<Grants> {
   const rows = await grantsOfRecord(db, recordId);
   const userIds = rows.filter((r) => r.holder_kind === 'user').map((r) => r.holder_id);
   const names = await userNames(db, [creatorId, ...userIds]);
@@ -44,7 +45,7 @@ async function grantsOf(db: Db, recordId: string, creatorId: string): Promise<Gr
 }
 
 /** Resolves a holder name inside the database; not_found when unknown (or not a member). */
-async function resolveHolder(db: Db, scope: DbScope, ref: HolderRef): Promise<{ kind: 'user' | 'role'; id: string; label: string }> {
+async function resolveHolder(db: Conn, scope: DbScope, ref: HolderRef): Promise<{ kind: 'user' | 'role'; id: string; label: string }> {
   if ('user' in ref) {
     const id = (await memberIds(db, scope.dbId, [ref.user])).get(ref.user);
     if (!id) throw new SafeholdError('not_found', `user ${ref.user} is not a member of this database`);
@@ -56,7 +57,7 @@ async function resolveHolder(db: Db, scope: DbScope, ref: HolderRef): Promise<{ 
 }
 
 /** Sets the grantee's rights to exactly `req.rights` (authorize). */
-export async function putGrant(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: GrantRequest): Promise<Grants> {
+export async function putGrant(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, req: GrantRequest): Promise<Grants> {
   const creatorId = await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
@@ -97,7 +98,7 @@ export async function putGrant(db: Db, clock: Clock, actor: Actor, scope: DbScop
 }
 
 /** Removes a grant and that holder's key row (authorize). */
-export async function deleteGrant(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, ref: HolderRef): Promise<Grants> {
+export async function deleteGrant(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, ref: HolderRef): Promise<Grants> {
   const creatorId = await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
@@ -133,7 +134,7 @@ export async function deleteGrant(db: Db, clock: Clock, actor: Actor, scope: DbS
  * Key adoption: replaces (or inserts) the caller's own user key row. Anyone who can read may adopt.
  * While the record is sealed for the caller, the stored secret key is kept (it cannot know a better one).
  */
-export async function adoptKeys(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: AdoptKeysRequest): Promise<void> {
+export async function adoptKeys(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, req: AdoptKeysRequest): Promise<void> {
   await inTransaction(db, async (trx) => {
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'read');
     const sealed = await sealedFor(trx, clock, actor, scope, record);
@@ -154,7 +155,7 @@ export interface AdoptItem {
  * read (unshared meanwhile, deleted, unknown) are skipped and named back. One rights query for all.
  */
 export async function adoptKeysBatch(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,

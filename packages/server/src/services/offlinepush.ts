@@ -9,15 +9,16 @@ import { SafeholdError } from '@safehold/protocol';
 import type { PushOp, PushResult } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { rightSet, type Actor, type DbScope } from './rights.js';
 import { accessOf } from '../repositories/access.js';
 import { insertRecord, saveRevision, sealedFor, wireOf } from './records.js';
-import { isUniqueViolation } from './lookup.js';
+import { isUniqueViolation } from '../repositories/lookup.js';
 
 type Settled = Omit<PushResult, 'current'>;
 
-async function factsOf(trx: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
+async function factsOf(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
   const rec = await trx.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirst();
   const none: PushFacts = { exists: false, deleted: false, revision: null, sealed: false, canWrite: false, canDelete: false, createdByCaller: false, takenElsewhere: false };
   if (!rec) return none;
@@ -43,7 +44,7 @@ function need<T>(v: T | null, what: string): T {
 }
 
 /** Applies one decided change inside its transaction; returns the settled outcome (stale: null). */
-async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp, d: PushDecision, seq: number): Promise<Settled | null> {
+async function applyDecision(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, op: PushOp, d: PushDecision, seq: number): Promise<Settled | null> {
   const base = { opId: op.opId, reason: null, revision: null };
   const audit = (action: string, detail: Record<string, unknown>) =>
     writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action, target: op.record, detail: { op: op.opId, kind: op.kind, ...detail } });
@@ -94,7 +95,7 @@ async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope
 }
 
 /** The losing offline version of a conflict, as a history revision marked `conflict` (never current). */
-async function insertConflictRevision(trx: Db, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
+async function insertConflictRevision(trx: Conn, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
   const used = await trx.selectFrom('revisions').select('revision').where('record_id', '=', recordId).where('revision', '=', v.revision).executeTakeFirst();
   if (used) return;
   await trx
@@ -104,7 +105,7 @@ async function insertConflictRevision(trx: Db, clock: Clock, actor: Actor, recor
 }
 
 /** One change inside the batch's transaction: its recorded outcome when the operation id was seen, else decided and applied now; null when stale. */
-async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
+async function settleOne(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
   // The counter first: it serialises this change with every other writer of the database.
   const seq = await nextSeq(trx, scope.dbId);
   const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
@@ -127,7 +128,7 @@ async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op
 }
 
 /** Settles ops in order in one transaction, up to and including the first stale one (null). */
-async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
+async function settleBatch(db: Conn, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
   return inTransaction(db, async (trx) => {
     const out: Array<Settled | null> = [];
     for (const op of ops) {
@@ -145,7 +146,7 @@ async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, o
  * with another writer (a unique violation), the batch is redone one change per transaction, the loser
  * of the race rejected.
  */
-export async function pushOfflineOps(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
+export async function pushOfflineOps(db: Conn, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
   let settled: Array<Settled | null>;
   try {
     settled = await settleBatch(db, clock, actor, scope, ops);

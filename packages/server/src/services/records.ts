@@ -7,40 +7,41 @@ import { SafeholdError } from '@safehold/protocol';
 import type { CreateRecordRequest, History, RecordWire, UpdateRecordRequest } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
 import { activeReleases, loadRecordWires } from './recordwire.js';
-import { isUniqueViolation, iso, userNames } from './lookup.js';
+import { isUniqueViolation, iso, userNames } from '../repositories/lookup.js';
 
 /** The parsed create body (zod output: `masked` defaulted). */
 export type CreateRecordInput = Omit<CreateRecordRequest, 'masked'> & { masked: boolean };
 
 /** Every record the caller can read, headers only (secret null). */
-export async function listRecords(db: Db, clock: Clock, actor: Actor, scope: DbScope): Promise<RecordWire[]> {
+export async function listRecords(db: Conn, clock: Clock, actor: Actor, scope: DbScope): Promise<RecordWire[]> {
   return loadRecordWires(db, clock, actor, scope, { withSecret: false });
 }
 
 /** One record with its secret (withheld while sealed without a release). */
-export async function getRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
+export async function getRecord(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
   await requireRight(db, actor, scope.dbId, id, 'read');
   return wireOf(db, clock, actor, scope, id);
 }
 
-export async function wireOf(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
+export async function wireOf(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
   const [w] = await loadRecordWires(db, clock, actor, scope, { ids: [id], withSecret: true });
   if (!w) throw new SafeholdError('not_found', 'record not found');
   return w;
 }
 
 /** True when the record is sealed and the actor holds no active release on it. */
-export async function sealedFor(db: Db, clock: Clock, actor: Actor, scope: DbScope, record: { id: string; sealed: number }) {
+export async function sealedFor(db: Conn, clock: Clock, actor: Actor, scope: DbScope, record: { id: string; sealed: number }) {
   if (record.sealed !== 1) return false;
   return !(await activeReleases(db, clock, actor.userId, scope.dbId, [record.id])).has(record.id);
 }
 
 /** Creates a record with the client's id and revision; the creator's key row comes from `keys`. */
 export async function createRecord(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -73,7 +74,7 @@ export async function createRecord(
 }
 
 /** Inserts a new record, its first revision and the creator's key row (inside the caller's transaction, after nextSeq). */
-export async function insertRecord(trx: Db, clock: Clock, actor: Actor, scope: DbScope, req: CreateRecordInput, seq: number): Promise<void> {
+export async function insertRecord(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, req: CreateRecordInput, seq: number): Promise<void> {
   const now = clock.now();
   await trx
     .insertInto('records')
@@ -119,7 +120,7 @@ export async function insertRecord(trx: Db, clock: Clock, actor: Actor, scope: D
 
 /** Saves a new revision; `baseRevision` must be the current one (409 stale_revision otherwise). */
 export async function updateRecord(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -151,7 +152,7 @@ export async function updateRecord(
 
 /** Writes a new current revision (records row + history row). The caller checked rights and base revision. */
 export async function saveRevision(
-  trx: Db,
+  trx: Conn,
   clock: Clock,
   actor: Actor,
   recordId: string,
@@ -186,7 +187,7 @@ export async function saveRevision(
 }
 
 /** Soft delete (deleted_at), so that sync can report the removal. Needs the delete right. */
-export async function deleteRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<void> {
+export async function deleteRecord(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<void> {
   await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     await requireRight(trx, actor, scope.dbId, id, 'delete');
@@ -197,7 +198,7 @@ export async function deleteRecord(db: Db, clock: Clock, actor: Actor, scope: Db
 }
 
 /** Saved revisions, newest first (following the base-revision chain); secrets withheld while sealed. */
-export async function recordHistory(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<History> {
+export async function recordHistory(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<History> {
   const { record } = await requireRight(db, actor, scope.dbId, id, 'read');
   const withheld = await sealedFor(db, clock, actor, scope, record);
   const revs = await db.selectFrom('revisions').selectAll().where('record_id', '=', id).execute();
@@ -225,7 +226,7 @@ export async function recordHistory(db: Db, clock: Clock, actor: Actor, scope: D
 }
 
 /** Sets the masking flag (authorize). A no-op when unchanged. */
-export async function setMask(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, masked: boolean): Promise<RecordWire> {
+export async function setMask(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, masked: boolean): Promise<RecordWire> {
   await inTransaction(db, async (trx) => {
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
     if ((record.masked === 1) === masked) return;

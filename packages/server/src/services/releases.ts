@@ -10,9 +10,10 @@ import type { Selectable } from 'kysely';
 import type { ReleaseKind, ReleasesTable } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, type Db } from './changes.js';
+import { inTransaction } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
-import { iso, parseIdList, userNames } from './lookup.js';
+import { iso, parseIdList, userNames } from '../repositories/lookup.js';
 
 type ReleaseRow = Selectable<ReleasesTable>;
 
@@ -22,7 +23,7 @@ export function releaseStatus(r: { approved_at: number | null; expires_at: numbe
 }
 
 /** Wire form of release rows (batched: seals, approval counts and names in three queries). */
-async function toWire(db: Db, clock: Clock, scope: DbScope, rows: readonly ReleaseRow[]): Promise<Release[]> {
+async function toWire(db: Conn, clock: Clock, scope: DbScope, rows: readonly ReleaseRow[]): Promise<Release[]> {
   if (rows.length === 0) return [];
   const recordIds = [...new Set(rows.map((r) => r.record_id))];
   const seals = new Map(
@@ -60,7 +61,7 @@ async function toWire(db: Db, clock: Clock, scope: DbScope, rows: readonly Relea
 
 /** Asks for a release of a sealed record: to read its secret (needs read), or to lift its seal (needs authorize). */
 export async function requestRelease(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -91,7 +92,7 @@ export async function requestRelease(
 }
 
 /** Approves a release: only a listed approver, never the requester (forbidden otherwise). */
-export async function approveRelease(db: Db, clock: Clock, actor: Actor, scope: DbScope, releaseId: string): Promise<Release> {
+export async function approveRelease(db: Conn, clock: Clock, actor: Actor, scope: DbScope, releaseId: string): Promise<Release> {
   const notFound = new SafeholdError('not_found', 'release request not found');
   if (typeof releaseId !== 'string' || !isRandomId(releaseId)) throw notFound;
   return inTransaction(db, async (trx) => {
@@ -144,7 +145,7 @@ export async function approveRelease(db: Db, clock: Clock, actor: Actor, scope: 
 }
 
 /** The caller's releases in the database: as requester or as a listed approver (cancelled ones left out). */
-export async function listReleases(db: Db, clock: Clock, actor: Actor, scope: DbScope): Promise<Release[]> {
+export async function listReleases(db: Conn, clock: Clock, actor: Actor, scope: DbScope): Promise<Release[]> {
   const rows = await db
     .selectFrom('releases')
     .innerJoin('records', 'records.id', 'releases.record_id')

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { DAY_MS } from '@safehold/domain';
 import type { Tables } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
-import type { Db } from './changes.js';
+import type { Conn } from '../repositories/db.js';
 
 /** Changes older than this may be pruned; a cursor older than the pruned part gets a reset. */
 export const KEEP_CHANGES_DAYS = 90;
@@ -46,7 +46,7 @@ export async function pruneRetention(db: Kysely<Tables>, clock: Clock, r: Retent
 const horizonKey = (dbId: string) => `changes_pruned_through:${dbId}`;
 
 /** The highest seq pruned from the database's change log (0 when nothing was pruned). */
-export async function prunedThrough(db: Db, dbId: string): Promise<number> {
+export async function prunedThrough(db: Conn, dbId: string): Promise<number> {
   const row = await db.selectFrom('server_meta').select('value').where('key', '=', horizonKey(dbId)).executeTakeFirst();
   const n = row ? Number(row.value) : 0;
   return Number.isSafeInteger(n) ? n : 0;

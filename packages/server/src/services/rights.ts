@@ -11,7 +11,7 @@ import { RIGHTS, type Right } from '@safehold/protocol/api';
 import { ALL_RIGHTS_MASK, maskHas, rightsOfMask } from '@safehold/domain';
 import type { RecordsTable } from '../storage/schema.js';
 import type { Caller, DbScope } from '../caller.js';
-import type { Db } from '../repositories/db.js';
+import type { Conn } from '../repositories/db.js';
 import { accessOf, rightsFor } from '../repositories/access.js';
 
 export type { DbScope };
@@ -38,7 +38,7 @@ export function rightSet(mask: number): Set<Right> {
  * `recordIds` only). A record absent from the map: no rights.
  */
 export async function effectiveRightsBatch(
-  db: Db,
+  db: Conn,
   userId: string,
   dbId: string,
   recordIds?: readonly string[],
@@ -48,7 +48,7 @@ export async function effectiveRightsBatch(
 }
 
 /** Effective rights of a user on one record (empty when none, deleted, unknown or malformed). */
-export async function effectiveRights(db: Db, userId: string, recordId: string): Promise<Set<Right>> {
+export async function effectiveRights(db: Conn, userId: string, recordId: string): Promise<Set<Right>> {
   if (!isRandomId(recordId)) return new Set();
   const rec = await db
     .selectFrom('records')
@@ -66,7 +66,7 @@ export async function effectiveRights(db: Db, userId: string, recordId: string):
  * or the id is malformed); forbidden when readable but `right` is missing.
  */
 export async function requireRight(
-  db: Db,
+  db: Conn,
   actor: Actor,
   dbId: string,
   recordId: string,

@@ -11,13 +11,14 @@ import type { Selectable } from 'kysely';
 import type { RolesTable } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import type { Actor, DbScope } from './rights.js';
-import { findRole, isUniqueViolation, memberIds, userNames } from './lookup.js';
+import { findRole, isUniqueViolation, memberIds, userNames } from '../repositories/lookup.js';
 
 type RoleRow = Selectable<RolesTable>;
 
-async function toWire(db: Db, actor: Actor, scope: DbScope, roles: readonly RoleRow[]): Promise<RoleWire[]> {
+async function toWire(db: Conn, actor: Actor, scope: DbScope, roles: readonly RoleRow[]): Promise<RoleWire[]> {
   if (roles.length === 0) return [];
   const members = await db
     .selectFrom('role_members')
@@ -41,7 +42,7 @@ async function toWire(db: Db, actor: Actor, scope: DbScope, roles: readonly Role
   });
 }
 
-async function roleOrNotFound(db: Db, scope: DbScope, name: string): Promise<RoleRow> {
+async function roleOrNotFound(db: Conn, scope: DbScope, name: string): Promise<RoleRow> {
   const role = await findRole(db, scope.dbId, name);
   if (!role) throw new SafeholdError('not_found', `role ${name} not found`);
   return role;
@@ -52,13 +53,13 @@ function requireRoleCreator(role: RoleRow, actor: Actor): void {
 }
 
 /** Every role of the database, with the caller's wrapped role key where it is a member. */
-export async function listRoles(db: Db, actor: Actor, scope: DbScope): Promise<RoleWire[]> {
+export async function listRoles(db: Conn, actor: Actor, scope: DbScope): Promise<RoleWire[]> {
   const roles = await db.selectFrom('roles').selectAll().where('db_id', '=', scope.dbId).orderBy('name').execute();
   return toWire(db, actor, scope, roles);
 }
 
 /** Creates a role (name unique per database, 409 otherwise); the creator is its first member. */
-export async function createRole(db: Db, clock: Clock, actor: Actor, scope: DbScope, req: CreateRoleRequest): Promise<RoleWire> {
+export async function createRole(db: Conn, clock: Clock, actor: Actor, scope: DbScope, req: CreateRoleRequest): Promise<RoleWire> {
   try {
     return await inTransaction(db, async (trx) => {
       if (await findRole(trx, scope.dbId, req.name)) throw new SafeholdError('conflict', `role ${req.name} already exists`);
@@ -86,7 +87,7 @@ export async function createRole(db: Db, clock: Clock, actor: Actor, scope: DbSc
 
 /** Adds a member (role creator only), or replaces its wrapped role key; the user must be a member of the database. */
 export async function addRoleMember(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -114,7 +115,7 @@ export async function addRoleMember(
 }
 
 /** Removes a member (role creator only); the member loses every right it held through the role. */
-export async function removeRoleMember(db: Db, clock: Clock, actor: Actor, scope: DbScope, roleName: string, userName: string): Promise<RoleWire> {
+export async function removeRoleMember(db: Conn, clock: Clock, actor: Actor, scope: DbScope, roleName: string, userName: string): Promise<RoleWire> {
   return inTransaction(db, async (trx) => {
     const role = await roleOrNotFound(trx, scope, roleName);
     requireRoleCreator(role, actor);
@@ -138,7 +139,7 @@ export async function removeRoleMember(db: Db, clock: Clock, actor: Actor, scope
  * existed) or a member. Clients verify it against the signer's pinned signing key; the server only checks who sends it.
  */
 export async function signRole(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,

@@ -8,13 +8,14 @@ import { SafeholdError } from '@safehold/protocol';
 import type { RecordWire, SealRequest } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
 import { saveRevision, sealedFor, wireOf } from './records.js';
-import { findRole, memberIds } from './lookup.js';
+import { findRole, memberIds } from '../repositories/lookup.js';
 
 /** Seals (or re-seals) a record. */
-export async function sealRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string, req: SealRequest): Promise<RecordWire> {
+export async function sealRecord(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, req: SealRequest): Promise<RecordWire> {
   await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
@@ -93,7 +94,7 @@ export async function sealRecord(db: Db, clock: Clock, actor: Actor, scope: DbSc
  * Otherwise a lone authorize holder could read, by lifting the seal, what needed N of M approvals; the
  * refusal is audited ('unseal_refused').
  */
-export async function unsealRecord(db: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
+export async function unsealRecord(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<RecordWire> {
   let refused = false;
   await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);

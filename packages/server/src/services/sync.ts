@@ -30,12 +30,13 @@ import {
 } from '@safehold/domain';
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
-import type { Db } from './changes.js';
-import { changedAfter, loadSyncState, offlineInstance, touchLastSeen } from '../repositories/offline.js';
+import type { Conn } from '../repositories/db.js';
+import { changedAfter, heldAmong, loadSyncState, offlineInstance, touchLastSeen, type HeldKey } from '../repositories/offline.js';
+import { memberRoles, snapshotCount, snapshotPage, type SyncScope } from '../repositories/syncrecords.js';
 import { prunedThrough } from './retention.js';
-import { heldAmong, writePage, type HeldKey, type WriteContext } from './syncheld.js';
-import { changeReader } from './syncreader.js';
-import { buildSyncWires, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
+import { writePage, type WriteContext } from './syncheld.js';
+import { changeReader } from '../repositories/changereader.js';
+import { buildSyncWires, eligibility, wiresOf } from './syncwire.js';
 import { signPayload, wipeForSync, type OfflineDeps } from './wipe.js';
 
 /** Change rows read per query while walking a delta. */
@@ -51,7 +52,7 @@ export interface SyncCaller {
 }
 
 /** The caller's offline switch, right and days for one database (404 when not a member). */
-export async function offlineInfo(db: Db, caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
+export async function offlineInfo(db: Conn, caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
   const m = await requireMember(db, caller, dbName);
   return { db: dbName, enabled: m.offlineEnabled, right: m.offlineRight, offlineDays: m.offlineDays };
 }
@@ -131,7 +132,7 @@ export async function syncPage(
 }
 
 interface PageContext {
-  trx: Db;
+  trx: Conn;
   write: WriteContext;
   limit: number;
   scope: SyncScope;

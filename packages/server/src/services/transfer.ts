@@ -17,19 +17,20 @@ import type {
 } from '@safehold/protocol/transfer';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, type Db } from './changes.js';
+import { inTransaction } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { maskHas } from '@safehold/domain';
 import type { Actor, DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
 import { loadRecordWires } from './recordwire.js';
-import { iso, isUniqueViolation, userNames } from './lookup.js';
+import { iso, isUniqueViolation, userNames } from '../repositories/lookup.js';
 
 type ImportRecordInput = z.output<typeof ImportRecord>;
 const CHUNK = 200;
 
 /** For each (source, origin): the live record already imported from that source, or the origin record when the caller reads it. */
 export async function findExisting(
-  db: Db,
+  db: Conn,
   actor: Actor,
   scope: DbScope,
   items: ReadonlyArray<{ source: string; origin: string | null }>,
@@ -58,13 +59,13 @@ export async function findExisting(
 }
 
 /** What an import of these sources would skip (writes nothing). */
-export async function checkImport(db: Db, actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
+export async function checkImport(db: Conn, actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
   return { existing: await findExisting(db, actor, scope, req.sources) };
 }
 
 /** Creates the records of one import request in one transaction; those already imported are reported, not added. */
 export async function importRecords(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -103,7 +104,7 @@ export async function importRecords(
   }
 }
 
-async function insertRecords(trx: Db, clock: Clock, actor: Actor, scope: DbScope, recs: ImportRecordInput[]): Promise<void> {
+async function insertRecords(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, recs: ImportRecordInput[]): Promise<void> {
   const ids = recs.map((r) => r.id);
   for (let i = 0; i < ids.length; i += CHUNK) {
     const clash = await trx.selectFrom('records').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).executeTakeFirst();
@@ -172,7 +173,7 @@ async function insertRecords(trx: Db, clock: Clock, actor: Actor, scope: DbScope
 }
 
 /** The records the caller may export, secrets withheld where they may not leave; one audit row. */
-export async function exportRecords(db: Db, clock: Clock, actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
+export async function exportRecords(db: Conn, clock: Clock, actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
   // Headers first (a list), then the secrets in chunks: an id list of a whole database would pass the dialects' parameter limits.
   const exportable = (await loadRecordWires(db, clock, actor, scope, { withSecret: false })).filter((w) => w.rights.includes('export') && w.keys !== null);
   const wires = req.skipSealed ? exportable.filter((w) => !w.sealed) : exportable;
@@ -207,7 +208,7 @@ export async function exportRecords(db: Db, clock: Clock, actor: Actor, scope: D
 }
 
 /** Older revisions of each record (newest first, following the base-revision chain from the current one). */
-async function olderRevisions(db: Db, recs: ReadonlyArray<{ id: string; revision: string }>): Promise<Map<string, ExportRecord['history']>> {
+async function olderRevisions(db: Conn, recs: ReadonlyArray<{ id: string; revision: string }>): Promise<Map<string, ExportRecord['history']>> {
   const out = new Map<string, ExportRecord['history']>();
   for (let i = 0; i < recs.length; i += CHUNK) {
     const part = recs.slice(i, i + CHUNK);

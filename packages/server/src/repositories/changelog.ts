@@ -9,18 +9,17 @@
 import { SafeholdError } from '@safehold/protocol';
 import type { ChangeKind } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
-import type { Db } from '../repositories/db.js';
+import type { Conn } from './db.js';
 
-export type { Db };
 
 /** Runs `fn` in a transaction, or directly inside the caller's transaction when `db` already is one. */
-export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db);
   return db.transaction().execute((trx) => fn(trx));
 }
 
 /** Takes the next value of the database's change counter; call it inside the write transaction, first. */
-export async function nextSeq(trx: Db, dbId: string): Promise<number> {
+export async function nextSeq(trx: Conn, dbId: string): Promise<number> {
   const row = await trx
     .updateTable('databases')
     .set((eb) => ({ seq: eb('seq', '+', 1) }))
@@ -32,7 +31,7 @@ export async function nextSeq(trx: Db, dbId: string): Promise<number> {
 }
 
 /** The database's current counter value: the one lookup a no-change sync needs. */
-export async function currentSeq(db: Db, dbId: string): Promise<number> {
+export async function currentSeq(db: Conn, dbId: string): Promise<number> {
   const row = await db.selectFrom('databases').select('seq').where('id', '=', dbId).executeTakeFirst();
   if (!row) throw new SafeholdError('not_found', 'database not found');
   return Number(row.seq);
@@ -49,7 +48,7 @@ export interface ChangeInput {
  * Writes the change row for `seq` (taken with nextSeq in the same transaction) and, for a
  * record-level change, stamps the record's change_seq.
  */
-export async function logChange(trx: Db, clock: Clock, dbId: string, seq: number, c: ChangeInput): Promise<void> {
+export async function logChange(trx: Conn, clock: Clock, dbId: string, seq: number, c: ChangeInput): Promise<void> {
   await trx
     .insertInto('changes')
     .values({
