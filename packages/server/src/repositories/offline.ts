@@ -3,6 +3,8 @@
  * its offline_devices row. Queries only; the rules (reset / delta / no-change, eligibility) stay in the
  * services and the domain.
  */
+import type { Insertable } from 'kysely';
+import type { OfflineOpsTable } from '../storage/schema.js';
 import type { Conn } from './db.js';
 import { chunks } from './chunks.js';
 import { mayStillHold } from '@safehold/domain';
@@ -174,4 +176,14 @@ export async function moveToGone(trx: Conn, k: HeldKey, ids: readonly string[], 
       .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doUpdateSet({ gone_pos }))
       .execute();
   }
+}
+
+/** The recorded outcome of an offline push operation of the user, if it was settled before. */
+export async function recordedOp(trx: Conn, userId: string, opId: string) {
+  return trx.selectFrom('offline_ops').selectAll().where('user_id', '=', userId).where('op_id', '=', opId).executeTakeFirst();
+}
+
+/** Records the outcome of an offline push operation (the same transaction as its change). */
+export async function recordOp(trx: Conn, row: Insertable<OfflineOpsTable>): Promise<void> {
+  await trx.insertInto('offline_ops').values(row).execute();
 }

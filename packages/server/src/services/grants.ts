@@ -13,7 +13,9 @@ import { maskHas, rightsMask, rightsOfMask } from '@safehold/domain';
 import { ALL_RIGHTS, requireRight, sortRights, type Actor, type DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
 import { deleteHolderRows, grantsOfRecord, holdsKeyRow, putGrantRow, roleNames, upsertKeys } from '../repositories/grants.js';
-import { activeReleases } from './recordwire.js';
+import { activeReleases } from '../repositories/releases.js';
+import { sealedAmong } from '../repositories/records.js';
+import { liveUserByName } from '../repositories/accounts.js';
 import { sealedFor } from './records.js';
 import { findRole, memberIds, userNames } from '../repositories/lookup.js';
 
@@ -105,7 +107,7 @@ export async function deleteGrant(db: Conn, clock: Clock, actor: Actor, scope: D
     let holder: { kind: 'user' | 'role'; id: string; label: string };
     if ('user' in ref) {
       // A user removed from the database may still hold a grant: look the name up server-wide.
-      const u = await trx.selectFrom('users').select('id').where('name', '=', ref.user).where('removed_at', 'is', null).executeTakeFirst();
+      const u = await liveUserByName(trx, ref.user);
       // The same answer as for a user without a grant (12.11): unshare must not tell which names exist.
       if (!u) throw new SafeholdError('not_found', `user:${ref.user} holds no grant on this record`);
       holder = { kind: 'user', id: u.id, label: `user:${ref.user}` };
@@ -167,10 +169,7 @@ export async function adoptKeysBatch(
     const ids = [...last.keys()];
     const access = await rightsFor(trx, { userId: actor.userId, dbId: scope.dbId }, ids);
     const ok = ids.filter((id) => maskHas(access.get(id)?.mask ?? 0, 'read'));
-    const sealedRows = ok.length
-      ? await trx.selectFrom('records').select('id').where('id', 'in', ok).where('sealed', '=', 1).execute()
-      : [];
-    const sealedIds = sealedRows.map((r) => r.id);
+    const sealedIds = ok.length ? await sealedAmong(trx, ok) : [];
     const released = await activeReleases(trx, clock, actor.userId, scope.dbId, sealedIds);
     const withheld = new Set(sealedIds.filter((id) => !released.has(id)));
     await upsertKeys(

@@ -15,11 +15,13 @@ import { rightSet, type Actor, type DbScope } from './rights.js';
 import { accessOf } from '../repositories/access.js';
 import { insertRecord, saveRevision, sealedFor, wireOf } from './records.js';
 import { isUniqueViolation } from '../repositories/lookup.js';
+import { insertConflictRevision as insertConflictRow, markDeleted, recordById, revisionUsed } from '../repositories/records.js';
+import { recordOp, recordedOp } from '../repositories/offline.js';
 
 type Settled = Omit<PushResult, 'current'>;
 
 async function factsOf(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
-  const rec = await trx.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirst();
+  const rec = await recordById(trx, id);
   const none: PushFacts = { exists: false, deleted: false, revision: null, sealed: false, canWrite: false, canDelete: false, createdByCaller: false, takenElsewhere: false };
   if (!rec) return none;
   if (rec.db_id !== scope.dbId) return { ...none, takenElsewhere: true };
@@ -86,7 +88,7 @@ async function applyDecision(trx: Conn, clock: Clock, actor: Actor, scope: DbSco
       return { ...base, status: 'applied', revision };
     }
     case 'delete': {
-      await trx.updateTable('records').set({ deleted_at: clock.now() }).where('id', '=', op.record).execute();
+      await markDeleted(trx, op.record, clock.now());
       await logChange(trx, clock, scope.dbId, seq, { kind: 'record_deleted', recordId: op.record });
       await audit('offline_edit', {});
       return { ...base, status: 'applied' };
@@ -96,19 +98,15 @@ async function applyDecision(trx: Conn, clock: Clock, actor: Actor, scope: DbSco
 
 /** The losing offline version of a conflict, as a history revision marked `conflict` (never current). */
 async function insertConflictRevision(trx: Conn, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
-  const used = await trx.selectFrom('revisions').select('revision').where('record_id', '=', recordId).where('revision', '=', v.revision).executeTakeFirst();
-  if (used) return;
-  await trx
-    .insertInto('revisions')
-    .values({ record_id: recordId, revision: v.revision, base_revision: baseRevision, header: v.header, secret: v.secret, updated_at: clock.now(), updated_by: actor.userId, conflict: 1 })
-    .execute();
+  if (await revisionUsed(trx, recordId, v.revision)) return;
+  await insertConflictRow(trx, recordId, { baseRevision, revision: v.revision, header: v.header, secret: v.secret, at: clock.now(), by: actor.userId });
 }
 
 /** One change inside the batch's transaction: its recorded outcome when the operation id was seen, else decided and applied now; null when stale. */
 async function settleOne(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
   // The counter first: it serialises this change with every other writer of the database.
   const seq = await nextSeq(trx, scope.dbId);
-  const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
+  const seen = await recordedOp(trx, actor.userId, op.opId);
   if (seen) {
     // A replay (the answer to an earlier push was lost): nothing applied again.
     await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
@@ -119,10 +117,7 @@ async function settleOne(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, 
   // The seq taken stays gap-free: an outcome that wrote no record still leaves its change row.
   if (!out || !['create', 'update', 'delete'].includes(d.do)) await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
   if (out) {
-    await trx
-      .insertInto('offline_ops')
-      .values({ user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() })
-      .execute();
+    await recordOp(trx, { user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() });
   }
   return out;
 }

@@ -12,6 +12,7 @@ import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
 import { activeReleases, loadRecordWires } from './recordwire.js';
 import { isUniqueViolation, iso, userNames } from '../repositories/lookup.js';
+import { insertRecordRows, markDeleted, recordPlace, revisionUsed, revisionsOf, setMasked, writeRevision } from '../repositories/records.js';
 
 /** The parsed create body (zod output: `masked` defaulted). */
 export type CreateRecordInput = Omit<CreateRecordRequest, 'masked'> & { masked: boolean };
@@ -50,7 +51,7 @@ export async function createRecord(
   try {
     await inTransaction(db, async (trx) => {
       const seq = await nextSeq(trx, scope.dbId);
-      const exists = await trx.selectFrom('records').select(['id', 'db_id']).where('id', '=', req.id).executeTakeFirst();
+      const exists = await recordPlace(trx, req.id);
       // An id of another database is answered as a not-found id (12.11): a 409 would tell that it exists there.
       if (exists && exists.db_id !== scope.dbId) throw new SafeholdError('not_found', 'record not found');
       if (exists) throw new SafeholdError('conflict', 'a record with this id already exists');
@@ -76,9 +77,8 @@ export async function createRecord(
 /** Inserts a new record, its first revision and the creator's key row (inside the caller's transaction, after nextSeq). */
 export async function insertRecord(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, req: CreateRecordInput, seq: number): Promise<void> {
   const now = clock.now();
-  await trx
-    .insertInto('records')
-    .values({
+  await insertRecordRows(trx, {
+    record: {
       id: req.id,
       db_id: scope.dbId,
       revision: req.revision,
@@ -92,30 +92,9 @@ export async function insertRecord(trx: Conn, clock: Clock, actor: Actor, scope:
       secret: req.secret,
       deleted_at: null,
       change_seq: seq,
-    })
-    .execute();
-  await trx
-    .insertInto('revisions')
-    .values({
-      record_id: req.id,
-      revision: req.revision,
-      base_revision: null,
-      header: req.header,
-      secret: req.secret,
-      updated_at: now,
-      updated_by: actor.userId,
-    })
-    .execute();
-  await trx
-    .insertInto('record_keys')
-    .values({
-      record_id: req.id,
-      holder_kind: 'user',
-      holder_id: actor.userId,
-      header_key: req.keys.header,
-      secret_key: req.keys.secret,
-    })
-    .execute();
+    },
+    keys: { header: req.keys.header, secret: req.keys.secret },
+  });
 }
 
 /** Saves a new revision; `baseRevision` must be the current one (409 stale_revision otherwise). */
@@ -159,31 +138,8 @@ export async function saveRevision(
   req: { baseRevision: string; revision: string; header: string; secret: string },
   extra: { sealed?: number } = {},
 ): Promise<void> {
-  const used = await trx
-    .selectFrom('revisions')
-    .select('revision')
-    .where('record_id', '=', recordId)
-    .where('revision', '=', req.revision)
-    .executeTakeFirst();
-  if (used) throw new SafeholdError('conflict', 'this revision id is already used by the record');
-  const now = clock.now();
-  await trx
-    .updateTable('records')
-    .set({ revision: req.revision, header: req.header, secret: req.secret, updated_at: now, updated_by: actor.userId, ...extra })
-    .where('id', '=', recordId)
-    .execute();
-  await trx
-    .insertInto('revisions')
-    .values({
-      record_id: recordId,
-      revision: req.revision,
-      base_revision: req.baseRevision,
-      header: req.header,
-      secret: req.secret,
-      updated_at: now,
-      updated_by: actor.userId,
-    })
-    .execute();
+  if (await revisionUsed(trx, recordId, req.revision)) throw new SafeholdError('conflict', 'this revision id is already used by the record');
+  await writeRevision(trx, recordId, { ...req, at: clock.now(), by: actor.userId }, extra);
 }
 
 /** Soft delete (deleted_at), so that sync can report the removal. Needs the delete right. */
@@ -191,7 +147,7 @@ export async function deleteRecord(db: Conn, clock: Clock, actor: Actor, scope: 
   await inTransaction(db, async (trx) => {
     const seq = await nextSeq(trx, scope.dbId);
     await requireRight(trx, actor, scope.dbId, id, 'delete');
-    await trx.updateTable('records').set({ deleted_at: clock.now() }).where('id', '=', id).execute();
+    await markDeleted(trx, id, clock.now());
     await logChange(trx, clock, scope.dbId, seq, { kind: 'record_deleted', recordId: id });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'record_deleted', target: id });
   });
@@ -201,7 +157,7 @@ export async function deleteRecord(db: Conn, clock: Clock, actor: Actor, scope: 
 export async function recordHistory(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<History> {
   const { record } = await requireRight(db, actor, scope.dbId, id, 'read');
   const withheld = await sealedFor(db, clock, actor, scope, record);
-  const revs = await db.selectFrom('revisions').selectAll().where('record_id', '=', id).execute();
+  const revs = await revisionsOf(db, id);
   const byId = new Map(revs.map((r) => [r.revision, r]));
   const ordered: typeof revs = [];
   const seen = new Set<string>();
@@ -231,7 +187,7 @@ export async function setMask(db: Conn, clock: Clock, actor: Actor, scope: DbSco
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
     if ((record.masked === 1) === masked) return;
     const seq = await nextSeq(trx, scope.dbId);
-    await trx.updateTable('records').set({ masked: masked ? 1 : 0 }).where('id', '=', id).execute();
+    await setMasked(trx, id, masked);
     await logChange(trx, clock, scope.dbId, seq, { kind: 'mask_changed', recordId: id });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: masked ? 'mask' : 'unmask', target: id });
   });
