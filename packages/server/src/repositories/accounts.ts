@@ -171,3 +171,9 @@ export async function membership(db: Conn, userId: string, dbName: string) {
     .where('memberships.user_id', '=', userId)
     .executeTakeFirst();
 }
+
+/** Deletes session rows that expired before `before`; returns how many. */
+export async function deleteSessionsExpiredBefore(db: Conn, before: number): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

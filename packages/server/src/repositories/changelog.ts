@@ -65,3 +65,39 @@ export async function logChange(trx: Conn, clock: Clock, dbId: string, seq: numb
     await trx.updateTable('records').set({ change_seq: seq }).where('id', '=', c.recordId).where('db_id', '=', dbId).execute();
   }
 }
+
+const horizonKey = (dbId: string) => `changes_pruned_through:${dbId}`;
+
+/** The highest seq pruned from the database's change log (0 when nothing was pruned). */
+export async function prunedHorizon(db: Conn, dbId: string): Promise<number> {
+  const row = await db.selectFrom('server_meta').select('value').where('key', '=', horizonKey(dbId)).executeTakeFirst();
+  const n = row ? Number(row.value) : 0;
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+export async function setPrunedHorizon(trx: Conn, dbId: string, through: number): Promise<void> {
+  const value = String(through);
+  await trx
+    .insertInto('server_meta')
+    .values({ key: horizonKey(dbId), value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+/** The highest seq of the database's changes written before `cutoff`, or null. */
+export async function lastChangeBefore(db: Conn, dbId: string, cutoff: number): Promise<number | null> {
+  const old = await db
+    .selectFrom('changes')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .where('db_id', '=', dbId)
+    .where('at', '<', cutoff)
+    .executeTakeFirst();
+  if (old?.max === null || old?.max === undefined) return null;
+  return Number(old.max);
+}
+
+/** Deletes the database's change rows up to `through`; returns how many. */
+export async function deleteChangesThrough(trx: Conn, dbId: string, through: number): Promise<number> {
+  const r = await trx.deleteFrom('changes').where('db_id', '=', dbId).where('seq', '<=', through).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
