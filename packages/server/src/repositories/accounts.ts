@@ -177,3 +177,8 @@ export async function deleteSessionsExpiredBefore(db: Conn, before: number): Pro
   const res = await db.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
+
+/** The user of that name, removed or not: its id. */
+export async function userByName(db: Conn, name: string): Promise<{ id: string } | undefined> {
+  return db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+}

@@ -58,3 +58,8 @@ export async function sealsOf(db: Conn, ids: readonly string[]) {
 export async function sealsOfDatabase(db: Conn, dbId: string) {
   return db.selectFrom('seals').innerJoin('records', 'records.id', 'seals.record_id').selectAll('seals').where('records.db_id', '=', dbId).execute();
 }
+
+/** The seal row of one record. */
+export async function sealOf(db: Conn, recordId: string) {
+  return db.selectFrom('seals').selectAll().where('record_id', '=', recordId).executeTakeFirst();
+}

@@ -6,16 +6,17 @@
 import { randomId } from '@safehold/crypto';
 import { SafeholdError, isRandomId } from '@safehold/protocol';
 import type { Release } from '@safehold/protocol/api';
-import type { Selectable } from 'kysely';
-import type { ReleaseKind, ReleasesTable } from '../storage/schema.js';
+import type { ReleaseKind } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction } from '../repositories/changelog.js';
 import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
 import { iso, parseIdList, userNames } from '../repositories/lookup.js';
+import * as R from '../repositories/releases.js';
+import { sealOf, sealsOf } from '../repositories/recordviews.js';
 
-type ReleaseRow = Selectable<ReleasesTable>;
+type ReleaseRow = R.ReleaseRow;
 
 export function releaseStatus(r: { approved_at: number | null; expires_at: number | null }, now: number): Release['status'] {
   if (r.approved_at === null || r.expires_at === null) return 'pending';
@@ -27,14 +28,10 @@ async function toWire(db: Conn, clock: Clock, scope: DbScope, rows: readonly Rel
   if (rows.length === 0) return [];
   const recordIds = [...new Set(rows.map((r) => r.record_id))];
   const seals = new Map(
-    (await db.selectFrom('seals').selectAll().where('record_id', 'in', recordIds).execute()).map((s) => [s.record_id, s]),
+    (await sealsOf(db, recordIds)).map((s) => [s.record_id, s]),
   );
   const counts = new Map<string, number>();
-  const approvals = await db
-    .selectFrom('release_approvals')
-    .select(['release_id', 'approver_id'])
-    .where('release_id', 'in', rows.map((r) => r.id))
-    .execute();
+  const approvals = await R.approvalsOf(db, rows.map((r) => r.id));
   const approverIds = new Map<string, string[]>();
   for (const [rid, s] of seals) approverIds.set(rid, parseIdList(s.approvers));
   for (const a of approvals) counts.set(a.release_id, (counts.get(a.release_id) ?? 0) + 1);
@@ -84,7 +81,7 @@ export async function requestRelease(
       cancelled: 0,
       kind,
     };
-    await trx.insertInto('releases').values(row).execute();
+    await R.insertRelease(trx, row);
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'release_requested', target: recordId, detail: { release: row.id, kind } });
     const [w] = await toWire(trx, clock, scope, [row]);
     return w as Release;
@@ -97,39 +94,22 @@ export async function approveRelease(db: Conn, clock: Clock, actor: Actor, scope
   if (typeof releaseId !== 'string' || !isRandomId(releaseId)) throw notFound;
   return inTransaction(db, async (trx) => {
     // Lock the release row first, so concurrent approvals count each other (read committed).
-    const locked = await trx
-      .updateTable('releases')
-      .set((eb) => ({ cancelled: eb.ref('cancelled') }))
-      .where('id', '=', releaseId)
-      .where('db_id', '=', scope.dbId)
-      .where('cancelled', '=', 0)
-      .executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) throw notFound;
-    const rel = await trx
-      .selectFrom('releases')
-      .innerJoin('records', 'records.id', 'releases.record_id')
-      .selectAll('releases')
-      .where('releases.id', '=', releaseId)
-      .where('records.deleted_at', 'is', null)
-      .executeTakeFirst();
-    const seal = rel && (await trx.selectFrom('seals').selectAll().where('record_id', '=', rel.record_id).executeTakeFirst());
+    if (!(await R.lockLive(trx, releaseId, scope.dbId))) throw notFound;
+    const rel = await R.releaseOfLiveRecord(trx, releaseId);
+    const seal = rel && (await sealOf(trx, rel.record_id));
     if (!rel || !seal) throw notFound;
     const approvers = parseIdList(seal.approvers);
     if (rel.requester_id === actor.userId) throw new SafeholdError('forbidden', 'you cannot approve your own release request');
     if (!approvers.includes(actor.userId)) throw new SafeholdError('forbidden', 'you are not an approver of this seal');
     const now = clock.now();
     if (releaseStatus(rel, now) === 'expired') throw new SafeholdError('conflict', 'this release has expired; request a new one');
-    await trx
-      .insertInto('release_approvals')
-      .values({ release_id: releaseId, approver_id: actor.userId, at: now })
-      .onConflict((oc) => oc.columns(['release_id', 'approver_id']).doNothing())
-      .execute();
-    const counted = await trx.selectFrom('release_approvals').select('approver_id').where('release_id', '=', releaseId).execute();
+    await R.addApproval(trx, releaseId, actor.userId, now);
+    const counted = await R.approvalsOf(trx, [releaseId]);
     const count = counted.filter((a) => approvers.includes(a.approver_id)).length;
     let row: ReleaseRow = rel;
     if (rel.approved_at === null && count >= Number(seal.required)) {
       const expires = now + Number(seal.window_minutes) * 60_000;
-      await trx.updateTable('releases').set({ approved_at: now, expires_at: expires }).where('id', '=', releaseId).execute();
+      await R.approve(trx, releaseId, now, expires);
       row = { ...rel, approved_at: now, expires_at: expires };
     }
     await writeAudit(trx, clock, {
@@ -146,18 +126,7 @@ export async function approveRelease(db: Conn, clock: Clock, actor: Actor, scope
 
 /** The caller's releases in the database: as requester or as a listed approver (cancelled ones left out). */
 export async function listReleases(db: Conn, clock: Clock, actor: Actor, scope: DbScope): Promise<Release[]> {
-  const rows = await db
-    .selectFrom('releases')
-    .innerJoin('records', 'records.id', 'releases.record_id')
-    .innerJoin('seals', 'seals.record_id', 'releases.record_id')
-    .selectAll('releases')
-    .select('seals.approvers as seal_approvers')
-    .where('releases.db_id', '=', scope.dbId)
-    .where('releases.cancelled', '=', 0)
-    .where('records.deleted_at', 'is', null)
-    .orderBy('releases.created_at', 'desc')
-    .orderBy('releases.id')
-    .execute();
+  const rows = await R.liveReleasesOf(db, scope.dbId);
   const mine = rows
     .filter((r) => r.requester_id === actor.userId || parseIdList(r.seal_approvers).includes(actor.userId))
     .map(({ seal_approvers: _ignored, ...rest }) => rest);

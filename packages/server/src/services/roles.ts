@@ -7,25 +7,20 @@
 import { randomId } from '@safehold/crypto';
 import { SafeholdError } from '@safehold/protocol';
 import type { CreateRoleRequest, RoleWire } from '@safehold/protocol/api';
-import type { Selectable } from 'kysely';
-import type { RolesTable } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
 import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
 import type { Conn } from '../repositories/db.js';
 import type { Actor, DbScope } from './rights.js';
 import { findRole, isUniqueViolation, memberIds, userNames } from '../repositories/lookup.js';
+import * as R from '../repositories/roles.js';
+import { userByName } from '../repositories/accounts.js';
 
-type RoleRow = Selectable<RolesTable>;
+type RoleRow = R.RoleRow;
 
 async function toWire(db: Conn, actor: Actor, scope: DbScope, roles: readonly RoleRow[]): Promise<RoleWire[]> {
   if (roles.length === 0) return [];
-  const members = await db
-    .selectFrom('role_members')
-    .innerJoin('users', 'users.id', 'role_members.user_id')
-    .select(['role_members.role_id', 'role_members.user_id', 'role_members.member_key', 'users.name'])
-    .where('role_members.role_id', 'in', roles.map((r) => r.id))
-    .execute();
+  const members = await R.membersOf(db, roles.map((r) => r.id));
   const creators = await userNames(db, roles.map((r) => r.creator_id));
   return roles.map((r) => {
     const mine = members.filter((m) => m.role_id === r.id);
@@ -54,7 +49,7 @@ function requireRoleCreator(role: RoleRow, actor: Actor): void {
 
 /** Every role of the database, with the caller's wrapped role key where it is a member. */
 export async function listRoles(db: Conn, actor: Actor, scope: DbScope): Promise<RoleWire[]> {
-  const roles = await db.selectFrom('roles').selectAll().where('db_id', '=', scope.dbId).orderBy('name').execute();
+  const roles = await R.rolesOf(db, scope.dbId);
   return toWire(db, actor, scope, roles);
 }
 
@@ -73,8 +68,7 @@ export async function createRole(db: Conn, clock: Clock, actor: Actor, scope: Db
         created_at: now,
         key_signature: req.keySignature ? JSON.stringify(req.keySignature) : null,
       };
-      await trx.insertInto('roles').values(role).execute();
-      await trx.insertInto('role_members').values({ role_id: role.id, user_id: actor.userId, member_key: req.memberKey, created_at: now }).execute();
+      await R.insertRole(trx, role, { user_id: actor.userId, member_key: req.memberKey, created_at: now });
       await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_created', target: req.name });
       const [w] = await toWire(trx, actor, scope, [role]);
       return w as RoleWire;
@@ -102,11 +96,7 @@ export async function addRoleMember(
     if (!userId) throw new SafeholdError('not_found', `user ${userName} is not a member of this database`);
     // The counter first: it serialises concurrent adds of one member (no duplicate-key race).
     const seq = await nextSeq(trx, scope.dbId);
-    await trx
-      .insertInto('role_members')
-      .values({ role_id: role.id, user_id: userId, member_key: memberKey, created_at: clock.now() })
-      .onConflict((oc) => oc.columns(['role_id', 'user_id']).doUpdateSet({ member_key: memberKey }))
-      .execute();
+    await R.putMember(trx, { role_id: role.id, user_id: userId, member_key: memberKey, created_at: clock.now() });
     await logChange(trx, clock, scope.dbId, seq, { kind: 'role_member_added', roleId: role.id, userId });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_member_added', target: roleName, detail: { member: userName } });
     const [w] = await toWire(trx, actor, scope, [role]);
@@ -120,13 +110,13 @@ export async function removeRoleMember(db: Conn, clock: Clock, actor: Actor, sco
     const role = await roleOrNotFound(trx, scope, roleName);
     requireRoleCreator(role, actor);
     // A user removed from the database may still be listed in the role: look the name up server-wide.
-    const user = await trx.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    const user = await userByName(trx, userName);
     const member =
       user &&
-      (await trx.selectFrom('role_members').select('user_id').where('role_id', '=', role.id).where('user_id', '=', user.id).executeTakeFirst());
+      (await R.isMember(trx, role.id, user.id));
     if (!user || !member) throw new SafeholdError('not_found', `user ${userName} is not a member of role ${roleName}`);
     const seq = await nextSeq(trx, scope.dbId);
-    await trx.deleteFrom('role_members').where('role_id', '=', role.id).where('user_id', '=', user.id).execute();
+    await R.deleteMember(trx, role.id, user.id);
     await logChange(trx, clock, scope.dbId, seq, { kind: 'role_member_removed', roleId: role.id, userId: user.id });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_member_removed', target: roleName, detail: { member: userName } });
     const [w] = await toWire(trx, actor, scope, [role]);
@@ -148,10 +138,10 @@ export async function signRole(
 ): Promise<RoleWire> {
   return inTransaction(db, async (trx) => {
     const role = await roleOrNotFound(trx, scope, roleName);
-    const member = await trx.selectFrom('role_members').select('user_id').where('role_id', '=', role.id).where('user_id', '=', actor.userId).executeTakeFirst();
+    const member = await R.isMember(trx, role.id, actor.userId);
     if (!member) throw new SafeholdError('forbidden', 'only a member of the role signs its key');
     const value = JSON.stringify(keySignature);
-    await trx.updateTable('roles').set({ key_signature: value }).where('id', '=', role.id).execute();
+    await R.setKeySignature(trx, role.id, value);
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'role_key_signed', target: roleName });
     const [w] = await toWire(trx, actor, scope, [{ ...role, key_signature: value }]);
     return w as RoleWire;

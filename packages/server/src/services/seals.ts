@@ -13,6 +13,10 @@ import type { Conn } from '../repositories/db.js';
 import { requireRight, type Actor, type DbScope } from './rights.js';
 import { saveRevision, sealedFor, wireOf } from './records.js';
 import { findRole, memberIds } from '../repositories/lookup.js';
+import * as S from '../repositories/seals.js';
+import { setSealed } from '../repositories/records.js';
+import { liveUserByName } from '../repositories/accounts.js';
+import { approvedRelease, cancelReleasesOf } from '../repositories/releases.js';
 
 /** Seals (or re-seals) a record. */
 export async function sealRecord(db: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string, req: SealRequest): Promise<RecordWire> {
@@ -34,13 +38,13 @@ export async function sealRecord(db: Conn, clock: Clock, actor: Actor, scope: Db
     }
 
     // The new secret key per holder; every other key row loses its secret key.
-    const keyRows = await trx.selectFrom('record_keys').select(['holder_kind', 'holder_id']).where('record_id', '=', id).execute();
+    const keyRows = await S.keyHoldersOf(trx, id);
     const present = new Set(keyRows.map((k) => `${k.holder_kind}:${k.holder_id}`));
     const newKeys = new Map<string, { kind: 'user' | 'role'; id: string; secret: string }>();
     for (const sk of req.secretKeys) {
       let holderId: string | undefined;
       if (sk.holder.kind === 'user') {
-        const u = await trx.selectFrom('users').select('id').where('name', '=', sk.holder.user).where('removed_at', 'is', null).executeTakeFirst();
+        const u = await liveUserByName(trx, sk.holder.user);
         holderId = u?.id;
       } else {
         holderId = (await findRole(trx, scope.dbId, sk.holder.role))?.id;
@@ -53,29 +57,16 @@ export async function sealRecord(db: Conn, clock: Clock, actor: Actor, scope: Db
     }
 
     await saveRevision(trx, clock, actor, id, req, { sealed: 1 });
-    await trx.updateTable('record_keys').set({ secret_key: null }).where('record_id', '=', id).execute();
-    for (const k of newKeys.values()) {
-      await trx
-        .updateTable('record_keys')
-        .set({ secret_key: k.secret })
-        .where('record_id', '=', id)
-        .where('holder_kind', '=', k.kind)
-        .where('holder_id', '=', k.id)
-        .execute();
-    }
-    await trx.deleteFrom('seals').where('record_id', '=', id).execute();
-    await trx
-      .insertInto('seals')
-      .values({
-        record_id: id,
-        approvers: JSON.stringify(approverNames.map((n) => approverIds.get(n) as string)),
-        required: req.required,
-        window_minutes: req.windowMinutes,
-        created_at: clock.now(),
-        created_by: actor.userId,
-      })
-      .execute();
-    await trx.updateTable('releases').set({ cancelled: 1 }).where('record_id', '=', id).where('cancelled', '=', 0).execute();
+    await S.rekeySecret(trx, id, [...newKeys.values()]);
+    await S.replaceSeal(trx, {
+      record_id: id,
+      approvers: JSON.stringify(approverNames.map((n) => approverIds.get(n) as string)),
+      required: req.required,
+      window_minutes: req.windowMinutes,
+      created_at: clock.now(),
+      created_by: actor.userId,
+    });
+    await cancelReleasesOf(trx, id);
     await logChange(trx, clock, scope.dbId, seq, { kind: 'seal_set', recordId: id });
     await writeAudit(trx, clock, {
       db: scope.dbName,
@@ -100,16 +91,7 @@ export async function unsealRecord(db: Conn, clock: Clock, actor: Actor, scope: 
     const seq = await nextSeq(trx, scope.dbId);
     const { record } = await requireRight(trx, actor, scope.dbId, id, 'authorize');
     if (record.sealed !== 1) throw new NoChange();
-    const release = await trx
-      .selectFrom('releases')
-      .select('id')
-      .where('record_id', '=', id)
-      .where('requester_id', '=', actor.userId)
-      .where('kind', '=', 'unseal')
-      .where('cancelled', '=', 0)
-      .where('approved_at', 'is not', null)
-      .where('expires_at', '>', clock.now())
-      .executeTakeFirst();
+    const release = await approvedRelease(trx, { recordId: id, requesterId: actor.userId, kind: 'unseal', now: clock.now() });
     if (!release) {
       refused = true;
       throw new SafeholdError(
@@ -118,9 +100,9 @@ export async function unsealRecord(db: Conn, clock: Clock, actor: Actor, scope: 
         { reason: 'unseal_needs_release' },
       );
     }
-    await trx.updateTable('records').set({ sealed: 0 }).where('id', '=', id).execute();
-    await trx.deleteFrom('seals').where('record_id', '=', id).execute();
-    await trx.updateTable('releases').set({ cancelled: 1 }).where('record_id', '=', id).where('cancelled', '=', 0).execute();
+    await setSealed(trx, id, false);
+    await S.deleteSeal(trx, id);
+    await cancelReleasesOf(trx, id);
     await logChange(trx, clock, scope.dbId, seq, { kind: 'seal_lifted', recordId: id });
     await writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action: 'unseal', target: id, detail: { release: release.id } });
   }).catch(async (e: unknown) => {
