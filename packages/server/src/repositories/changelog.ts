@@ -11,12 +11,8 @@ import type { ChangeKind } from '../storage/schema.js';
 import type { Clock } from '../clock.js';
 import type { Conn } from './db.js';
 
+export { inTransaction } from './db.js';
 
-/** Runs `fn` in a transaction, or directly inside the caller's transaction when `db` already is one. */
-export async function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db);
-  return db.transaction().execute((trx) => fn(trx));
-}
 
 /** Takes the next value of the database's change counter; call it inside the write transaction, first. */
 export async function nextSeq(trx: Conn, dbId: string): Promise<number> {

@@ -8,3 +8,9 @@ import type { Tables } from '../storage/schema.js';
  * Safehold database at once; a Safehold database is a `DbScope` / `dbId` / `dbName`.)
  */
 export type Conn = Kysely<Tables> | Transaction<Tables>;
+
+/** Runs `fn` in a transaction, or directly inside the caller's transaction when `db` already is one. */
+export async function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute((trx) => fn(trx));
+}
