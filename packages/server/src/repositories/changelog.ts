@@ -26,6 +26,23 @@ export async function nextSeq(trx: Conn, dbId: string): Promise<number> {
   return Number(row.seq);
 }
 
+/** Locks the database's counter row without moving it (serialises writers that take no seq). */
+export async function lockCounter(trx: Conn, dbId: string): Promise<void> {
+  await trx.updateTable('databases').set((eb) => ({ seq: eb('seq', '+', 0) })).where('id', '=', dbId).execute();
+}
+
+/** Takes `n` counter values at once; returns the last one ([last - n + 1, last] are the caller's). */
+export async function takeSeqs(trx: Conn, dbId: string, n: number): Promise<number> {
+  const row = await trx
+    .updateTable('databases')
+    .set((eb) => ({ seq: eb('seq', '+', n) }))
+    .where('id', '=', dbId)
+    .returning('seq')
+    .executeTakeFirst();
+  if (!row) throw new SafeholdError('not_found', 'database not found');
+  return Number(row.seq);
+}
+
 /** The database's current counter value: the one lookup a no-change sync needs. */
 export async function currentSeq(db: Conn, dbId: string): Promise<number> {
   const row = await db.selectFrom('databases').select('seq').where('id', '=', dbId).executeTakeFirst();

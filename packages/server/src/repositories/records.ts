@@ -100,3 +100,13 @@ export async function sealedAmong(db: Conn, ids: readonly string[]): Promise<str
   for (const part of chunks(ids)) out.push(...(await db.selectFrom('records').select('id').where('id', 'in', part).where('sealed', '=', 1).execute()).map((r) => r.id));
   return out;
 }
+
+/** True when any of `ids` is a record (any database). */
+export async function anyRecordAmong(trx: Conn, ids: readonly string[]): Promise<boolean> {
+  return (await trx.selectFrom('records').select('id').where('id', 'in', [...ids]).executeTakeFirst()) !== undefined;
+}
+
+/** Every saved revision of each of `ids` (unordered). */
+export async function revisionsOfMany(db: Conn, ids: readonly string[]) {
+  return db.selectFrom('revisions').selectAll().where('record_id', 'in', [...ids]).execute();
+}
