@@ -3,7 +3,7 @@
  * (invite checks, credentials, revocation, rate limits) stay in services/accounts.ts.
  */
 import type { Insertable, Updateable } from 'kysely';
-import type { DevicesTable, SessionsTable, UsersTable } from '../storage/schema.js';
+import type { DevicesTable, InvitesTable, MembershipsTable, SessionsTable, UsersTable } from '../storage/schema.js';
 import type { Conn } from './db.js';
 
 export async function kdfOf(db: Conn, name: string) {
@@ -181,4 +181,106 @@ export async function deleteSessionsExpiredBefore(db: Conn, before: number): Pro
 /** The user of that name, removed or not: its id. */
 export async function userByName(db: Conn, name: string): Promise<{ id: string } | undefined> {
   return db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+}
+
+/** The live user of that name, whole row, or undefined. */
+export async function liveUserRowOrNone(db: Conn, name: string) {
+  return db.selectFrom('users').selectAll().where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
+}
+
+/** Ids of every account that had that name, removed ones included. */
+export async function userIdsByName(db: Conn, name: string): Promise<string[]> {
+  return (await db.selectFrom('users').select('id').where('name', '=', name).execute()).map((u) => u.id);
+}
+
+export async function insertUser(trx: Conn, row: Insertable<UsersTable>): Promise<void> {
+  await trx.insertInto('users').values(row).execute();
+}
+
+export async function insertInvite(trx: Conn, row: Insertable<InvitesTable>): Promise<void> {
+  await trx.insertInto('invites').values(row).execute();
+}
+
+export async function membershipRow(db: Conn, dbId: string, userId: string) {
+  return db.selectFrom('memberships').selectAll().where('db_id', '=', dbId).where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** Adds the membership unless it exists. */
+export async function addMembership(trx: Conn, row: Insertable<MembershipsTable>): Promise<void> {
+  await trx.insertInto('memberships').values(row).onConflict((oc) => oc.columns(['db_id', 'user_id']).doNothing()).execute();
+}
+
+export async function updateMembership(trx: Conn, dbId: string, userId: string, set: Updateable<MembershipsTable>): Promise<void> {
+  await trx.updateTable('memberships').set(set).where('db_id', '=', dbId).where('user_id', '=', userId).execute();
+}
+
+/** Deletes one membership; false when there was none. */
+export async function deleteMembership(trx: Conn, dbId: string, userId: string): Promise<boolean> {
+  const r = await trx.deleteFrom('memberships').where('db_id', '=', dbId).where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/**
+ * Removes an account (12.7): its memberships, sessions, grants, key rows and role memberships are
+ * deleted, its pending invites used, the user marked removed. Returns the number of memberships removed.
+ */
+export async function removeAccount(trx: Conn, userId: string, now: number): Promise<number> {
+  const r = await trx.deleteFrom('memberships').where('user_id', '=', userId).executeTakeFirst();
+  await trx.updateTable('users').set({ removed_at: now }).where('id', '=', userId).execute();
+  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('grants').where('holder_kind', '=', 'user').where('holder_id', '=', userId).execute();
+  await trx.deleteFrom('record_keys').where('holder_kind', '=', 'user').where('holder_id', '=', userId).execute();
+  await trx.deleteFrom('role_members').where('user_id', '=', userId).execute();
+  await trx.updateTable('invites').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  return Number(r.numDeletedRows);
+}
+
+/** The live members of a database with their offline rights, by name. */
+export async function membersOfDatabase(db: Conn, dbId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits'])
+    .where('memberships.db_id', '=', dbId)
+    .where('users.removed_at', 'is', null)
+    .orderBy('users.name')
+    .execute();
+}
+
+/** Every live user with each of its memberships (one row per pair; users in no database once). */
+export async function usersWithMemberships(db: Conn) {
+  return db
+    .selectFrom('users')
+    .leftJoin('memberships', 'memberships.user_id', 'users.id')
+    .leftJoin('databases', 'databases.id', 'memberships.db_id')
+    .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits', 'databases.name as db'])
+    .where('users.removed_at', 'is', null)
+    .orderBy('users.name')
+    .orderBy('databases.name')
+    .execute();
+}
+
+/** Devices with their account names (only of the accounts `userIds` when given), by user name then age. */
+export async function deviceList(db: Conn, userIds: readonly string[] | null) {
+  let q = db
+    .selectFrom('devices')
+    .innerJoin('users', 'users.id', 'devices.user_id')
+    .select(['devices.id', 'users.name as user', 'devices.name', 'devices.created_at', 'devices.last_seen_at', 'devices.revoked_at']);
+  if (userIds !== null) q = q.where('devices.user_id', 'in', [...userIds]);
+  return q.orderBy('users.name').orderBy('devices.created_at').execute();
+}
+
+/** Every account on the device. */
+export async function accountsOnDevice(db: Conn, deviceId: string) {
+  return db
+    .selectFrom('devices')
+    .innerJoin('users', 'users.id', 'devices.user_id')
+    .select(['devices.user_id', 'users.name', 'devices.revoked_at'])
+    .where('devices.id', '=', deviceId)
+    .execute();
+}
+
+/** Revokes the device for every account on it. */
+export async function revokeDevice(trx: Conn, deviceId: string, now: number): Promise<void> {
+  await trx.updateTable('devices').set({ revoked_at: now }).where('id', '=', deviceId).where('revoked_at', 'is', null).execute();
 }

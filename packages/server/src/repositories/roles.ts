@@ -47,3 +47,25 @@ export async function deleteMember(trx: Conn, roleId: string, userId: string): P
 export async function setKeySignature(trx: Conn, roleId: string, value: string): Promise<void> {
   await trx.updateTable('roles').set({ key_signature: value }).where('id', '=', roleId).execute();
 }
+
+/** The database's roles with their creators' names, by name. */
+export async function rolesWithCreators(db: Conn, dbId: string) {
+  return db
+    .selectFrom('roles')
+    .innerJoin('users', 'users.id', 'roles.creator_id')
+    .select(['roles.id', 'roles.name', 'users.name as creator'])
+    .where('roles.db_id', '=', dbId)
+    .orderBy('roles.name')
+    .execute();
+}
+
+/** The member names of `roleIds`, by name. */
+export async function roleMemberNames(db: Conn, roleIds: readonly string[]) {
+  return db
+    .selectFrom('role_members')
+    .innerJoin('users', 'users.id', 'role_members.user_id')
+    .select(['role_members.role_id', 'users.name'])
+    .where('role_members.role_id', 'in', [...roleIds])
+    .orderBy('users.name')
+    .execute();
+}

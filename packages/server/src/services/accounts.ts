@@ -7,7 +7,7 @@ import { SafeholdError, isName } from '@safehold/protocol';
 import type { ChangePasswordRequest, DbInfo, KdfParams, LoginRequest, Me, PreloginResponse, RegisterRequest, Session } from '@safehold/protocol/api';
 import { fromB64, hashAuthKey, randomBytes, toB64, verifyAuthKey, zero } from '@safehold/crypto';
 import { hashSecret } from './tokens.js';
-import type { Conn } from '../repositories/db.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
 import * as A from '../repositories/accounts.js';
 import type { Clock } from '../clock.js';
 import { LAST_SEEN_COALESCE_MS, SESSION_TTL_MS, type RateLimits } from '../config.js';
@@ -80,7 +80,7 @@ export async function register(deps: AccountsDeps, req: RegisterRequest, address
   }
   const authHash = await (deps.hashAuthKey ?? hashAuthKey)(authKey);
   zero(authKey);
-  const token = await deps.db.transaction().execute(async (trx) => {
+  const token = await inTransaction(deps.db, async (trx) => {
     const inv = await A.inviteByCode(trx, codeHash);
     // One answer for unknown, used, expired, someone else's invite: the code is the secret.
     if (!inv || inv.name !== req.user || inv.used_at !== null || inv.expires_at <= now || inv.auth_hash !== null || inv.removed_at !== null) {
@@ -132,7 +132,7 @@ export async function login(deps: AccountsDeps, req: LoginRequest, address: stri
     return row;
   });
   const now = clock.now();
-  const token = await db.transaction().execute(async (trx) => {
+  const token = await inTransaction(db, async (trx) => {
     await upsertDevice(trx, u.id, req.device, now);
     const t = await createSession(trx, u.id, req.device.id, now);
     await writeAudit(trx, clock, { db: null, actor: req.user, action: 'login', target: req.user, detail: { address, device: req.device.id } });
@@ -269,7 +269,7 @@ export async function changePassword(deps: AccountsDeps, auth: Caller, req: Chan
   const next = decodeKey(req.authKey, 'authKey');
   const hash = await (deps.hashAuthKey ?? hashAuthKey)(next);
   zero(next);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await A.updateUser(trx, auth.userId, { kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc });
     // 12.11: the other devices' sessions end; they sign in again with the new password.
     const ended = await A.endOtherSessions(trx, auth.userId, auth.deviceId);

@@ -5,7 +5,7 @@
  */
 import { DAY_MS } from '@safehold/domain';
 import type { Clock } from '../clock.js';
-import type { Conn } from '../repositories/db.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
 import { deleteSessionsExpiredBefore } from '../repositories/accounts.js';
 import { deleteFailuresBefore } from '../repositories/loginfailures.js';
 import { deleteAuditBefore } from '../repositories/audit.js';
@@ -60,7 +60,7 @@ export async function pruneChanges(db: Conn, clock: Clock, keepDays = KEEP_CHANG
   for (const dbId of await databaseIds(db)) {
     const through = await lastChangeBefore(db, dbId, cutoff);
     if (through === null) continue;
-    deleted += await db.transaction().execute(async (trx) => {
+    deleted += await inTransaction(db, async (trx) => {
       const prev = await prunedHorizon(trx, dbId);
       await setPrunedHorizon(trx, dbId, Math.max(prev, through));
       return deleteChangesThrough(trx, dbId, through);

@@ -30,7 +30,7 @@ import {
 } from '@safehold/domain';
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
 import { requireMember } from './accounts.js';
-import type { Conn } from '../repositories/db.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
 import { changedAfter, heldAmong, loadSyncState, offlineInstance, touchLastSeen, type HeldKey } from '../repositories/offline.js';
 import { memberRoles, snapshotCount, snapshotPage, type SyncScope } from '../repositories/syncrecords.js';
 import { prunedThrough } from './retention.js';
@@ -113,7 +113,7 @@ export async function syncPage(
   }
 
   // Everything else of the page, its reads and its writes, in one transaction.
-  return deps.db.transaction().execute(async (trx): Promise<SyncResponse> => {
+  return inTransaction(deps.db, async (trx): Promise<SyncResponse> => {
     const kind = await decidePage({ ...facts, horizon: () => prunedThrough(trx, st.id) });
     const scope: SyncScope = {
       userId: caller.userId,

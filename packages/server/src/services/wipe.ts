@@ -13,7 +13,7 @@ import type { DeviceSigned, Signed } from '@safehold/protocol/api';
 import { fromB64, randomId, verify } from '@safehold/crypto';
 import { wipePayload, wipeReason, type WipeReason } from '@safehold/domain';
 import type { WipeOrdersTable } from '../storage/schema.js';
-import type { Conn } from '../repositories/db.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
 import * as W from '../repositories/wipeorders.js';
 import { revokedDeviceId } from '../repositories/accounts.js';
 import { dbNameOf } from '../repositories/databases.js';
@@ -58,7 +58,7 @@ type OrderRow = WipeOrdersTable;
  * issued it first: that order is then the pending one).
  */
 async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason): Promise<OrderRow | null> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     const dropped = await W.dropOfflineCopy(trx, t);
     if (!dropped) return null;
     const { row, heldCount } = dropped;
