@@ -40,7 +40,7 @@ export interface WriteContext {
  */
 export async function writePage(trx: Conn, c: WriteContext, w: PageWrite): Promise<void> {
   const now = c.clock.now();
-  const { deviceId, userId, dbId } = c.key;
+  const { deviceId } = c.key;
   const set = w.appliedSeq === null ? { last_sync_at: now, last_seen_at: now } : { last_sync_at: now, last_seen_at: now, cursor: w.appliedSeq };
   const stamped = await stampSync(trx, c.key, set);
   if (!stamped) await createDevice(trx, c, w.appliedSeq ?? 0, now);

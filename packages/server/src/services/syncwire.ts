@@ -14,7 +14,7 @@ import type { Conn } from '../repositories/db.js';
 import { iso, userNames } from '../repositories/lookup.js';
 import { groupKeyRows, keyFields, type KeyRow } from './recordwire.js';
 import { accessOf } from '../repositories/access.js';
-import { eligibilityRows, keyRowsFor, memberRoles, snapshotCount, snapshotPage, syncRowsById, type SyncRow, type SyncScope } from '../repositories/syncrecords.js';
+import { eligibilityRows, keyRowsFor, syncRowsById, type SyncRow, type SyncScope } from '../repositories/syncrecords.js';
 import { chunks } from '../repositories/chunks.js';
 import { roleNames } from '../repositories/grants.js';
 
