@@ -43,15 +43,6 @@ export { hashSecret };
 // Parameters a new client uses (crypto's newKdfParams): fake answers must look the same.
 const FAKE_KDF = { alg: 'argon2id' as const, memoryKiB: 65536, iterations: 3, parallelism: 1 };
 
-/** KDF parameters for `name`: the stored ones, or stable fake ones (unknown, pending or removed user). */
-export async function prelogin(db: Conn, name: string): Promise<PreloginResponse> {
-  const u = await A.kdfOf(db, name);
-  if (u && u.kdf && u.removed_at === null) return { kdf: JSON.parse(u.kdf) as KdfParams };
-  const secret = await getOrCreateMeta(db, 'prelogin_secret', () => toB64(randomBytes(32)));
-  const salt = createHmac('sha256', Buffer.from(secret, 'base64url')).update(`prelogin-salt\0${name}`).digest().subarray(0, 16);
-  return { kdf: { ...FAKE_KDF, salt: salt.toString('base64url') } };
-}
-
 function decodeKey(b64: string, field: string, len = 32): Uint8Array {
   let k: Uint8Array;
   try {
@@ -61,84 +52,6 @@ function decodeKey(b64: string, field: string, len = 32): Uint8Array {
   }
   if (k.byteLength !== len) throw new SafeholdError('bad_request', `${field}: expected ${len} bytes`);
   return k;
-}
-
-/** Registers a user invited by the Server Manager; returns a session for the registering device. */
-export async function register(deps: AccountsDeps, req: RegisterRequest, address: string): Promise<Session> {
-  const authKey = decodeKey(req.authKey, 'authKey');
-  decodeKey(req.publicKey, 'publicKey');
-  const codeHash = hashSecret(req.invite);
-  const now = deps.clock.now();
-  // 12.8: rate-limited per address, and the invite is checked before any Argon2id work, so bad codes cost
-  // the server one lookup. The transaction below checks it again (one invite, one account, under races).
-  await assertRegisterAllowed(deps.db, deps.clock, deps.limits, address);
-  const known = await A.inviteByCode(deps.db, codeHash);
-  if (!known || known.name !== req.user || known.used_at !== null || known.expires_at <= now || known.auth_hash !== null || known.removed_at !== null) {
-    zero(authKey);
-    await recordRegisterFailure(deps.db, deps.clock, deps.limits, address);
-    throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
-  }
-  const authHash = await (deps.hashAuthKey ?? hashAuthKey)(authKey);
-  zero(authKey);
-  const token = await inTransaction(deps.db, async (trx) => {
-    const inv = await A.inviteByCode(trx, codeHash);
-    // One answer for unknown, used, expired, someone else's invite: the code is the secret.
-    if (!inv || inv.name !== req.user || inv.used_at !== null || inv.expires_at <= now || inv.auth_hash !== null || inv.removed_at !== null) {
-      throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
-    }
-    if (!(await A.useInvite(trx, codeHash, now))) throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
-    await A.updateUser(trx, inv.user_id, {
-      kdf: JSON.stringify(req.kdf),
-      auth_hash: authHash,
-      user_key_enc: req.userKeyEnc,
-      public_key: req.publicKey,
-      private_key_enc: req.privateKeyEnc,
-    });
-    // Other pending invites of this user die with the registration.
-    await A.useInvitesOf(trx, inv.user_id, now);
-    await upsertDevice(trx, inv.user_id, req.device, now);
-    const t = await createSession(trx, inv.user_id, req.device.id, now);
-    await writeAudit(trx, deps.clock, { db: null, actor: req.user, action: 'register', target: req.user, detail: { device: req.device.id, address } });
-    return t;
-  });
-  return buildSession(deps, req.user, req.device.id, token);
-}
-
-/** Verifies the auth key and opens a session; failures are rate-limited per user and per address. */
-export async function login(deps: AccountsDeps, req: LoginRequest, address: string): Promise<Session> {
-  const { db, clock, limits } = deps;
-  const u = await oneAttemptAtATime(`${req.user}\0${address}`, async () => {
-    await assertNotLimited(db, clock, limits, req.user, address);
-    await claimUserAttempt(db, clock, limits, req.user, address);
-    await slowDown(db, clock, limits, req.user);
-    const row = await A.credentialsOf(db, req.user);
-    let authKey: Uint8Array | null = null;
-    try {
-      authKey = fromB64(req.authKey);
-    } catch {
-      authKey = null;
-    }
-    const hash = row && row.removed_at === null ? row.auth_hash : null;
-    // Unknown users cost the same Argon2 work as known ones, so timing does not tell them apart.
-    const ok = await verifyAuthKey(hash ?? (await dummyHash()), authKey ?? new Uint8Array(32));
-    zero(authKey);
-    if (!ok || !hash || !row) {
-      await recordFailure(db, clock, limits, req.user, address);
-      await writeAudit(db, clock, { db: null, actor: req.user, action: 'login_failed', target: req.user, detail: { address, device: req.device.id } });
-      throw new SafeholdError('bad_credentials', 'wrong user name or master password');
-    }
-    // The key is right: its claimed attempt is cleared even if the device turns out to be revoked.
-    await clearUserFailures(db, req.user, address);
-    return row;
-  });
-  const now = clock.now();
-  const token = await inTransaction(db, async (trx) => {
-    await upsertDevice(trx, u.id, req.device, now);
-    const t = await createSession(trx, u.id, req.device.id, now);
-    await writeAudit(trx, clock, { db: null, actor: req.user, action: 'login', target: req.user, detail: { address, device: req.device.id } });
-    return t;
-  });
-  return buildSession(deps, req.user, req.device.id, token);
 }
 
 let dummy: Promise<string> | null = null;
@@ -215,94 +128,6 @@ export async function authenticate(db: Conn, clock: Clock, token: string): Promi
   return { userId: s.user_id, user: s.name, deviceId: s.device_id, admin: s.admin === 1, tokenHash };
 }
 
-/**
- * Sets the device key of the caller's device when it has none (a device registered before device keys,
- * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
- */
-export async function setDeviceKey(db: Conn, auth: Caller, publicKey: string): Promise<void> {
-  decodeKey(publicKey, 'publicKey');
-  if (await A.setDeviceKeyIfNone(db, auth.userId, auth.deviceId, publicKey)) return;
-  const cur = await A.deviceKey(db, auth.userId, auth.deviceId);
-  if (cur?.public_key !== publicKey) throw new SafeholdError('conflict', 'this device already has another device key; log in again to replace it');
-}
-
-/** Ends one session. */
-export async function logout(db: Conn, clock: Clock, auth: Caller, tokenHash: string): Promise<void> {
-  await A.deleteSession(db, tokenHash);
-  await writeAudit(db, clock, { db: null, actor: auth.user, action: 'logout', target: auth.user, detail: { device: auth.deviceId } });
-}
-
-export async function me(db: Conn, auth: Caller): Promise<Me> {
-  const u = await A.profileOf(db, auth.userId);
-  return { user: auth.user, admin: u.admin === 1, device: auth.deviceId, publicKey: u.public_key ?? '', databases: await listMemberships(db, auth.userId) };
-}
-
-/** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
-export async function changePassword(deps: AccountsDeps, auth: Caller, req: ChangePasswordRequest, address: string): Promise<void> {
-  const { db, clock, limits } = deps;
-  await oneAttemptAtATime(`${auth.user}\0${address}`, async () => {
-    await assertNotLimited(db, clock, limits, auth.user, address);
-    await claimUserAttempt(db, clock, limits, auth.user, address);
-    await slowDown(db, clock, limits, auth.user);
-    const u = await A.authHashOf(db, auth.userId);
-    let current: Uint8Array | null = null;
-    try {
-      current = fromB64(req.currentAuthKey);
-    } catch {
-      current = null;
-    }
-    const ok = u.auth_hash !== null && current !== null && (await verifyAuthKey(u.auth_hash, current));
-    zero(current);
-    if (!ok) {
-      await recordFailure(db, clock, limits, auth.user, address);
-      await writeAudit(db, clock, {
-        db: null,
-        actor: auth.user,
-        action: 'login_failed',
-        target: auth.user,
-        detail: { address, device: auth.deviceId, during: 'password_change' },
-      });
-      throw new SafeholdError('bad_credentials', 'current master password is wrong');
-    }
-    await clearUserFailures(db, auth.user, address);
-  });
-  const next = decodeKey(req.authKey, 'authKey');
-  const hash = await (deps.hashAuthKey ?? hashAuthKey)(next);
-  zero(next);
-  await inTransaction(db, async (trx) => {
-    await A.updateUser(trx, auth.userId, { kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc });
-    // 12.11: the other devices' sessions end; they sign in again with the new password.
-    const ended = await A.endOtherSessions(trx, auth.userId, auth.deviceId);
-    await writeAudit(trx, clock, {
-      db: null,
-      actor: auth.user,
-      action: 'password_changed',
-      target: auth.user,
-      detail: { device: auth.deviceId, sessionsEnded: ended },
-    });
-  });
-}
-
-/** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
-export async function publicKeyOf(db: Conn, auth: Caller, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
-  if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
-  const row = await A.sharedPublicKey(db, auth.userId, name);
-  if (!row || !row.public_key) throw new SafeholdError('not_found', 'no such user');
-  return { user: row.name, publicKey: row.public_key, signingKey: row.signing_key ?? null };
-}
-
-/**
- * Stores the caller's Ed25519 signing key (12.2). Set once: the client derives it from the user key, which never
- * changes, so the same key again is a no-op and a different one is a conflict.
- */
-export async function setSigningKey(db: Conn, auth: Caller, signingKey: string): Promise<void> {
-  const row = await A.signingKeyOf(db, auth.userId);
-  if (!row) throw new SafeholdError('unauthorized', 'no such user');
-  if (row.signing_key === signingKey) return;
-  if (row.signing_key !== null) throw new SafeholdError('conflict', 'a different signing key is already registered for this user');
-  await A.setSigningKeyIfNone(db, auth.userId, signingKey);
-}
-
 export interface Membership {
   dbId: string;
   offlineEnabled: boolean;
@@ -316,4 +141,194 @@ export async function requireMember(db: Conn, auth: { userId: string }, dbName: 
   const r = await A.membership(db, auth.userId, dbName);
   if (!r) throw new SafeholdError('not_found', 'no such database');
   return { dbId: r.id, offlineEnabled: r.offline === 1, offlineRight: r.offline_right === 1, offlineDays: r.offline_days };
+}
+
+/** The account endpoints' rules, built once with storage, clock, signer, limits and hasher (http/services.ts). */
+export class AccountService {
+  constructor(private readonly deps: AccountsDeps) {}
+
+  /** KDF parameters for `name`: the stored ones, or stable fake ones (unknown, pending or removed user). */
+  async prelogin(name: string): Promise<PreloginResponse> {
+    const db = this.deps.db;
+    const u = await A.kdfOf(db, name);
+    if (u && u.kdf && u.removed_at === null) return { kdf: JSON.parse(u.kdf) as KdfParams };
+    const secret = await getOrCreateMeta(db, 'prelogin_secret', () => toB64(randomBytes(32)));
+    const salt = createHmac('sha256', Buffer.from(secret, 'base64url')).update(`prelogin-salt\0${name}`).digest().subarray(0, 16);
+    return { kdf: { ...FAKE_KDF, salt: salt.toString('base64url') } };
+  }
+
+  /** Registers a user invited by the Server Manager; returns a session for the registering device. */
+  async register(req: RegisterRequest, address: string): Promise<Session> {
+    const deps = this.deps;
+    const authKey = decodeKey(req.authKey, 'authKey');
+    decodeKey(req.publicKey, 'publicKey');
+    const codeHash = hashSecret(req.invite);
+    const now = deps.clock.now();
+    // 12.8: rate-limited per address, and the invite is checked before any Argon2id work, so bad codes cost
+    // the server one lookup. The transaction below checks it again (one invite, one account, under races).
+    await assertRegisterAllowed(deps.db, deps.clock, deps.limits, address);
+    const known = await A.inviteByCode(deps.db, codeHash);
+    if (!known || known.name !== req.user || known.used_at !== null || known.expires_at <= now || known.auth_hash !== null || known.removed_at !== null) {
+      zero(authKey);
+      await recordRegisterFailure(deps.db, deps.clock, deps.limits, address);
+      throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+    }
+    const authHash = await (deps.hashAuthKey ?? hashAuthKey)(authKey);
+    zero(authKey);
+    const token = await inTransaction(deps.db, async (trx) => {
+      const inv = await A.inviteByCode(trx, codeHash);
+      // One answer for unknown, used, expired, someone else's invite: the code is the secret.
+      if (!inv || inv.name !== req.user || inv.used_at !== null || inv.expires_at <= now || inv.auth_hash !== null || inv.removed_at !== null) {
+        throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+      }
+      if (!(await A.useInvite(trx, codeHash, now))) throw new SafeholdError('bad_invite', 'invite code unknown, already used or expired');
+      await A.updateUser(trx, inv.user_id, {
+        kdf: JSON.stringify(req.kdf),
+        auth_hash: authHash,
+        user_key_enc: req.userKeyEnc,
+        public_key: req.publicKey,
+        private_key_enc: req.privateKeyEnc,
+      });
+      // Other pending invites of this user die with the registration.
+      await A.useInvitesOf(trx, inv.user_id, now);
+      await upsertDevice(trx, inv.user_id, req.device, now);
+      const t = await createSession(trx, inv.user_id, req.device.id, now);
+      await writeAudit(trx, deps.clock, { db: null, actor: req.user, action: 'register', target: req.user, detail: { device: req.device.id, address } });
+      return t;
+    });
+    return buildSession(deps, req.user, req.device.id, token);
+  }
+
+  /** Verifies the auth key and opens a session; failures are rate-limited per user and per address. */
+  async login(req: LoginRequest, address: string): Promise<Session> {
+    const deps = this.deps;
+    const { db, clock, limits } = deps;
+    const u = await oneAttemptAtATime(`${req.user}\0${address}`, async () => {
+      await assertNotLimited(db, clock, limits, req.user, address);
+      await claimUserAttempt(db, clock, limits, req.user, address);
+      await slowDown(db, clock, limits, req.user);
+      const row = await A.credentialsOf(db, req.user);
+      let authKey: Uint8Array | null = null;
+      try {
+        authKey = fromB64(req.authKey);
+      } catch {
+        authKey = null;
+      }
+      const hash = row && row.removed_at === null ? row.auth_hash : null;
+      // Unknown users cost the same Argon2 work as known ones, so timing does not tell them apart.
+      const ok = await verifyAuthKey(hash ?? (await dummyHash()), authKey ?? new Uint8Array(32));
+      zero(authKey);
+      if (!ok || !hash || !row) {
+        await recordFailure(db, clock, limits, req.user, address);
+        await writeAudit(db, clock, { db: null, actor: req.user, action: 'login_failed', target: req.user, detail: { address, device: req.device.id } });
+        throw new SafeholdError('bad_credentials', 'wrong user name or master password');
+      }
+      // The key is right: its claimed attempt is cleared even if the device turns out to be revoked.
+      await clearUserFailures(db, req.user, address);
+      return row;
+    });
+    const now = clock.now();
+    const token = await inTransaction(db, async (trx) => {
+      await upsertDevice(trx, u.id, req.device, now);
+      const t = await createSession(trx, u.id, req.device.id, now);
+      await writeAudit(trx, clock, { db: null, actor: req.user, action: 'login', target: req.user, detail: { address, device: req.device.id } });
+      return t;
+    });
+    return buildSession(deps, req.user, req.device.id, token);
+  }
+
+  /** Ends one session. */
+  async logout(auth: Caller, tokenHash: string): Promise<void> {
+    const db = this.deps.db;
+    const clock = this.deps.clock;
+    await A.deleteSession(db, tokenHash);
+    await writeAudit(db, clock, { db: null, actor: auth.user, action: 'logout', target: auth.user, detail: { device: auth.deviceId } });
+  }
+
+  async me(auth: Caller): Promise<Me> {
+    const db = this.deps.db;
+    const u = await A.profileOf(db, auth.userId);
+    return { user: auth.user, admin: u.admin === 1, device: auth.deviceId, publicKey: u.public_key ?? '', databases: await listMemberships(db, auth.userId) };
+  }
+
+  /** Replaces kdf, auth hash and wrapped user key after checking the current auth key; nothing else changes. */
+  async changePassword(auth: Caller, req: ChangePasswordRequest, address: string): Promise<void> {
+    const deps = this.deps;
+    const { db, clock, limits } = deps;
+    await oneAttemptAtATime(`${auth.user}\0${address}`, async () => {
+      await assertNotLimited(db, clock, limits, auth.user, address);
+      await claimUserAttempt(db, clock, limits, auth.user, address);
+      await slowDown(db, clock, limits, auth.user);
+      const u = await A.authHashOf(db, auth.userId);
+      let current: Uint8Array | null = null;
+      try {
+        current = fromB64(req.currentAuthKey);
+      } catch {
+        current = null;
+      }
+      const ok = u.auth_hash !== null && current !== null && (await verifyAuthKey(u.auth_hash, current));
+      zero(current);
+      if (!ok) {
+        await recordFailure(db, clock, limits, auth.user, address);
+        await writeAudit(db, clock, {
+          db: null,
+          actor: auth.user,
+          action: 'login_failed',
+          target: auth.user,
+          detail: { address, device: auth.deviceId, during: 'password_change' },
+        });
+        throw new SafeholdError('bad_credentials', 'current master password is wrong');
+      }
+      await clearUserFailures(db, auth.user, address);
+    });
+    const next = decodeKey(req.authKey, 'authKey');
+    const hash = await (deps.hashAuthKey ?? hashAuthKey)(next);
+    zero(next);
+    await inTransaction(db, async (trx) => {
+      await A.updateUser(trx, auth.userId, { kdf: JSON.stringify(req.kdf), auth_hash: hash, user_key_enc: req.userKeyEnc });
+      // 12.11: the other devices' sessions end; they sign in again with the new password.
+      const ended = await A.endOtherSessions(trx, auth.userId, auth.deviceId);
+      await writeAudit(trx, clock, {
+        db: null,
+        actor: auth.user,
+        action: 'password_changed',
+        target: auth.user,
+        detail: { device: auth.deviceId, sessionsEnded: ended },
+      });
+    });
+  }
+
+  /**
+   * Stores the caller's Ed25519 signing key (12.2). Set once: the client derives it from the user key, which never
+   * changes, so the same key again is a no-op and a different one is a conflict.
+   */
+  async setSigningKey(auth: Caller, signingKey: string): Promise<void> {
+    const db = this.deps.db;
+    const row = await A.signingKeyOf(db, auth.userId);
+    if (!row) throw new SafeholdError('unauthorized', 'no such user');
+    if (row.signing_key === signingKey) return;
+    if (row.signing_key !== null) throw new SafeholdError('conflict', 'a different signing key is already registered for this user');
+    await A.setSigningKeyIfNone(db, auth.userId, signingKey);
+  }
+
+  /**
+   * Sets the device key of the caller's device when it has none (a device registered before device keys,
+   * 12.4). A session alone never replaces a key: a stolen token must not take over the wipe channel.
+   */
+  async setDeviceKey(auth: Caller, publicKey: string): Promise<void> {
+    const db = this.deps.db;
+    decodeKey(publicKey, 'publicKey');
+    if (await A.setDeviceKeyIfNone(db, auth.userId, auth.deviceId, publicKey)) return;
+    const cur = await A.deviceKey(db, auth.userId, auth.deviceId);
+    if (cur?.public_key !== publicKey) throw new SafeholdError('conflict', 'this device already has another device key; log in again to replace it');
+  }
+
+  /** A user's public key, only when that user shares a database with the caller (404 otherwise: no user listing). */
+  async publicKeyOf(auth: Caller, name: string): Promise<{ user: string; publicKey: string; signingKey: string | null }> {
+    const db = this.deps.db;
+    if (!isName(name)) throw new SafeholdError('not_found', 'no such user');
+    const row = await A.sharedPublicKey(db, auth.userId, name);
+    if (!row || !row.public_key) throw new SafeholdError('not_found', 'no such user');
+    return { user: row.name, publicKey: row.public_key, signingKey: row.signing_key ?? null };
+  }
 }

@@ -135,40 +135,50 @@ async function settleBatch(db: Conn, clock: Clock, actor: Actor, scope: DbScope,
   });
 }
 
-/**
- * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
- * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
- * with another writer (a unique violation), the batch is redone one change per transaction, the loser
- * of the race rejected.
- */
-export async function pushOfflineOps(db: Conn, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
-  let settled: Array<Settled | null>;
-  try {
-    settled = await settleBatch(db, clock, actor, scope, ops);
-  } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
-    settled = [];
-    for (const op of ops) {
-      const s = await settleBatch(db, clock, actor, scope, [op]).then(
-        (r) => r[0] ?? null,
-        (err: unknown): Settled => {
-          if (!isUniqueViolation(err)) throw err;
-          return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
-        },
-      );
-      settled.push(s);
-      if (!s) break;
+/** Offline pushes (E5), built once with their storage connection and clock (http/services.ts). */
+export class OfflinePushService {
+  constructor(
+    private readonly db: Conn,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
+   * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
+   * with another writer (a unique violation), the batch is redone one change per transaction, the loser
+   * of the race rejected.
+   */
+  async pushOfflineOps(actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
+    const db = this.db;
+    const clock = this.clock;
+    let settled: Array<Settled | null>;
+    try {
+      settled = await settleBatch(db, clock, actor, scope, ops);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      settled = [];
+      for (const op of ops) {
+        const s = await settleBatch(db, clock, actor, scope, [op]).then(
+          (r) => r[0] ?? null,
+          (err: unknown): Settled => {
+            if (!isUniqueViolation(err)) throw err;
+            return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
+          },
+        );
+        settled.push(s);
+        if (!s) break;
+      }
     }
-  }
-  const out: PushResult[] = [];
-  for (const [i, s] of settled.entries()) {
-    const op = ops[i] as PushOp;
-    if (s) {
-      const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
-      out.push({ ...s, current });
-    } else {
-      out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+    const out: PushResult[] = [];
+    for (const [i, s] of settled.entries()) {
+      const op = ops[i] as PushOp;
+      if (s) {
+        const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
+        out.push({ ...s, current });
+      } else {
+        out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+      }
     }
+    return out;
   }
-  return out;
 }

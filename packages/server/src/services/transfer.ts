@@ -54,52 +54,6 @@ export async function findExisting(
   return items.map((i) => bySource.get(i.source) ?? (i.origin !== null && readable.has(i.origin) ? i.origin : null));
 }
 
-/** What an import of these sources would skip (writes nothing). */
-export async function checkImport(db: Conn, actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
-  return { existing: await findExisting(db, actor, scope, req.sources) };
-}
-
-/** Creates the records of one import request in one transaction; those already imported are reported, not added. */
-export async function importRecords(
-  db: Conn,
-  clock: Clock,
-  actor: Actor,
-  scope: DbScope,
-  req: z.output<typeof ImportRequest>,
-): Promise<ImportResponse> {
-  try {
-    return await inTransaction(db, async (trx) => {
-      // Taking the counter first serialises imports of one database, so two runs of the same file cannot both add a record.
-      await lockCounter(trx, scope.dbId);
-      const existing = await findExisting(trx, actor, scope, req.records);
-      const seenInBatch = new Map<string, string>();
-      const results: ImportResponse['results'] = [];
-      const fresh: ImportRecordInput[] = [];
-      req.records.forEach((r, i) => {
-        const found = existing[i] ?? seenInBatch.get(r.source) ?? null;
-        if (found !== null) results.push({ id: r.id, status: 'exists', existing: found });
-        else {
-          seenInBatch.set(r.source, r.id);
-          fresh.push(r);
-          results.push({ id: r.id, status: 'created', existing: null });
-        }
-      });
-      if (fresh.length > 0) await insertRecords(trx, clock, actor, scope, fresh);
-      await writeAudit(trx, clock, {
-        db: scope.dbName,
-        actor: actor.user,
-        action: 'import',
-        target: null,
-        detail: { format: req.format, count: fresh.length, skipped: req.records.length - fresh.length },
-      });
-      return { results };
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
-    throw e;
-  }
-}
-
 async function insertRecords(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, recs: ImportRecordInput[]): Promise<void> {
   const ids = recs.map((r) => r.id);
   for (let i = 0; i < ids.length; i += CHUNK) {
@@ -150,41 +104,6 @@ async function insertRecords(trx: Conn, clock: Clock, actor: Actor, scope: DbSco
   }
 }
 
-/** The records the caller may export, secrets withheld where they may not leave; one audit row. */
-export async function exportRecords(db: Conn, clock: Clock, actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
-  // Headers first (a list), then the secrets in chunks: an id list of a whole database would pass the dialects' parameter limits.
-  const exportable = (await loadRecordWires(db, clock, actor, scope, { withSecret: false })).filter((w) => w.rights.includes('export') && w.keys !== null);
-  const wires = req.skipSealed ? exportable.filter((w) => !w.sealed) : exportable;
-  const skippedSealed = exportable.length - wires.length;
-  const secrets = new Map<string, string>();
-  const wanted = wires.map((w) => w.id);
-  for (let i = 0; i < wanted.length; i += CHUNK) {
-    for (const row of await secretsOf(db, wanted.slice(i, i + CHUNK))) secrets.set(row.id, row.secret);
-  }
-  const withheld = { masked: 0, sealed: 0 };
-  const history = req.history ? await olderRevisions(db, wires.map((w) => ({ id: w.id, revision: w.revision }))) : new Map<string, ExportRecord['history']>();
-  const records: ExportRecord[] = wires.map((w) => {
-    // Sealed: never the secret (nor its history's), release or not. Masked for the caller: not in any export (SPEC §1).
-    const reason = w.sealed ? 'sealed' : w.masked && !w.rights.includes('authorize') ? 'masked' : null;
-    if (reason) withheld[reason] += 1;
-    const hist = history.get(w.id) ?? [];
-    return {
-      ...w,
-      secret: reason ? null : (secrets.get(w.id) ?? null),
-      keys: w.keys && reason ? { header: w.keys.header, secret: null } : w.keys,
-      history: reason ? hist.map((h) => ({ ...h, secret: null })) : hist,
-    };
-  });
-  await writeAudit(db, clock, {
-    db: scope.dbName,
-    actor: actor.user,
-    action: 'export',
-    target: null,
-    detail: { format: req.format, count: records.length, withoutSecret: withheld.masked + withheld.sealed, skippedSealed, history: req.history },
-  });
-  return { records, withheld, skippedSealed };
-}
-
 /** Older revisions of each record (newest first, following the base-revision chain from the current one). */
 async function olderRevisions(db: Conn, recs: ReadonlyArray<{ id: string; revision: string }>): Promise<Map<string, ExportRecord['history']>> {
   const out = new Map<string, ExportRecord['history']>();
@@ -212,4 +131,92 @@ async function olderRevisions(db: Conn, recs: ReadonlyArray<{ id: string; revisi
     }
   }
   return out;
+}
+
+/** Import and export, built once with their storage connection and clock (http/services.ts). */
+export class TransferService {
+  constructor(
+    private readonly db: Conn,
+    private readonly clock: Clock,
+  ) {}
+
+  /** What an import of these sources would skip (writes nothing). */
+  async checkImport(actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
+    const db = this.db;
+    return { existing: await findExisting(db, actor, scope, req.sources) };
+  }
+
+  /** Creates the records of one import request in one transaction; those already imported are reported, not added. */
+  async importRecords(actor: Actor, scope: DbScope, req: z.output<typeof ImportRequest>): Promise<ImportResponse> {
+    const db = this.db;
+    const clock = this.clock;
+    try {
+      return await inTransaction(db, async (trx) => {
+        // Taking the counter first serialises imports of one database, so two runs of the same file cannot both add a record.
+        await lockCounter(trx, scope.dbId);
+        const existing = await findExisting(trx, actor, scope, req.records);
+        const seenInBatch = new Map<string, string>();
+        const results: ImportResponse['results'] = [];
+        const fresh: ImportRecordInput[] = [];
+        req.records.forEach((r, i) => {
+          const found = existing[i] ?? seenInBatch.get(r.source) ?? null;
+          if (found !== null) results.push({ id: r.id, status: 'exists', existing: found });
+          else {
+            seenInBatch.set(r.source, r.id);
+            fresh.push(r);
+            results.push({ id: r.id, status: 'created', existing: null });
+          }
+        });
+        if (fresh.length > 0) await insertRecords(trx, clock, actor, scope, fresh);
+        await writeAudit(trx, clock, {
+          db: scope.dbName,
+          actor: actor.user,
+          action: 'import',
+          target: null,
+          detail: { format: req.format, count: fresh.length, skipped: req.records.length - fresh.length },
+        });
+        return { results };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
+      throw e;
+    }
+  }
+
+  /** The records the caller may export, secrets withheld where they may not leave; one audit row. */
+  async exportRecords(actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
+    const db = this.db;
+    const clock = this.clock;
+    // Headers first (a list), then the secrets in chunks: an id list of a whole database would pass the dialects' parameter limits.
+    const exportable = (await loadRecordWires(db, clock, actor, scope, { withSecret: false })).filter((w) => w.rights.includes('export') && w.keys !== null);
+    const wires = req.skipSealed ? exportable.filter((w) => !w.sealed) : exportable;
+    const skippedSealed = exportable.length - wires.length;
+    const secrets = new Map<string, string>();
+    const wanted = wires.map((w) => w.id);
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      for (const row of await secretsOf(db, wanted.slice(i, i + CHUNK))) secrets.set(row.id, row.secret);
+    }
+    const withheld = { masked: 0, sealed: 0 };
+    const history = req.history ? await olderRevisions(db, wires.map((w) => ({ id: w.id, revision: w.revision }))) : new Map<string, ExportRecord['history']>();
+    const records: ExportRecord[] = wires.map((w) => {
+      // Sealed: never the secret (nor its history's), release or not. Masked for the caller: not in any export (SPEC §1).
+      const reason = w.sealed ? 'sealed' : w.masked && !w.rights.includes('authorize') ? 'masked' : null;
+      if (reason) withheld[reason] += 1;
+      const hist = history.get(w.id) ?? [];
+      return {
+        ...w,
+        secret: reason ? null : (secrets.get(w.id) ?? null),
+        keys: w.keys && reason ? { header: w.keys.header, secret: null } : w.keys,
+        history: reason ? hist.map((h) => ({ ...h, secret: null })) : hist,
+      };
+    });
+    await writeAudit(db, clock, {
+      db: scope.dbName,
+      actor: actor.user,
+      action: 'export',
+      target: null,
+      detail: { format: req.format, count: records.length, withoutSecret: withheld.masked + withheld.sealed, skippedSealed, history: req.history },
+    });
+    return { records, withheld, skippedSealed };
+  }
 }

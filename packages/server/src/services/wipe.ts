@@ -170,42 +170,49 @@ async function verifyDeviceRequest(deps: OfflineDeps, deviceId: string, orderId:
   throw refused;
 }
 
-/**
- * The wipe orders of one account on a device (POST /devices/:id/orders, signed by the device key):
- * orders due now by the state are issued, then every pending one is delivered (again, until acknowledged).
- */
-export async function ordersForDevice(deps: OfflineDeps, deviceId: string, req: DeviceSigned): Promise<Signed[]> {
-  const who = await verifyDeviceRequest(deps, deviceId, null, req);
-  const rows = await W.offlineCopiesOnDevice(deps.db, deviceId, who.userId);
-  if (rows.length > 0) {
-    // A device id revoked for one account of a home is revoked for all of them (as at login).
-    const revoked = await revokedDeviceId(deps.db, deviceId);
-    for (const r of rows) {
-      const reason = wipeReason({
-        deviceRevoked: revoked !== undefined,
-        userRemoved: r.removed_at !== null || r.member === null,
-        offlineEnabled: r.offline === 1,
-        offlineRight: r.offline_right === 1,
-      });
-      if (reason) await issueWipe(deps, { deviceId, userId: who.userId, userName: who.userName, dbId: r.db_id, dbName: r.db_name }, reason);
-    }
-  }
-  const pending = await pendingOrders(deps, deviceId, who.userId);
-  return deliver(deps, pending, { user: who.userName, db: (dbId) => dbNameOf(deps.db, dbId) });
-}
+/** A device's signed wipe-order requests, built once with the OfflineDeps (http/services.ts). */
+export class WipeOrderService {
+  constructor(private readonly deps: OfflineDeps) {}
 
-/** The device acknowledges that it wiped (POST /devices/:id/orders/:orderId/ack, signed by the device key); idempotent. */
-export async function acknowledgeOrder(deps: OfflineDeps, deviceId: string, orderId: string, req: DeviceSigned): Promise<void> {
-  const who = await verifyDeviceRequest(deps, deviceId, orderId, req);
-  const o = await W.orderOf(deps.db, orderId, deviceId, who.userId);
-  if (!o) throw new SafeholdError('not_found', 'no such wipe order for this device');
-  const now = deps.clock.now();
-  if (!(await W.markAcknowledged(deps.db, orderId, now))) return;
-  await writeAudit(deps.db, deps.clock, {
-    db: await dbNameOf(deps.db, o.db_id),
-    actor: who.userName,
-    action: 'offline_wipe_acknowledged',
-    target: deviceId,
-    detail: { reason: o.reason, device: deviceId, order: orderId },
-  });
+  /**
+   * The wipe orders of one account on a device (POST /devices/:id/orders, signed by the device key):
+   * orders due now by the state are issued, then every pending one is delivered (again, until acknowledged).
+   */
+  async ordersForDevice(deviceId: string, req: DeviceSigned): Promise<Signed[]> {
+    const deps = this.deps;
+    const who = await verifyDeviceRequest(deps, deviceId, null, req);
+    const rows = await W.offlineCopiesOnDevice(deps.db, deviceId, who.userId);
+    if (rows.length > 0) {
+      // A device id revoked for one account of a home is revoked for all of them (as at login).
+      const revoked = await revokedDeviceId(deps.db, deviceId);
+      for (const r of rows) {
+        const reason = wipeReason({
+          deviceRevoked: revoked !== undefined,
+          userRemoved: r.removed_at !== null || r.member === null,
+          offlineEnabled: r.offline === 1,
+          offlineRight: r.offline_right === 1,
+        });
+        if (reason) await issueWipe(deps, { deviceId, userId: who.userId, userName: who.userName, dbId: r.db_id, dbName: r.db_name }, reason);
+      }
+    }
+    const pending = await pendingOrders(deps, deviceId, who.userId);
+    return deliver(deps, pending, { user: who.userName, db: (dbId) => dbNameOf(deps.db, dbId) });
+  }
+
+  /** The device acknowledges that it wiped (POST /devices/:id/orders/:orderId/ack, signed by the device key); idempotent. */
+  async acknowledgeOrder(deviceId: string, orderId: string, req: DeviceSigned): Promise<void> {
+    const deps = this.deps;
+    const who = await verifyDeviceRequest(deps, deviceId, orderId, req);
+    const o = await W.orderOf(deps.db, orderId, deviceId, who.userId);
+    if (!o) throw new SafeholdError('not_found', 'no such wipe order for this device');
+    const now = deps.clock.now();
+    if (!(await W.markAcknowledged(deps.db, orderId, now))) return;
+    await writeAudit(deps.db, deps.clock, {
+      db: await dbNameOf(deps.db, o.db_id),
+      actor: who.userName,
+      action: 'offline_wipe_acknowledged',
+      target: deviceId,
+      detail: { reason: o.reason, device: deviceId, order: orderId },
+    });
+  }
 }
