@@ -4,10 +4,10 @@
  */
 import type { ChangeReader, ChangeRow, RoleChange } from '@safehold/domain';
 import type { Conn } from './db.js';
-import { exportGrantsOfRole, type HeldKey } from './offline.js';
+import { exportGrantsOfRole, type OfflineCopyKey } from './offline.js';
 
 /** A reader for one page of `k`'s delta, whose request starts at position `from` (domain positionOf). */
-export function changeReader(db: Conn, k: HeldKey, from: number): ChangeReader {
+export function changeReader(db: Conn, k: OfflineCopyKey, from: number): ChangeReader {
   return {
     async changesAfter(seq: number, n: number): Promise<ChangeRow[]> {
       const rows = await db
@@ -33,7 +33,7 @@ async function grantedToRole(db: Conn, ch: RoleChange, after: string, n: number)
  * On leaving a role: the records granted to it that the device holds or may still hold (only those can
  * have left the caller's set, and only ids the device was given may be named as removed).
  */
-async function heldViaRole(db: Conn, k: HeldKey, ch: RoleChange, after: string, n: number, from: number): Promise<string[]> {
+async function heldViaRole(db: Conn, k: OfflineCopyKey, ch: RoleChange, after: string, n: number, from: number): Promise<string[]> {
   let held = db
     .selectFrom('offline_held as h')
     .innerJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'h.record_id').on('g.holder_kind', '=', 'role').on('g.holder_id', '=', ch.roleId))

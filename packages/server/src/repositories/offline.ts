@@ -11,7 +11,7 @@ import { mayStillHold } from '@safehold/domain';
 import { grantHoldsExport } from './access.js';
 
 /** One device's offline copy of one database for one user: the key of offline_devices and offline_held. */
-export interface HeldKey {
+export interface OfflineCopyKey {
   deviceId: string;
   userId: string;
   dbId: string;
@@ -42,7 +42,7 @@ export async function loadSyncState(db: Conn, who: { userId: string; deviceId: s
 }
 
 /** Moves last_seen_at to `now` unless it was written less than `coalesceMs` ago (concurrent writers: one wins). */
-export async function touchLastSeen(db: Conn, k: HeldKey, now: number, coalesceMs: number): Promise<void> {
+export async function touchLastSeen(db: Conn, k: OfflineCopyKey, now: number, coalesceMs: number): Promise<void> {
   await db
     .updateTable('offline_devices')
     .set({ last_seen_at: now })
@@ -54,7 +54,7 @@ export async function touchLastSeen(db: Conn, k: HeldKey, now: number, coalesceM
 }
 
 /** The offline instance of the device's copy (null before its first sync). */
-export async function offlineInstance(db: Conn, k: HeldKey): Promise<{ id: string; createdAt: number } | null> {
+export async function offlineInstance(db: Conn, k: OfflineCopyKey): Promise<{ id: string; createdAt: number } | null> {
   const row = await db
     .selectFrom('offline_devices')
     .select(['instance_id', 'created_at'])
@@ -88,7 +88,7 @@ export async function changedAfter(db: Conn, ids: readonly string[], seq: number
 }
 
 /** Of `ids`: those the device holds, and those it may still hold (held, or removed by a possibly lost answer). */
-export async function heldAmong(db: Conn, k: HeldKey, ids: readonly string[], from: number | null): Promise<{ held: Set<string>; removable: Set<string> }> {
+export async function heldAmong(db: Conn, k: OfflineCopyKey, ids: readonly string[], from: number | null): Promise<{ held: Set<string>; removable: Set<string> }> {
   const held = new Set<string>();
   const removable = new Set<string>();
   for (const part of chunks(ids)) {
@@ -117,7 +117,7 @@ export async function heldAmong(db: Conn, k: HeldKey, ids: readonly string[], fr
 }
 
 /** Stamps a sync on the device's row (`set`: times and maybe the cursor); false when the device has no row yet. */
-export async function stampSync(trx: Conn, k: HeldKey, set: { last_sync_at: number; last_seen_at: number; cursor?: number }): Promise<boolean> {
+export async function stampSync(trx: Conn, k: OfflineCopyKey, set: { last_sync_at: number; last_seen_at: number; cursor?: number }): Promise<boolean> {
   const upd = await trx
     .updateTable('offline_devices')
     .set(set)
@@ -129,7 +129,7 @@ export async function stampSync(trx: Conn, k: HeldKey, set: { last_sync_at: numb
 }
 
 /** The device's row at its first sync; false when another page created it first. */
-export async function insertDevice(trx: Conn, k: HeldKey, v: { cursor: number; now: number; instanceId: string }): Promise<boolean> {
+export async function insertDevice(trx: Conn, k: OfflineCopyKey, v: { cursor: number; now: number; instanceId: string }): Promise<boolean> {
   const ins = await trx
     .insertInto('offline_devices')
     .values({ device_id: k.deviceId, user_id: k.userId, db_id: k.dbId, cursor: v.cursor, created_at: v.now, last_sync_at: v.now, last_seen_at: v.now, instance_id: v.instanceId })
@@ -139,7 +139,7 @@ export async function insertDevice(trx: Conn, k: HeldKey, v: { cursor: number; n
 }
 
 /** Adds sent ids to the held set. */
-export async function addHeld(trx: Conn, k: HeldKey, ids: readonly string[]): Promise<void> {
+export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[]): Promise<void> {
   for (const part of chunks(ids)) {
     await trx
       .insertInto('offline_held')
@@ -150,7 +150,7 @@ export async function addHeld(trx: Conn, k: HeldKey, ids: readonly string[]): Pr
 }
 
 /** Forgets removals whose page ended at position `through` or before (they reached the device). */
-export async function forgetGone(trx: Conn, k: HeldKey, through: number): Promise<void> {
+export async function forgetGone(trx: Conn, k: OfflineCopyKey, through: number): Promise<void> {
   await trx
     .deleteFrom('offline_gone')
     .where('device_id', '=', k.deviceId)
@@ -161,7 +161,7 @@ export async function forgetGone(trx: Conn, k: HeldKey, through: number): Promis
 }
 
 /** Moves removed ids from the held set to offline_gone with the removing page's end position. */
-export async function moveToGone(trx: Conn, k: HeldKey, ids: readonly string[], gone_pos: number): Promise<void> {
+export async function moveToGone(trx: Conn, k: OfflineCopyKey, ids: readonly string[], gone_pos: number): Promise<void> {
   for (const part of chunks(ids)) {
     await trx
       .deleteFrom('offline_held')

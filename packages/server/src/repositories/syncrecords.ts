@@ -6,14 +6,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../storage/schema.js';
 import type { Conn } from './db.js';
+import type { Caller, DbScope } from '../caller.js';
 import { grantHoldsExport } from './access.js';
 
 /** Who syncs which database: the user, its roles in that database, and the storage dialect (for query plans). */
-export interface SyncScope {
-  userId: string;
-  user: string;
-  dbId: string;
-  dbName: string;
+export interface SyncScope extends DbScope, Pick<Caller, 'userId' | 'user'> {
   /** Ids of the roles of this database the user is a member of. */
   roles: string[];
   dialect: 'sqlite' | 'postgres';

@@ -4,11 +4,12 @@
  */
 import type { WipeOrdersTable } from '../storage/schema.js';
 import type { Conn } from './db.js';
+import type { OfflineCopyKey } from './offline.js';
 
 export type OrderRow = WipeOrdersTable;
 
 /** Deletes the device's offline copy record (row and held set); null when there was none. */
-export async function dropOfflineCopy(trx: Conn, t: { deviceId: string; userId: string; dbId: string }) {
+export async function dropOfflineCopy(trx: Conn, t: OfflineCopyKey) {
   const row = await trx
     .deleteFrom('offline_devices')
     .where('device_id', '=', t.deviceId)
@@ -56,7 +57,7 @@ export async function pendingOrders(db: Conn, deviceId: string, userId: string, 
 }
 
 /** Marks the pending orders of (device, user, db) superseded. */
-export async function supersede(db: Conn, now: number, t: { deviceId: string; userId: string; dbId: string }): Promise<void> {
+export async function supersede(db: Conn, now: number, t: OfflineCopyKey): Promise<void> {
   await db
     .updateTable('wipe_orders')
     .set({ superseded_at: now })

@@ -29,9 +29,10 @@ import {
   type PageKind,
 } from '@safehold/domain';
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
+import type { Caller } from '../caller.js';
 import { requireMember } from './accounts.js';
 import { inTransaction, type Conn } from '../repositories/db.js';
-import { changedAfter, heldAmong, loadSyncState, offlineInstance, touchLastSeen, type HeldKey } from '../repositories/offline.js';
+import { changedAfter, heldAmong, loadSyncState, offlineInstance, touchLastSeen, type OfflineCopyKey } from '../repositories/offline.js';
 import { memberRoles, snapshotCount, snapshotPage, type SyncScope } from '../repositories/syncrecords.js';
 import { prunedThrough } from './retention.js';
 import { writePage, type WriteContext } from './syncheld.js';
@@ -45,11 +46,7 @@ const CHANGE_BATCH = 1000;
 const MAX_CHANGES_PER_PAGE = 20_000;
 
 /** The caller of a sync: a user on one device (from its session). */
-export interface SyncCaller {
-  userId: string;
-  user: string;
-  deviceId: string;
-}
+export type SyncCaller = Pick<Caller, 'userId' | 'user' | 'deviceId'>;
 
 interface PageContext {
   trx: Conn;
@@ -159,7 +156,7 @@ export class SyncService {
       );
     const dbSeq = Number(st.seq);
 
-    const held: HeldKey = { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id };
+    const held: OfflineCopyKey = { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id };
     const facts = { cursor, dbSeq, holds };
 
     // No change: the lookup above was the only read; the only write is a coalesced last-seen time.

@@ -10,7 +10,7 @@ import { writeAudit } from './audit.js';
 import type { Conn } from '../repositories/db.js';
 import { supersedeOrders } from './wipe.js';
 
-import { addHeld, forgetGone, insertDevice, moveToGone, stampSync, type HeldKey } from '../repositories/offline.js';
+import { addHeld, forgetGone, insertDevice, moveToGone, stampSync, type OfflineCopyKey } from '../repositories/offline.js';
 
 /** What one page writes. */
 export interface PageWrite {
@@ -27,7 +27,7 @@ export interface PageWrite {
 
 export interface WriteContext {
   clock: Clock;
-  key: HeldKey;
+  key: OfflineCopyKey;
   dbName: string;
   /** The user's name (the audit actor). */
   user: string;

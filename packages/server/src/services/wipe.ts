@@ -15,6 +15,7 @@ import { wipePayload, wipeReason, type WipeReason } from '@safehold/domain';
 import type { WipeOrdersTable } from '../storage/schema.js';
 import { inTransaction, type Conn } from '../repositories/db.js';
 import * as W from '../repositories/wipeorders.js';
+import type { OfflineCopyKey } from '../repositories/offline.js';
 import { revokedDeviceId } from '../repositories/accounts.js';
 import { dbNameOf } from '../repositories/databases.js';
 import type { Clock } from '../clock.js';
@@ -42,11 +43,8 @@ export function signPayload(signer: ServerSigner, payload: object): Signed {
 }
 
 /** One device's offline copy of one database, as the server knows it (the SDK's OfflineTarget is its files). */
-export interface OfflineCopy {
-  deviceId: string;
-  userId: string;
+export interface OfflineCopy extends OfflineCopyKey {
   userName: string;
-  dbId: string;
   dbName: string;
 }
 
@@ -134,7 +132,7 @@ export async function wipeForSync(deps: OfflineDeps, t: OfflineCopy, reason: Wip
 }
 
 /** Marks the pending orders of (device, user, db) moot: a new offline database instance replaced the wiped one. */
-export async function supersedeOrders(db: Conn, now: number, t: { deviceId: string; userId: string; dbId: string }): Promise<void> {
+export async function supersedeOrders(db: Conn, now: number, t: OfflineCopyKey): Promise<void> {
   await W.supersede(db, now, t);
 }
 
