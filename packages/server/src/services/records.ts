@@ -1,6 +1,6 @@
 /**
  * Records: list, create, get, update, soft delete, history, masking. Ciphertext is opaque here.
- * Writes take the database's change counter first (changes.ts), so the rule checks that follow
+ * Writes take the database's change counter first (repositories/changelog.ts), so the rule checks that follow
  * (existence, base revision) run serialised per database and cannot race.
  */
 import { SafeholdError } from '@safehold/protocol';
