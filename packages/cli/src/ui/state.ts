@@ -36,6 +36,12 @@ export class UiState {
   /** Bumped whenever the cached list is dropped; a listing started before is neither shared nor kept after it. */
   private epoch = 0;
   private listing: { epoch: number; p: Promise<readonly RecordView[]> } | null = null;
+  /**
+   * The first list of an online unlock may come from this device's offline copy (ADR 0120): 'unused' until that
+   * first list is asked for, then 'done'. `interim` is what the status bar says while that copy is shown.
+   */
+  private copyFirst: 'unused' | 'done' = 'done';
+  private interim: UiStatus['interimList'] = null;
   private sync: UiStatus['sync'] = { running: false, trigger: null, done: 0, total: null };
   private last: UiStatus['last'] = null;
   private generation = 0;
@@ -117,6 +123,7 @@ export class UiState {
   private async started(ctx: ClientContext, trigger: 'after-login' | null): Promise<void> {
     this.ctx = ctx;
     this.source = 'server';
+    this.copyFirst = 'unused';
     this.touch();
     await this.probe();
     this.timers.push(setInterval(() => void this.probe(), this.o.probeMs));
@@ -141,6 +148,7 @@ export class UiState {
     this.ctx = null;
     this.last = null;
     this.source = 'server';
+    this.copyFirst = 'done';
     if (was) this.bump();
   }
 
@@ -267,6 +275,11 @@ export class UiState {
     if (this.records) return this.records;
     const src = this.recordSource();
     const epoch = this.epoch;
+    if (this.source === 'server' && this.copyFirst === 'unused' && this.ctx) {
+      this.copyFirst = 'done';
+      const copy = await this.offlineCopyList(this.ctx, epoch);
+      if (copy) return copy;
+    }
     let list: readonly RecordView[];
     try {
       list = this.sdk.prepareSearch([...(await src.list())]);
@@ -282,8 +295,59 @@ export class UiState {
     return list;
   }
 
+  /**
+   * The first list of an online unlock from this device's offline copy, when the user holds a usable one (the
+   * rules of \`safehold offline\`: a database taken offline under a valid lease, not expired, not wiped). It is
+   * shown at once and replaced by the online list when that arrives (\`replaceWithOnline\`), which brings
+   * the sealed records, the records not taken offline and everything changed since the last sync. Null when
+   * there is no such copy: the online list is then the first list, as for every user without offline right.
+   * No header leaves the server for this that the offline sync did not already keep (R-rules, ADR 0120).
+   */
+  private async offlineCopyList(ctx: ClientContext, epoch: number): Promise<readonly RecordView[] | null> {
+    let copy: OfflineRecordSource | null = null;
+    let list: readonly RecordView[];
+    try {
+      copy = await this.sdk.openOfflineSource(ctx);
+      if (!copy) return null;
+      list = this.sdk.prepareSearch([...(await copy.list())]);
+    } catch {
+      // Expired, wiped, corrupt or locked: no copy to show; the online list decides (and the sync reports it).
+      return null;
+    } finally {
+      copy?.close();
+    }
+    if (this.ctx !== ctx || this.epoch !== epoch || this.source !== 'server') return null;
+    this.records = list;
+    this.interim = { refreshing: true, problem: null, count: list.length };
+    this.changed();
+    void this.replaceWithOnline(ctx, epoch);
+    return list;
+  }
+
+  /** Lists online and puts that list in place of the offline copy's, unless something changed meanwhile. */
+  private async replaceWithOnline(ctx: ClientContext, epoch: number): Promise<void> {
+    let list: readonly RecordView[];
+    try {
+      list = this.sdk.prepareSearch([...(await this.sdk.serverSource(ctx).list())]);
+    } catch (e) {
+      if (this.ctx !== ctx || this.epoch !== epoch) return;
+      if (e instanceof SafeholdError && e.code === 'unreachable') return this.goOffline(ctx);
+      const msg = e instanceof SafeholdError ? e.message : 'unexpected error';
+      this.interim = { refreshing: false, problem: `the server's list failed: ${msg}`, count: this.interim?.count ?? 0 };
+      this.changed();
+      return;
+    }
+    // A save, a refresh or a switch of source meanwhile dropped the copy: the list asked for since is online already.
+    if (this.ctx !== ctx || this.epoch !== epoch) return;
+    this.records = list;
+    this.interim = null;
+    this.generation++;
+    this.changed();
+  }
+
   private dropRecords(): void {
     this.records = null;
+    this.interim = null;
     this.epoch++;
   }
 
@@ -371,6 +435,7 @@ export class UiState {
       expiresAt,
       idleLockMinutes: this.idleLockMinutes(),
       offlineEdits: this.offlineEditsAllowed(),
+      interimList: this.interim,
       generation: this.generation,
     };
   }
