@@ -1,5 +1,5 @@
 /** The password module: search box, tag filter (online only, R11), the virtualised list, a record's detail and the editor. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { call, messageOf, type Detail, type Row, type Status } from './api';
 import { RecordDetail } from './detail';
 import { VirtualList } from './vlist';
@@ -75,8 +75,8 @@ export function Passwords({ status }: { status: Status }) {
       });
   };
   // The list again when the tag, the source or the records change (and the first time). A keystroke asks from its
-  // input handler, not from here: an effect runs after the next frame, which alone cost up to a frame per keystroke.
-  useEffect(() => {
+  // input handler, not from here. A layout effect, so the first list is asked for as the module mounts, not a frame later.
+  useLayoutEffect(() => {
     load(q, tag);
     return () => {
       latest.current++;

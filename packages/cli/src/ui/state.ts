@@ -24,6 +24,8 @@ export interface UiOptions {
 }
 
 const DEFAULT_IDLE_MINUTES = 15;
+/** At most this long after an unlock the after-login sync waits for the page's first list. */
+const FIRST_LIST_WAIT_MS = 3000;
 /** The UI's own settings in the home (the idle lock). */
 const UI_SETTINGS_FILE = 'ui-settings.json';
 
@@ -42,6 +44,8 @@ export class UiState {
    */
   private copyFirst: 'unused' | 'done' = 'done';
   private interim: UiStatus['interimList'] = null;
+  /** The after-login sync, until the first list of the unlock is served. */
+  private afterFirstList: (() => void) | null = null;
   private sync: UiStatus['sync'] = { running: false, trigger: null, done: 0, total: null };
   private last: UiStatus['last'] = null;
   private generation = 0;
@@ -130,13 +134,28 @@ export class UiState {
     this.timers.push(setInterval(() => this.checkIdle(), Math.max(100, Math.min(5000, this.o.minuteMs / 4))));
     this.scheduleInterval();
     this.bump();
-    if (trigger && this.source === 'server') void this.runSync(trigger);
+    if (trigger && this.source === 'server') {
+      // The after-login sync waits for the first list (or FIRST_LIST_WAIT_MS): the same process lists and syncs,
+      // and a sync started with the unlock held the first list back by its own CPU time (ADR 0120).
+      this.afterFirstList = () => {
+        if (this.ctx === ctx && this.source === 'server' && !this.sync.running) void this.runSync(trigger);
+      };
+      this.timers.push(setTimeout(() => this.firstListServed(), FIRST_LIST_WAIT_MS));
+    }
+  }
+
+  /** Runs what waited for the first list of this unlock (once). */
+  private firstListServed(): void {
+    const f = this.afterFirstList;
+    this.afterFirstList = null;
+    if (f) setImmediate(f);
   }
 
   /** Zeroes the keys and forgets the records (Lock button, idle lock, shutdown). */
   lock(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.afterFirstList = null;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     this.intervalTimer = null;
     this.offline?.close();
@@ -266,6 +285,7 @@ export class UiState {
     if (this.listing && this.listing.epoch === this.epoch) return this.listing.p;
     const p = this.listOnce().finally(() => {
       if (this.listing?.p === p) this.listing = null;
+      this.firstListServed();
     });
     this.listing = { epoch: this.epoch, p };
     return p;
