@@ -311,7 +311,7 @@ export class UiState {
       throw e;
     }
     // Kept only if nothing changed meanwhile (a save, a sync, a switch of source); else the next call lists again.
-    if (this.epoch === epoch) this.records = list;
+    if (this.epoch === epoch) this.keep(list);
     return list;
   }
 
@@ -337,7 +337,7 @@ export class UiState {
       copy?.close();
     }
     if (this.ctx !== ctx || this.epoch !== epoch || this.source !== 'server') return null;
-    this.records = list;
+    this.keep(list);
     this.interim = { refreshing: true, problem: null, count: list.length };
     this.changed();
     void this.replaceWithOnline(ctx, epoch);
@@ -359,10 +359,18 @@ export class UiState {
     }
     // A save, a refresh or a switch of source meanwhile dropped the copy: the list asked for since is online already.
     if (this.ctx !== ctx || this.epoch !== epoch) return;
-    this.records = list;
+    this.keep(list);
     this.interim = null;
     this.generation++;
     this.changed();
+  }
+
+  /** Keeps `list` as the cached list and builds its search index right after this answer is sent. */
+  private keep(list: readonly RecordView[]): void {
+    this.records = list;
+    setImmediate(() => {
+      if (this.records === list) this.sdk.indexForSearch(list);
+    });
   }
 
   private dropRecords(): void {
