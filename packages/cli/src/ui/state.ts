@@ -317,8 +317,8 @@ export class UiState {
 
   /**
    * The first list of an online unlock from this device's offline copy, when the user holds a usable one (the
-   * rules of \`safehold offline\`: a database taken offline under a valid lease, not expired, not wiped). It is
-   * shown at once and replaced by the online list when that arrives (\`replaceWithOnline\`), which brings
+   * rules of `safehold offline`: a database taken offline under a valid lease, not expired, not wiped). It is
+   * shown at once and replaced by the online list when that arrives (`replaceWithOnline`), which brings
    * the sealed records, the records not taken offline and everything changed since the last sync. Null when
    * there is no such copy: the online list is then the first list, as for every user without offline right.
    * No header leaves the server for this that the offline sync did not already keep (R-rules, ADR 0120).
