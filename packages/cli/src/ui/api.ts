@@ -39,7 +39,10 @@ const tagCache = new WeakMap<readonly RecordView[], string[]>();
 function tagsOf(list: readonly RecordView[]): string[] {
   let tags = tagCache.get(list);
   if (!tags) {
-    tags = [...new Set(list.flatMap((r) => r.tags))].sort();
+    // One pass without an intermediate array of every tag of every record (on the first list's path at 100k).
+    const seen = new Set<string>();
+    for (const r of list) for (const t of r.tags) seen.add(t);
+    tags = [...seen].sort();
     tagCache.set(list, tags);
   }
   return tags;

@@ -340,12 +340,15 @@ export class UiState {
     this.keep(list);
     this.interim = { refreshing: true, problem: null, count: list.length };
     this.changed();
-    void this.replaceWithOnline(ctx, epoch);
+    // Started once this answer is on its way: its first steps must not hold back the copy's answer.
+    setImmediate(() => void this.replaceWithOnline(ctx, epoch));
     return list;
   }
 
   /** Lists online and puts that list in place of the offline copy's, unless something changed meanwhile. */
   private async replaceWithOnline(ctx: ClientContext, epoch: number): Promise<void> {
+    // Locked, or the copy dropped, before this started: nothing to replace (and a locked context has no keys).
+    if (this.ctx !== ctx || this.epoch !== epoch) return;
     let list: readonly RecordView[];
     try {
       list = this.sdk.prepareSearch([...(await this.sdk.serverSource(ctx).list())]);
