@@ -22,6 +22,26 @@ async function coldList(src: OfflineRecordSource): Promise<readonly RecordView[]
   return views;
 }
 
+/** A first sync, then a reset of several pages that replaces one record and removes another: listed as it ends, from the cache. */
+async function resetScenario(t: Parameters<typeof setupOffline>[0], opts: { headerCacheThreadFrom?: number }): Promise<void> {
+  const { u, srv, ctx } = await setupOffline(t);
+  const keep = makeWire(u, 'main', { name: 'keep' });
+  const drop = makeWire(u, 'main', { name: 'drop' });
+  srv.put(keep);
+  srv.put(drop);
+  await syncOffline(ctx, { create: true, ...opts });
+  srv.remove(drop.id);
+  srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
+  for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
+  srv.forceReset = true;
+  await syncOffline(ctx, { create: false, limit: 2, ...opts });
+  const src = await open(t, ctx);
+  const listed = await src.list();
+  assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
+  assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
+  assert.deepEqual(listed, await coldList(src));
+}
+
 const names = ['zulu', 'Alpha', 'échelle', 'echo', 'Mike 10', 'Mike 9', 'bravo', 'Kilo'];
 
 describe('header cache written by the sync (ADR 0076)', () => {
@@ -40,22 +60,7 @@ describe('header cache written by the sync (ADR 0076)', () => {
   });
 
   test('a reset rebuild writes a new cache; a record replaced or removed by a later page of the same sync is listed as it ends', async (t) => {
-    const { u, srv, ctx } = await setupOffline(t);
-    const keep = makeWire(u, 'main', { name: 'keep' });
-    const drop = makeWire(u, 'main', { name: 'drop' });
-    srv.put(keep);
-    srv.put(drop);
-    await syncOffline(ctx, { create: true });
-    srv.remove(drop.id);
-    srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
-    for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
-    srv.forceReset = true;
-    await syncOffline(ctx, { create: false, limit: 2 });
-    const src = await open(t, ctx);
-    const listed = await src.list();
-    assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
-    assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
-    assert.deepEqual(listed, await coldList(src));
+    await resetScenario(t, {});
   });
 
   test('an interrupted first sync, resumed, writes no partial cache: the first unlock decrypts every header', async (t) => {
@@ -114,22 +119,7 @@ describe('header cache written on its own thread (ADR 0095)', () => {
   });
 
   test('a reset with a record replaced and one removed by later pages lists as the sync ends', async (t) => {
-    const { u, srv, ctx } = await setupOffline(t);
-    const keep = makeWire(u, 'main', { name: 'keep' });
-    const drop = makeWire(u, 'main', { name: 'drop' });
-    srv.put(keep);
-    srv.put(drop);
-    await syncOffline(ctx, { create: true, ...threaded });
-    srv.remove(drop.id);
-    srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
-    for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
-    srv.forceReset = true;
-    await syncOffline(ctx, { create: false, limit: 2, ...threaded });
-    const src = await open(t, ctx);
-    const listed = await src.list();
-    assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
-    assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
-    assert.deepEqual(listed, await coldList(src));
+    await resetScenario(t, threaded);
   });
 
   test('a header that does not decrypt turns the thread\'s cache off: the unlock reports it as before', async (t) => {
