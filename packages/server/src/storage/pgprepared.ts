@@ -38,7 +38,7 @@ const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 /** Shared pipelined connections per process (one backend each). */
 export const PIPES = 2;
 /** Reads in flight on one shared connection before the next ones go to the pool. */
-export const PIPE_DEPTH = 32;
+export const PIPE_DEPTH = 128;
 
 export interface PipeOptions {
   /** Opens one pipelined connection (node-pg `pipeline: true`), connected. */
@@ -57,6 +57,23 @@ interface Pipe {
 export interface PipeStats {
   piped: number;
   pooled: number;
+}
+
+const corked = new WeakSet<object>();
+/**
+ * Holds a shared connection's writes until the event loop's next turn: node-pg writes each query as
+ * it is submitted, so without this every pipelined read is still its own kernel write. The socket is
+ * node-pg's (`client.connection.stream`, a net.Socket); a client without one is left as it is.
+ */
+function corkUntilNextTurn(c: PgModule.Client): void {
+  const stream = (c as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  if (!stream?.cork || !stream.uncork || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  setImmediate(() => {
+    corked.delete(stream);
+    stream.uncork?.();
+  });
 }
 
 /** A Kysely PostgresPool over `pool`: named bounded-shape statements, plain named reads pipelined (see above). */
@@ -110,6 +127,7 @@ export function preparingPool(pool: PgModule.Pool, pipes: PipeOptions = { open: 
     p.inFlight++;
     try {
       const c = await pipeClient(p);
+      corkUntilNextTurn(c);
       return await c.query(query);
     } finally {
       p.inFlight--;
