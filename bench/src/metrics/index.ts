@@ -12,6 +12,7 @@ import {
   noChangeClient,
   noChangeServer,
   firstUnlockAfterSync,
+  firstContact,
   offlineSearchP95,
   offlineUnlock,
   offlinePush1000,
@@ -20,7 +21,7 @@ import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
 import { serverLoadPg2x } from './loadscale.js';
 import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
-import { uiFirstList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
+import { uiFirstList, uiFirstListCold, uiSdkCopyList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
 
 export const METRICS: MetricDef[] = [
   cryptoFloor,
@@ -32,6 +33,7 @@ export const METRICS: MetricDef[] = [
   delta100,
   kdfFloor,
   firstUnlockAfterSync,
+  firstContact,
   offlineUnlock,
   offlineSearchP95,
   keepassxcOpenSearch,
@@ -47,7 +49,9 @@ export const METRICS: MetricDef[] = [
   exportKdbx,
   importBitwardenJson,
   uiSdkList,
+  uiSdkCopyList,
   uiFirstList,
+  uiFirstListCold,
   uiSdkSearchP95,
   uiSearchP95,
   // Last of the sync client's figures: it changes 1,000 of its records.
