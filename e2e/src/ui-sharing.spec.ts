@@ -8,6 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { World } from './offline-harness.js';
 import { countFor, openRecord, pagePost, shot, signedInAll, until, type UserUi } from './ui-team-harness.js';
 
@@ -150,6 +153,46 @@ test('web UI team screens: share to a user and a role, fingerprints and trust, m
   await a.getByRole('button', { name: 'Grant', exact: true }).click();
   await grants.getByRole('row', { name: /user carol/ }).getByText(carolFp).waitFor();
   assert.equal((await w.ok('carol', ['search', 'Team wiki', '--json'])).json.records.length, 1, 'carol has the record after the trusted share');
+
+  // --- a role key the server swapped (12.2): bob pinned ops's key when he shared to it; the server then sends
+  // another key. His next share to the role is refused until he compares the fingerprints and trusts the new one.
+  await w.add('bob', ['--name', 'Bob notes', '--password', 'x']);
+  const b = bob.page;
+  await openRecord(b, 'Bob notes');
+  const bobGrants = b.getByRole('table', { name: 'Grants' });
+  await b.getByLabel('Grantee type', { exact: true }).selectOption('role');
+  await b.getByLabel('Grantee', { exact: true }).fill('ops');
+  await b.getByRole('button', { name: 'Grant', exact: true }).click();
+  await bobGrants.getByRole('row', { name: /role ops/ }).waitFor();
+  const swapped = generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const sqlite = new Database(join(w.dataDir, 'safehold.db'));
+  try {
+    sqlite.prepare(`UPDATE roles SET public_key = ? WHERE name = 'ops'`).run(Buffer.from(swapped).toString('base64url'));
+  } finally {
+    sqlite.close();
+  }
+  // (Changing the rights of the existing grant wraps no key; sharing another record to the role does.)
+  await w.add('bob', ['--name', 'Bob second', '--password', 'y']);
+  await openRecord(b, 'Bob second');
+  await b.getByLabel('Grantee type', { exact: true }).selectOption('role');
+  await b.getByLabel('Grantee', { exact: true }).fill('ops');
+  await b.getByRole('button', { name: 'Grant', exact: true }).click();
+  const roleBox = b.getByRole('group', { name: 'Key of role ops' });
+  await roleBox.waitFor();
+  await b.getByRole('alert').filter({ hasText: 'the key of role ops changed' }).waitFor();
+  const roleShown = await roleBox.locator('code').allInnerTexts();
+  assert.equal(roleShown.length, 2);
+  assert.equal(roleShown[0], roleFp, 'the pinned fingerprint is the one bob shared with');
+  assert.notEqual(roleShown[1], roleFp, 'the server now sends another key');
+  assert.equal(await bobGrants.getByRole('row', { name: /role ops/ }).count(), 0, 'nothing shared with the changed key');
+  const trustRole = roleBox.getByRole('button', { name: 'Trust new key', exact: true });
+  assert.equal(await trustRole.isDisabled(), true, 'trust waits for the comparison');
+  await shot(b, 'role-key-changed');
+  await roleBox.getByLabel('I compared this fingerprint with alice').check();
+  await trustRole.click();
+  await roleBox.waitFor({ state: 'detached' });
+  await b.getByRole('button', { name: 'Grant', exact: true }).click();
+  await bobGrants.getByRole('row', { name: /role ops/ }).waitFor();
 
   // --- offline: every team action is disabled, saying that it needs the server.
   await w.stopServer();

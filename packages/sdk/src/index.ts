@@ -39,7 +39,7 @@ export { resolveSource, serverSource, type RecordSource, type SourceRecord } fro
 
 // Sharing, roles, trust, seals and releases.
 export { parseRights, recordRights, shareRecord, unshareRecord, type Grantee, type RightsGrant, type RightsView } from './sharing.js';
-export { addRoleMember, createRole, listRoles, removeRoleMember, trustRole, type RoleView } from './roles.js';
+export { addRoleMember, compareRoleKeys, createRole, listRoles, removeRoleMember, trustRole, type RoleView } from './roles.js';
 export { compareKeys, fingerprint, trustUser } from './pinning.js';
 export { approveRelease, listReleases, requestRelease, sealRecord, unsealRecord, type ReleaseView, type SealOptions } from './seals.js';
 

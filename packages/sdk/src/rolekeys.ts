@@ -132,6 +132,11 @@ export async function verifiedRoleKey(ctx: ClientContext, db: string, role: Role
   return key;
 }
 
+/** The key pinned for a role of `db` on this account (base64url), or null when none was pinned yet. */
+export function pinnedRoleKey(ctx: ClientContext, db: string, role: string): string | null {
+  return ctx.accountFile.pinnedRoleKeys?.[pinId(db, role)] ?? null;
+}
+
 /** Accepts the current key of a role (after a verified change, or an unsigned one); returns its fingerprint. */
 export function trustRoleKey(ctx: ClientContext, db: string, role: RoleWire): { role: string; fingerprint: string; changed: boolean } {
   const pins = (ctx.accountFile.pinnedRoleKeys ??= {});

@@ -7,7 +7,7 @@ import { requireDb } from './context.js';
 import { fingerprint, pinnedPublicKey, sameFingerprint } from './pinning.js';
 import { inDb } from './vault.js';
 import { fetchRoles } from './sharing.js';
-import { ensureSigningKeyPublished, signRoleKey, trustRoleKey } from './rolekeys.js';
+import { ensureSigningKeyPublished, pinnedRoleKey, signRoleKey, trustRoleKey } from './rolekeys.js';
 import { ENDPOINTS as E } from '@safehold/protocol/endpoints';
 
 /** A role as `safehold role list` prints it. */
@@ -77,6 +77,21 @@ export async function removeRoleMember(ctx: ClientContext, role: string, user: s
 /** The roles of the database. */
 export async function listRoles(ctx: ClientContext): Promise<RoleView[]> {
   return (await fetchRoles(ctx)).map((r) => roleView(r, ctx.account.user));
+}
+
+/**
+ * The fingerprint pinned for a role's key beside the one of the key the server sends now (and whether the
+ * creator's signature verifies), to compare before `trustRole` (spec §4, 12.2).
+ */
+export async function compareRoleKeys(ctx: ClientContext, role: string): Promise<{ role: string; pinned: string | null; current: string; changed: boolean; creator: string }> {
+  checkName('role', role);
+  const db = requireDb(ctx);
+  const r = (await fetchRoles(ctx)).find((x) => x.name === role);
+  if (!r) throw new SafeholdError('not_found', `role ${role} not found`);
+  const pinned = pinnedRoleKey(ctx, db, role);
+  const current = fingerprint(fromB64(r.publicKey));
+  const pinnedFp = pinned === null ? null : fingerprint(fromB64(pinned));
+  return { role, pinned: pinnedFp, current, changed: pinnedFp !== null && pinnedFp !== current, creator: r.creator };
 }
 
 /** Accepts the current key of a role (`safehold trust --role ROLE [--fingerprint FP]`); returns its fingerprint. */

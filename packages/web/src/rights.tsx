@@ -19,7 +19,7 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
   const [grantee, setGrantee] = useState('');
   const [chosen, setChosen] = useState<string[]>(['read']);
   const [note, setNote] = useState<string | null>(null);
-  const [compare, setCompare] = useState<string | null>(null);
+  const [compare, setCompare] = useState<{ kind: Kind; name: string } | null>(null);
   const disabled = offline || !canAuthorize;
 
   const done = (msg: string) => () => {
@@ -30,7 +30,9 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
   const fail = (msg: string, e: unknown): void => {
     setNote(msg);
     // A changed key: offer the comparison (nothing is shared with an unverified key).
-    if (e instanceof ApiError && e.reason === 'key_changed' && kind === 'user') setCompare(grantee);
+    if (e instanceof ApiError && e.reason === 'key_changed' && kind === 'user') setCompare({ kind, name: grantee });
+    // A role key that changed or whose creator's signature does not verify (12.2): the same comparison.
+    if (e instanceof ApiError && (e.reason === 'role_key_changed' || e.reason === 'role_key_unverified') && kind === 'role') setCompare({ kind, name: grantee });
   };
   const grant = (ev: Event): void => {
     ev.preventDefault();
@@ -72,7 +74,7 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
                     {'user' in g && g.keyChanged ? (
                       <span class="error">
                         key changed{' '}
-                        <button type="button" class="small secondary" onClick={() => setCompare(w.name)}>
+                        <button type="button" class="small secondary" onClick={() => setCompare({ kind: 'user', name: w.name })}>
                           Compare keys of {w.name}
                         </button>
                       </span>
@@ -110,7 +112,16 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
           </tbody>
         </table>
       ) : null}
-      {compare ? <TrustKey user={compare} onDone={(trusted) => { setCompare(null); if (trusted) done(`Trusted the new key of ${compare}.`)(); }} /> : null}
+      {compare ? (
+        <TrustKey
+          kind={compare.kind}
+          name={compare.name}
+          onDone={(trusted) => {
+            setCompare(null);
+            if (trusted) done(`Trusted the new key of ${compare.kind === 'role' ? `role ${compare.name}` : compare.name}.`)();
+          }}
+        />
+      ) : null}
       {!offline && !canAuthorize ? <p class="hint">Sharing needs the authorize right on this record.</p> : null}
       {!offline && !canAuthorize ? null : (
         <form class="grant" onSubmit={grant} aria-label="Grant rights">
@@ -145,26 +156,32 @@ export function RightsPanel({ id, offline, generation, canAuthorize, onChanged }
 }
 
 interface KeyCompare {
-  user: string;
   pinned: string | null;
   current: string;
   changed: boolean;
+  /** A role's creator (roles only): the one to compare its fingerprint with. */
+  creator?: string;
 }
 
-/** The fingerprint pinned for `user` beside the one the server sends now; trusting takes the compared one only. */
-function TrustKey({ user, onDone }: { user: string; onDone: (trusted: boolean) => void }) {
-  const k = useLoad<KeyCompare>(`/keys/user/${encodeURIComponent(user)}`, [user]);
+/**
+ * The fingerprint pinned for a user's or a role's key beside the one the server sends now; trusting takes the
+ * compared one only (as `safehold trust USER --fingerprint FP` / `trust --role ROLE --fingerprint FP`).
+ */
+function TrustKey({ kind, name, onDone }: { kind: Kind; name: string; onDone: (trusted: boolean) => void }) {
+  const k = useLoad<KeyCompare>(`/keys/${kind}/${encodeURIComponent(name)}`, [kind, name]);
   const [checked, setChecked] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const label = kind === 'role' ? `role ${name}` : name;
+  const withWhom = kind === 'role' ? (k.data?.creator ?? 'its creator') : name;
   const trust = (): void => {
     if (!k.data) return;
-    act(call('POST', '/trust', { user, fingerprint: k.data.current }), () => onDone(true), (m) => setError(m));
+    act(call('POST', '/trust', { [kind]: name, fingerprint: k.data.current }), () => onDone(true), (m) => setError(m));
   };
   return (
-    <div class="trust" role="group" aria-label={`Key of ${user}`}>
+    <div class="trust" role="group" aria-label={`Key of ${label}`}>
       <p>
-        <strong>The public key of {user} changed.</strong> Compare the new fingerprint with {user} through another channel (in person, by phone)
-        before you trust it: until then nothing is shared with this key.
+        <strong>{k.data && k.data.pinned === null ? `The key of ${label} is not verified.` : `The public key of ${label} changed.`}</strong> Compare the
+        new fingerprint with {withWhom} through another channel (in person, by phone) before you trust it: until then nothing is shared with this key.
       </p>
       {k.error ? <p class="error" role="alert">{k.error}</p> : null}
       {k.data ? (
@@ -177,7 +194,7 @@ function TrustKey({ user, onDone }: { user: string; onDone: (trusted: boolean) =
       ) : null}
       <label class="check">
         <input type="checkbox" checked={checked} onChange={(e) => setChecked((e.target as HTMLInputElement).checked)} />
-        I compared this fingerprint with {user}
+        I compared this fingerprint with {withWhom}
       </label>
       <div class="actions">
         <button type="button" disabled={!checked || !k.data} onClick={trust}>

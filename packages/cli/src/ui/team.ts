@@ -121,6 +121,10 @@ export async function handleTeamApi(state: UiState, method: string, parts: strin
     const ctx = server('comparing keys');
     return ok(await sdk.compareKeys(ctx, c));
   }
+  if (a === 'keys' && b === 'role' && c && !d && method === 'GET') {
+    // A role's pinned fingerprint beside the one the server sends now (12.2), to compare before trusting.
+    return ok(await sdk.compareRoleKeys(server('comparing keys'), c));
+  }
   if (a === 'trust' && !b && method === 'POST') {
     // Only the fingerprint the user compared is trusted: a key that changed again meanwhile is refused.
     const ctx = server('trusting a key');
