@@ -5,10 +5,12 @@
 
 /** A threshold from spec §5: the value must be below (`<`) or at least (`>=`) `value`. */
 export interface Target {
-  op: '<' | '>=';
+  op: '<' | '<=' | '>=';
   value: number;
   /** The threshold applies to the ratio to the same run's baseline (value / baseline), not to the value. */
   ofBaseline?: boolean;
+  /** With `ofBaseline`: the value itself must also be below this (in the metric's unit), e.g. "≤ 1.3× and < 7 s". */
+  below?: number;
 }
 
 export interface BaselineRef {
@@ -91,14 +93,17 @@ export interface MetricContext {
 
 export function targetText(t: Target | null, unit: string): string | null {
   if (!t) return null;
-  return t.ofBaseline ? `${t.op} ${t.value}x baseline` : `${t.op} ${t.value} ${unit}`;
+  if (!t.ofBaseline) return `${t.op} ${t.value} ${unit}`;
+  return `${t.op} ${t.value}x baseline${t.below !== undefined ? ` and < ${t.below} ${unit}` : ''}`;
 }
 
 /** Whether the value (or, for a baseline-relative target, the ratio) meets the target; null when either is missing. */
 export function targetMet(t: Target | null, value: number | null, ratio: number | null = null): boolean | null {
   const v = t?.ofBaseline ? ratio : value;
   if (!t || v === null) return null;
-  return t.op === '<' ? v < t.value : v >= t.value;
+  const met = t.op === '<' ? v < t.value : t.op === '<=' ? v <= t.value : v >= t.value;
+  if (t.ofBaseline && t.below !== undefined) return met && value !== null && value < t.below;
+  return met;
 }
 
 /** The sizes a metric runs at in this run: its own sizes that the run covers, else the run's largest. */

@@ -25,6 +25,7 @@ import { LOAD_DB, LOAD_USER, loadServer, runLoad, shape } from './metrics/load.j
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface Profile {
@@ -43,6 +44,27 @@ function printProfile(title: string, profile: Profile): void {
   }
   process.stdout.write(`${title}; self time by function:\n`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    process.stdout.write(`${((100 * v) / profile.samples.length).toFixed(1).padStart(5)}%  ${k}\n`);
+  }
+  printInclusive(profile, byId);
+}
+
+/** Total (self + callees) time by function, each function counted once per sample however deep it recurses. */
+function printInclusive(profile: Profile, byId: Map<number, ProfileNode>): void {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const keyOf = (f: ProfileNode['callFrame']): string => `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+  const total = new Map<string, number>();
+  for (const id of profile.samples) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)?.callFrame;
+      if (f) seen.add(keyOf(f));
+    }
+    for (const k of seen) total.set(k, (total.get(k) ?? 0) + 1);
+  }
+  process.stdout.write('total time by function (self and callees):\n');
+  for (const [k, v] of [...total].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env["BENCH_PROFILE_TOP"] ?? 45))) {
     process.stdout.write(`${((100 * v) / profile.samples.length).toFixed(1).padStart(5)}%  ${k}\n`);
   }
 }
@@ -105,35 +127,45 @@ async function main(): Promise<void> {
     s.close();
     return views;
   };
-  let t0 = nowMs();
-  if (what === 'sync') {
-    await session.post('Profiler.start');
+  // BENCH_PROFILE=off: no sampling, only the wall and CPU time of the run (this process: client and server).
+  const sampling = process.env['BENCH_PROFILE'] !== 'off';
+  const start = async (): Promise<void> => {
+    if (sampling) await session.post('Profiler.start');
+    cpu0 = process.cpuUsage();
     t0 = nowMs();
+  };
+  let t0 = nowMs();
+  let cpu0 = process.cpuUsage();
+  if (what === 'sync') {
+    await start();
     await o.syncOffline(ctx, { create: true });
   } else {
     await o.syncOffline(ctx, { create: true });
     if (what === 'nochange') {
       await o.syncOffline(ctx, { create: true });
-      await session.post('Profiler.start');
-      t0 = nowMs();
+      await start();
       for (let i = 0; i < 20; i++) await o.syncOffline(ctx, { create: true });
     } else if (what === 'unlock' || what === 'coldunlock') {
       // 'unlock' is the usual one, with the header cache the first unlock after the sync built.
       if (what === 'unlock') await unlock();
-      await session.post('Profiler.start');
-      t0 = nowMs();
+      await start();
       await unlock();
     } else {
       const views = await unlock();
-      await session.post('Profiler.start');
-      t0 = nowMs();
+      await start();
       for (const q of searchQueries(DEFAULT_SEED, 40)) searchRecords(views, q);
     }
   }
   const ms = nowMs() - t0;
-  const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+  const cpu = process.cpuUsage(cpu0);
+  const title = `${what} of ${n} records: ${Math.round(ms)} ms wall, ${Math.round((cpu.user + cpu.system) / 1000)} ms CPU`;
+  if (sampling) {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+    printProfile(title, profile);
+  } else {
+    process.stdout.write(`${title}\n`);
+  }
   session.disconnect();
-  printProfile(`${what} of ${n} records: ${Math.round(ms)} ms`, profile);
   ctx.api.close();
   await server.close();
   fs.rmSync(tmp, { recursive: true, force: true });

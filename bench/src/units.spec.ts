@@ -44,6 +44,12 @@ test('targets', () => {
   assert.equal(targetText({ op: '>=', value: 0.7, ofBaseline: true }, '/s'), '>= 0.7x baseline');
   assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 5000, 0.69), false);
   assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 10, 0.7), true);
+  // A ratio target with an absolute cap: both must hold.
+  const capped = { op: '<=' as const, value: 1.3, ofBaseline: true, below: 7000 };
+  assert.equal(targetText(capped, 'ms'), '<= 1.3x baseline and < 7000 ms');
+  assert.equal(targetMet(capped, 6000, 1.3), true);
+  assert.equal(targetMet(capped, 6000, 1.31), false);
+  assert.equal(targetMet(capped, 7000, 1.2), false);
   assert.equal(targetMet({ op: '>=', value: 0.7, ofBaseline: true }, 5000, null), null);
 });
 

@@ -4,6 +4,7 @@
  * measured alone. Reads one JSON command per line on stdin, answers one JSON line on stdout.
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -74,9 +75,23 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
       for (let i = 0; i < cmd.reps; i++) {
         let sampled = 0;
         let timer: NodeJS.Timeout | null = null;
+        // Where the memory is (V8 heap, Buffers outside it), sampled beside the kernel's peak, for the detail.
+        const parts = { heapUsed: 0, heapTotal: 0, external: 0, largeObjects: 0, oldSpace: 0 };
         const kernel = cmd.peak && resetPeak();
         if (cmd.peak) rssBeforeMb = process.memoryUsage.rss() / 1024 / 1024;
-        if (cmd.peak && !kernel) timer = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 5);
+        if (cmd.peak) {
+          timer = setInterval(() => {
+            const m = process.memoryUsage();
+            sampled = Math.max(sampled, m.rss);
+            parts.heapUsed = Math.max(parts.heapUsed, m.heapUsed);
+            parts.heapTotal = Math.max(parts.heapTotal, m.heapTotal);
+            parts.external = Math.max(parts.external, m.external);
+            for (const sp of v8.getHeapSpaceStatistics()) {
+              if (sp.space_name === 'large_object_space') parts.largeObjects = Math.max(parts.largeObjects, sp.space_used_size);
+              if (sp.space_name === 'old_space') parts.oldSpace = Math.max(parts.oldSpace, sp.space_used_size);
+            }
+          }, kernel ? 20 : 5);
+        }
         const t0 = nowMs();
         const r = await o.syncOffline(ctx, { create: true });
         samples.push(nowMs() - t0);
@@ -88,6 +103,10 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         }
         if (!r) throw new Error('syncOffline returned null for a manual sync');
         info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0 };
+        if (cmd.peak) {
+          const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
+          info = { ...info, peakHeapUsedMb: mb(parts.heapUsed), peakHeapTotalMb: mb(parts.heapTotal), peakExternalMb: mb(parts.external), peakLargeObjectsMb: mb(parts.largeObjects), peakOldSpaceMb: mb(parts.oldSpace) };
+        }
       }
       return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
     }

@@ -52,6 +52,29 @@ describe('util', () => {
     assert.deepEqual(fromB64(''), new Uint8Array(0));
   });
 
+  test('fromB64 accepts exactly the strings that decode and re-encode to themselves (every 2- and 3-character tail)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let accepted = 0;
+    for (const prefix of ['', 'QUJD']) {
+      for (const a of alphabet) {
+        for (const b of alphabet) {
+          for (const tail of [a + b, `${a}${b}A`, `${a}${b}B`, `${a}${b}D`, `${a}${b}E`]) {
+            const s = prefix + tail;
+            const canonical = Buffer.from(s, 'base64url').toString('base64url') === s;
+            if (canonical) {
+              assert.equal(toB64(fromB64(s)), s, s);
+              accepted++;
+            } else {
+              assert.throws(() => fromB64(s), isBad, s);
+            }
+          }
+        }
+      }
+    }
+    // Both outcomes occur: 1/16 of the 2-character tails and 1/4 of the 3-character ones are canonical.
+    assert.ok(accepted > 0 && accepted < 2 * 64 * 64 * 5);
+  });
+
   test('sha256 FIPS 180-2 "abc"', () => {
     assert.equal(Buffer.from(sha256(utf8('abc'))).toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });

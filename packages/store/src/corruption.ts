@@ -22,18 +22,26 @@ function rethrow(e: unknown): never {
 
 /** Wraps the methods of `target` (results that are `target` itself, like `pluck()`, stay wrapped). */
 function guard<T extends object>(target: T, inner: (v: unknown) => unknown = (v) => v): T {
+  // One wrapper per method, made at its first use: a sync's inserts call `run` 100k times, and a fresh
+  // closure per call cost a few percent of a first sync (issue 18's profile).
+  const wrappers = new Map<PropertyKey, { of: (...a: unknown[]) => unknown; wrapped: (...a: unknown[]) => unknown }>();
   return new Proxy(target, {
     get(t, prop, receiver) {
       const v: unknown = Reflect.get(t, prop, receiver);
       if (typeof v !== 'function') return v;
-      return function (this: unknown, ...args: unknown[]) {
+      const known = wrappers.get(prop);
+      if (known?.of === v) return known.wrapped;
+      const method = v as (...a: unknown[]) => unknown;
+      const wrapped = function (...args: unknown[]): unknown {
         try {
-          const out: unknown = (v as (...a: unknown[]) => unknown).apply(t, args);
+          const out: unknown = method.apply(t, args);
           return out === t ? receiver : inner(out);
         } catch (e) {
           return rethrow(e);
         }
       };
+      wrappers.set(prop, { of: method, wrapped });
+      return wrapped;
     },
   });
 }

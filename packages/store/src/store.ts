@@ -89,12 +89,13 @@ export class OfflineStore {
     try {
       // Owner only, like the rest of the home (SQLite gives its -wal/-shm the same mode).
       chmodSync(buildPath, 0o600);
-      db.exec(SCHEMA);
-      db.exec(CACHE_SCHEMA);
-      db.exec(CHANGES_SCHEMA);
-      db.exec(LOCAL_SCHEMA);
-      const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      // Schema and first meta rows in one transaction: one commit (one fsync under synchronous FULL), not five.
       db.transaction(() => {
+        db.exec(SCHEMA);
+        db.exec(CACHE_SCHEMA);
+        db.exec(CHANGES_SCHEMA);
+        db.exec(LOCAL_SCHEMA);
+        const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
         put.run('format', STORE_FORMAT);
         put.run('created_at', new Date(opts.now).toISOString());
         put.run('cursor', opts.cursor ?? '0');

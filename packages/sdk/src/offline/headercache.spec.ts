@@ -6,7 +6,9 @@ import { SafeholdError } from '@safehold/protocol';
 import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
-import { readHeaderCache } from './headercache.js';
+import { headerRow, readHeaderCache, toRow } from './headercache.js';
+import { toView } from '../recordview.js';
+import type { Right } from '@safehold/protocol/api';
 import type { OfflineRecordSource } from './source.js';
 
 const FIXTURE = [
@@ -148,5 +150,18 @@ describe('offline header cache', () => {
     scan('open, cache in the WAL');
     src.close();
     scan('closed, cache checkpointed');
+  });
+});
+
+describe('header cache rows', () => {
+  test('headerRow gives exactly the row of the view (plain and secret fields, rights bits, tags)', () => {
+    const meta = { id: 'rec-1', masked: true, sealed: false, rights: ['read', 'write', 'export'] as Right[], revision: 'rev-9', updatedAt: '2026-12-02T00:00:00.000Z' };
+    const header = {
+      name: 'Payroll Portal', username: 'clerk', url: 'https://payroll.example.org', notes: 'n',
+      tags: ['hr', 'finance'], fields: [{ name: 'pin hint', value: 'birthday' }], secretFieldNames: ['pin', 'otp seed'],
+    };
+    assert.deepEqual(headerRow(meta, header), toRow(toView(meta, header)));
+    const bare = { ...header, tags: [], fields: [], secretFieldNames: [] };
+    assert.deepEqual(headerRow({ ...meta, masked: false, rights: [] }, bare), toRow(toView({ ...meta, masked: false, rights: [] }, bare)));
   });
 });

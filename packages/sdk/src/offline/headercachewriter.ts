@@ -8,18 +8,18 @@
  * the writer off.
  */
 import type { StoredRecord } from '@safehold/store';
-import type { Right } from '@safehold/protocol/api';
 import { decryptHeader, sealHeaderCache, utf8 } from '../keys/index.js';
-import { toView } from '../recordview.js';
 import { sortByName, sortLocale } from '../search.js';
-import { CACHE_KEY, FORMAT, toRow } from './headercache.js';
+import { CACHE_KEY, FORMAT, headerRow } from './headercache.js';
 
 type Entry = readonly [string, Uint8Array];
 
 export class HeaderCacheWriter {
   private page: unknown[] = [];
-  /** Every row written so far, by its index across the parts: name and id (for the order), or null once superseded. */
-  private readonly written: Array<{ name: string; id: string } | null> = [];
+  /** Every row written so far, by its index across the parts: its name and id (for the order), and whether it is still live. */
+  private readonly names: string[] = [];
+  private readonly ids: string[] = [];
+  private readonly live: boolean[] = [];
   private readonly at = new Map<string, number>();
   private parts = 0;
   private off = false;
@@ -39,11 +39,12 @@ export class HeaderCacheWriter {
     if (this.off) return;
     try {
       const header = decryptHeader(headerKey, r.id, r.revision, r.header);
-      const view = toView({ id: r.id, masked: r.masked, sealed: false, rights: r.rights as Right[], revision: r.revision, updatedAt: r.updatedAt }, header);
-      this.page.push(toRow(view));
+      this.page.push(headerRow(r, header));
       this.supersede(r.id);
-      this.at.set(r.id, this.written.length);
-      this.written.push({ name: view.name, id: view.id });
+      this.at.set(r.id, this.names.length);
+      this.names.push(header.name);
+      this.ids.push(r.id);
+      this.live.push(true);
     } catch {
       this.off = true;
     }
@@ -72,17 +73,17 @@ export class HeaderCacheWriter {
 
   private supersede(id: string): void {
     const i = this.at.get(id);
-    if (i !== undefined) this.written[i] = null;
+    if (i !== undefined) this.live[i] = false;
     this.at.delete(id);
   }
 
   /** The indexes of the live rows in list order (the order sortByName gives a list). */
   private order(): number[] {
-    const live: Array<{ name: string; id: string; i: number }> = [];
-    this.written.forEach((w, i) => {
-      if (w) live.push({ name: w.name, id: w.id, i });
-    });
-    return sortByName(live).map((x) => x.i);
+    const rows: Array<{ name: string; id: string; i: number }> = [];
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.live[i]) rows.push({ name: this.names[i] as string, id: this.ids[i] as string, i });
+    }
+    return sortByName(rows).map((x) => x.i);
   }
 
   private seal(doc: unknown): Uint8Array {
