@@ -33,6 +33,7 @@ const SMOKE = [
   'server_nochange_syncs_per_s',
   // the web UI's figures (real `safehold ui` in chromium), and their SDK baselines
   'ui_first_list_ms',
+  'ui_first_list_cold_ms',
   'ui_search_p95_ms',
 ];
 

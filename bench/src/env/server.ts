@@ -27,11 +27,12 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(opts: { dataDir?: string; databaseUrl?: string; poolSize?: number }): Promise<BenchServer> {
+export async function startBenchServer(opts: { dataDir?: string; databaseUrl?: string; poolSize?: number; pipes?: number }): Promise<BenchServer> {
   const storage = await openStorage({
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
     ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
+    ...(opts.pipes !== undefined ? { pipes: opts.pipes } : {}),
   });
   let running;
   try {

@@ -21,7 +21,7 @@ import { cliOfflineList, cliOfflineSearch } from './cli-offline.js';
 import { httpFloor, serverLoadPg, serverLoadSqlite } from './load.js';
 import { serverLoadPg2x } from './loadscale.js';
 import { exportKdbx, importBitwardenJson, keepassxcExport } from './transfer.js';
-import { uiFirstList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
+import { uiFirstList, uiFirstListCold, uiSdkCopyList, uiSdkList, uiSdkSearchP95, uiSearchP95 } from './ui.js';
 
 export const METRICS: MetricDef[] = [
   cryptoFloor,
@@ -49,7 +49,9 @@ export const METRICS: MetricDef[] = [
   exportKdbx,
   importBitwardenJson,
   uiSdkList,
+  uiSdkCopyList,
   uiFirstList,
+  uiFirstListCold,
   uiSdkSearchP95,
   uiSearchP95,
   // Last of the sync client's figures: it changes 1,000 of its records.

@@ -124,7 +124,7 @@ export const clientSyncRss: MetricDef = {
     const c = await syncedClient(ctx, need(n));
     if (c.peakRssMb === null) throw new Error('no RSS figure from the client worker');
     const parts: Record<string, number> = {};
-    for (const k of ['peakHeapUsedMb', 'peakHeapTotalMb', 'peakExternalMb', 'peakLargeObjectsMb', 'peakOldSpaceMb']) {
+    for (const k of ['peakHeapUsedMb', 'peakHeapTotalMb', 'peakExternalMb', 'peakLargeObjectsMb', 'peakOldSpaceMb', 'peakRssAnonMb', 'peakRssFileMb']) {
       const v = c.info?.[k];
       if (typeof v === 'number') parts[k] = v;
     }

@@ -1,16 +1,20 @@
 /**
  * The web UI's own figures, through the real `safehold ui` process in Debian's chromium (playwright-core),
- * against a real server on a copy of the fixture: `ui_first_list_ms` (Unlock pressed → the first list
- * rendered, the whole count shown and rows in the DOM) and `ui_search_p95_ms` (a keystroke in Search → the
- * list updated to that query's hits), each beside the same run's in-process SDK figure: `ui_sdk_list_ms`
- * (openSession + listRecords of the same account) and `ui_sdk_search_p95_ms` (searchRecords over that list,
- * the same queries).
+ * against a real server on a copy of the fixture, each beside the same run's in-process SDK figure:
+ * - `ui_first_list_ms`: Unlock pressed → the first list rendered (its whole count shown, rows in the DOM) for a
+ *   user who holds an offline copy on this device (ADR 0120: the first list is that copy's); its detail gives
+ *   `onlineMs`, Unlock → the server's list in its place (the status bar's "offline copy" state gone). Beside
+ *   `ui_sdk_copy_list_ms`: openSession + openOfflineSource + list in the bench process.
+ * - `ui_first_list_cold_ms`: the same for a user without an offline copy (the first list is the server's: every
+ *   header fetched and decrypted). Beside `ui_sdk_list_ms`: openSession + listRecords.
+ * - `ui_search_p95_ms`: a keystroke in Search → the list updated to that query's hits, on the copy user's page
+ *   once the server's list is in place. Beside `ui_sdk_search_p95_ms`: searchRecords over that list.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { chromium, type Page } from 'playwright-core';
-import { Home, listRecords, login, openSession, prepareSearch, searchRecords, zeroContext, type RecordView } from '@safehold/sdk';
+import { Home, listRecords, login, openOfflineSource, openSession, prepareSearch, searchRecords, syncOffline, zeroContext, type RecordView } from '@safehold/sdk';
 import { Unavailable, type MetricContext, type MetricDef, type Measured } from '../metric.js';
 import { median, nowMs, quantile } from '../stats.js';
 import { cliEnv } from '../proc.js';
@@ -21,11 +25,18 @@ const SIZES = [10_000, 100_000];
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'];
 
+/** Which user's device: one holding an offline copy of the database, or one without (cold online). */
+type Kind = 'copy' | 'cold';
+
 interface UiBench {
   fx: VaultFixture;
+  kind: Kind;
   page: Page;
-  /** The account's list as the SDK opens it in process (the expected counts). */
+  /** The account's online list as the SDK opens it in process (the expected counts). */
   list: readonly RecordView[];
+  /** The offline copy's list (copy kind; the count the first list shows). */
+  copy: readonly RecordView[] | null;
+  /** The in-process floor of this kind's first list: openSession + (offline copy | server) list. */
   sdkListMs: number[];
 }
 
@@ -55,52 +66,129 @@ function startUi(ctx: MetricContext, home: string): Promise<string> {
   });
 }
 
-/** One fixture copy, one signed-in home, its `safehold ui` and a chromium page on it (shared by the UI metrics). */
-function uiBench(ctx: MetricContext, n: number): Promise<UiBench> {
-  return ctx.shared(`ui@${n}`, async () => {
+/** The fixture's server copy, shared by both kinds of device. */
+function uiServer(ctx: MetricContext, n: number): Promise<{ fx: VaultFixture; url: string }> {
+  return ctx.shared(`ui-server@${n}`, async () => {
     if (!fs.existsSync(CHROMIUM)) throw new Unavailable(`not available: chromium (${CHROMIUM}; scripts/ensure-chromium.sh installs it)`);
     if (!fs.existsSync(path.join(ctx.root, 'packages/web/dist/index.html'))) throw new Unavailable('not available: packages/web is not built');
     const fx = await vaultFixture(ctx, n);
     const server = await serveCopy(ctx, fx, `ui-${n}`);
-    const home = path.join(ctx.tmpDir, `ui-${n}-home`);
-    // The account on this device (login), then what the UI's unlock does, in process: the SDK floor.
-    zeroContext(await login({ home: new Home(home), server: server.url, user: fx.user, db: fx.db, password: async () => fx.password }));
+    return { fx, url: server.url };
+  });
+}
+
+/** One signed-in home of `kind`, its `safehold ui` and a chromium page on it (shared by the UI metrics). */
+function uiBench(ctx: MetricContext, n: number, kind: Kind): Promise<UiBench> {
+  return ctx.shared(`ui-${kind}@${n}`, async () => {
+    const { fx, url: server } = await uiServer(ctx, n);
+    const home = path.join(ctx.tmpDir, `ui-${n}-${kind}-home`);
+    const args = { server, user: fx.user, db: fx.db, password: async () => fx.password };
+    // The account on this device (login; no offline database is made by it, R3), and for `copy` the first sync.
+    const first = await login({ home: new Home(home), ...args });
+    try {
+      if (kind === 'copy' && !(await syncOffline(first, { create: true }))) throw new Error('the first offline sync made no offline database');
+    } finally {
+      zeroContext(first);
+    }
+    // What the UI's unlock must do at least, in process: the SDK floor of this kind's first list.
     const sdkListMs: number[] = [];
     let list: readonly RecordView[] = [];
+    let copy: readonly RecordView[] | null = null;
     for (let i = 0; i < (n >= 100_000 ? ctx.reps(2) : ctx.reps(3)); i++) {
       const t0 = nowMs();
-      const s = await openSession({ home: new Home(home), server: server.url, user: fx.user, db: fx.db, password: async () => fx.password });
+      const s = await openSession({ home: new Home(home), ...args });
       try {
-        list = prepareSearch(await listRecords(s));
+        if (kind === 'copy') {
+          const src = await openOfflineSource(s);
+          if (!src) throw new Error('no offline copy to open');
+          try {
+            copy = prepareSearch([...(await src.list())]);
+          } finally {
+            src.close();
+          }
+          sdkListMs.push(nowMs() - t0);
+          list = prepareSearch(await listRecords(s));
+        } else {
+          list = prepareSearch(await listRecords(s));
+          sdkListMs.push(nowMs() - t0);
+        }
       } finally {
         zeroContext(s);
       }
-      sdkListMs.push(nowMs() - t0);
     }
     const url = await startUi(ctx, home);
-    const profile = path.join(ctx.tmpDir, `ui-${n}-chromium`);
+    const profile = path.join(ctx.tmpDir, `ui-${n}-${kind}-chromium`);
     const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } });
     ctx.onCleanup(() => browser.close());
     const page = await browser.newPage();
     await page.goto(url);
-    return { fx, page, list, sdkListMs };
+    return { fx, kind, page, list, copy, sdkListMs };
   });
 }
 
-/** Unlock pressed → the whole list's count shown and its rows in the DOM (the page's first list). */
-async function unlockToList(b: UiBench): Promise<number> {
+const count = (n: number): string => `${n} record${n === 1 ? '' : 's'}`;
+
+/**
+ * In the page: presses Unlock and waits (DOM mutations, no polling) until the list shows `text` as its count with
+ * rows in the DOM, then one frame more (painted); resolves to that time and whether the status bar then said
+ * "offline copy". Timed inside the page, so no driver round trip is counted. A script string: this package is
+ * compiled without the DOM library.
+ */
+function pressUnlockAndWait(page: Page, text: string): Promise<{ ms: number; copyShown: boolean }> {
+  const script = `new Promise((resolve, reject) => {
+    const text = ${JSON.stringify(text)};
+    const btn = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Unlock');
+    if (!btn) return reject(new Error('no Unlock button'));
+    const done = () => {
+      const c = document.querySelector('.listpane .count');
+      return c !== null && c.textContent === text && document.querySelector('.listpane li .row') !== null;
+    };
+    // Whether the status bar showed the offline-copy state at any moment from the click on (read after the run).
+    if (window.__copyObs) window.__copyObs.disconnect();
+    window.__copySeen = false;
+    window.__copyObs = new MutationObserver(() => {
+      if (document.querySelector('.statusbar .interim')) window.__copySeen = true;
+    });
+    window.__copyObs.observe(document.body, { subtree: true, childList: true });
+    const timer = setTimeout(() => reject(new Error('no list of ' + text + ' in 600 s')), 600000);
+    let t0 = 0;
+    const obs = new MutationObserver(() => {
+      if (!done()) return;
+      obs.disconnect();
+      clearTimeout(timer);
+      const copyShown = document.querySelector('.statusbar .interim') !== null;
+      requestAnimationFrame(() => resolve({ ms: performance.now() - t0, copyShown }));
+    });
+    obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+    t0 = performance.now();
+    btn.click();
+  })`;
+  return page.evaluate(script) as Promise<{ ms: number; copyShown: boolean }>;
+}
+
+/**
+ * Unlock pressed → the first list's whole count shown, its rows in the DOM and painted (`ms`); whether that list
+ * was the offline copy (the status bar said so); Unlock → the server's list in its place (`onlineMs`).
+ */
+async function unlockToList(b: UiBench): Promise<{ ms: number; copyShown: boolean; onlineMs: number }> {
   const { page } = b;
   const master = page.getByLabel('Master password', { exact: true });
   await master.waitFor({ timeout: 120_000 });
   await master.fill(b.fx.password);
+  const first = b.copy ?? b.list;
   const t0 = nowMs();
-  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-  await page.getByText(`${b.list.length} records`, { exact: true }).waitFor({ timeout: 600_000 });
-  await page.getByRole('listitem').first().waitFor({ timeout: 60_000 });
-  const ms = nowMs() - t0;
+  const shown = await pressUnlockAndWait(page, count(first.length));
+  const ms = shown.ms;
   const rows = await page.getByRole('listitem').count();
-  if (rows < 5 || rows > 200) throw new Error(`the list shows ${rows} rows in the DOM for ${b.list.length} records (not windowed?)`);
-  return ms;
+  if (rows < 5 || rows > 200) throw new Error(`the list shows ${rows} rows in the DOM for ${first.length} records (not windowed?)`);
+  // The server's list in place: the status bar's offline-copy state gone, the online count shown.
+  await page.locator('.statusbar .interim').waitFor({ state: 'detached', timeout: 600_000 });
+  await page.getByText(count(b.list.length), { exact: true }).waitFor({ timeout: 600_000 });
+  const onlineMs = nowMs() - t0;
+  // The status stream may land a moment after the list's answer (another connection): seen at any moment counts.
+  const copyShown = shown.copyShown || ((await page.evaluate('window.__copySeen === true')) as boolean);
+  if (b.kind === 'cold' && copyShown) throw new Error('a device without offline copy showed an offline copy');
+  return { ms, copyShown, onlineMs };
 }
 
 async function lock(page: Page): Promise<void> {
@@ -147,27 +235,63 @@ export const uiSdkList: MetricDef = {
   sizes: SIZES,
   baselineOnly: true,
   async run(ctx, n): Promise<Measured> {
-    const b = await uiBench(ctx, need(n));
+    const b = await uiBench(ctx, need(n), 'cold');
     return { value: median(b.sdkListMs), detail: { runs: b.sdkListMs.length, records: b.list.length } };
   },
 };
+
+export const uiSdkCopyList: MetricDef = {
+  name: 'ui_sdk_copy_list_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baselineOnly: true,
+  async run(ctx, n): Promise<Measured> {
+    const b = await uiBench(ctx, need(n), 'copy');
+    return { value: median(b.sdkListMs), detail: { runs: b.sdkListMs.length, records: b.copy?.length ?? 0 } };
+  },
+};
+
+async function firstLists(ctx: MetricContext, b: UiBench, n: number): Promise<Measured> {
+  const samples: number[] = [];
+  const online: number[] = [];
+  let copyShown = 0;
+  const runs = n >= 100_000 ? ctx.reps(2) : ctx.reps(3);
+  for (let i = 0; i < runs + 1; i++) {
+    const r = await unlockToList(b);
+    // The first warms the browser and the UI process.
+    if (i > 0) {
+      samples.push(r.ms);
+      online.push(r.onlineMs);
+      if (r.copyShown) copyShown++;
+    }
+    if (i < runs) await lock(b.page);
+  }
+  const detail: Record<string, string | number | boolean> = { runs, records: (b.copy ?? b.list).length, min: Math.min(...samples), max: Math.max(...samples) };
+  if (b.kind === 'copy') Object.assign(detail, { copyShown, onlineRecords: b.list.length, onlineMs: median(online), onlineMax: Math.max(...online) });
+  return { value: median(samples), detail };
+}
 
 export const uiFirstList: MetricDef = {
   name: 'ui_first_list_ms',
   unit: 'ms',
   sizes: SIZES,
-  baseline: 'ui_sdk_list_ms',
+  baseline: 'ui_sdk_copy_list_ms',
   target: (n) => ({ op: '<', value: n !== null && n >= 100_000 ? 2000 : 1000 }),
   async run(ctx, n): Promise<Measured> {
-    const b = await uiBench(ctx, need(n));
-    const samples: number[] = [];
-    const runs = need(n) >= 100_000 ? ctx.reps(2) : ctx.reps(3);
-    for (let i = 0; i < runs + 1; i++) {
-      const ms = await unlockToList(b);
-      if (i > 0) samples.push(ms); // the first warms the browser and the UI process
-      if (i < runs) await lock(b.page);
-    }
-    return { value: median(samples), detail: { runs, records: b.list.length, min: Math.min(...samples), max: Math.max(...samples) } };
+    const b = await uiBench(ctx, need(n), 'copy');
+    const m = await firstLists(ctx, b, need(n));
+    if (m.detail?.['copyShown'] === 0) throw new Error('no unlock showed the offline copy first');
+    return m;
+  },
+};
+
+export const uiFirstListCold: MetricDef = {
+  name: 'ui_first_list_cold_ms',
+  unit: 'ms',
+  sizes: SIZES,
+  baseline: 'ui_sdk_list_ms',
+  async run(ctx, n): Promise<Measured> {
+    return firstLists(ctx, await uiBench(ctx, need(n), 'cold'), need(n));
   },
 };
 
@@ -177,7 +301,7 @@ export const uiSdkSearchP95: MetricDef = {
   sizes: SIZES,
   baselineOnly: true,
   async run(ctx, n): Promise<Measured> {
-    const b = await uiBench(ctx, need(n));
+    const b = await uiBench(ctx, need(n), 'copy');
     const samples: number[] = [];
     for (const q of queriesFor(ctx, need(n))) {
       const t0 = nowMs();
@@ -195,8 +319,9 @@ export const uiSearchP95: MetricDef = {
   baseline: 'ui_sdk_search_p95_ms',
   target: (n) => (n !== null && n >= 100_000 ? { op: '<', value: 100 } : null),
   async run(ctx, n): Promise<Measured> {
-    const b = await uiBench(ctx, need(n));
+    const b = await uiBench(ctx, need(n), 'copy');
     const { page } = b;
+    // Unlocked, with the server's list in place (unlockToList waits for it).
     if (await page.getByLabel('Master password', { exact: true }).isVisible()) await unlockToList(b);
     const samples: number[] = [];
     let hits = 0;

@@ -76,7 +76,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         let sampled = 0;
         let timer: NodeJS.Timeout | null = null;
         // Where the memory is (V8 heap, Buffers outside it), sampled beside the kernel's peak, for the detail.
-        const parts = { heapUsed: 0, heapTotal: 0, external: 0, largeObjects: 0, oldSpace: 0 };
+        const parts = { heapUsed: 0, heapTotal: 0, external: 0, largeObjects: 0, oldSpace: 0, rssAnon: 0, rssFile: 0 };
         const kernel = cmd.peak && resetPeak();
         if (cmd.peak) rssBeforeMb = process.memoryUsage.rss() / 1024 / 1024;
         if (cmd.peak) {
@@ -86,6 +86,9 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
             parts.heapUsed = Math.max(parts.heapUsed, m.heapUsed);
             parts.heapTotal = Math.max(parts.heapTotal, m.heapTotal);
             parts.external = Math.max(parts.external, m.external);
+            const status = procStatus();
+            parts.rssAnon = Math.max(parts.rssAnon, status.RssAnon ?? 0);
+            parts.rssFile = Math.max(parts.rssFile, status.RssFile ?? 0);
             for (const sp of v8.getHeapSpaceStatistics()) {
               if (sp.space_name === 'large_object_space') parts.largeObjects = Math.max(parts.largeObjects, sp.space_used_size);
               if (sp.space_name === 'old_space') parts.oldSpace = Math.max(parts.oldSpace, sp.space_used_size);
@@ -105,7 +108,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0 };
         if (cmd.peak) {
           const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
-          info = { ...info, peakHeapUsedMb: mb(parts.heapUsed), peakHeapTotalMb: mb(parts.heapTotal), peakExternalMb: mb(parts.external), peakLargeObjectsMb: mb(parts.largeObjects), peakOldSpaceMb: mb(parts.oldSpace) };
+          info = { ...info, peakHeapUsedMb: mb(parts.heapUsed), peakHeapTotalMb: mb(parts.heapTotal), peakExternalMb: mb(parts.external), peakLargeObjectsMb: mb(parts.largeObjects), peakOldSpaceMb: mb(parts.oldSpace), peakRssAnonMb: mb(parts.rssAnon), peakRssFileMb: mb(parts.rssFile) };
         }
       }
       return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
@@ -234,3 +237,17 @@ rl.on('line', (line) => {
   );
 });
 rl.on('close', () => process.exit(0));
+
+/** RssAnon and RssFile of /proc/self/status in bytes (empty where there is no /proc). */
+function procStatus(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const line of fs.readFileSync('/proc/self/status', 'utf8').split('\n')) {
+      const m = /^(RssAnon|RssFile):\s+(\d+) kB/.exec(line);
+      if (m) out[m[1] as string] = Number(m[2]) * 1024;
+    }
+  } catch {
+    // not Linux: the detail has no such figures
+  }
+  return out;
+}

@@ -17,6 +17,12 @@ export interface UiStatus {
   idleLockMinutes: number;
   /** Offline, the lease allows offline edits (E5): the record forms stay enabled and changes are queued. */
   offlineEdits: boolean;
+  /**
+   * Online, while the list shown is this device's offline copy (the first list after unlock, ADR 0120): `refreshing`
+   * until the server's list replaces it (the generation is bumped then), or why that failed; `count` is the copy's.
+   * Null when the list shown is the server's (or, offline, the offline database's: see `source`).
+   */
+  interimList: { refreshing: boolean; problem: string | null; count: number } | null;
   /** Bumped whenever the record list may have changed (the page reloads it). */
   generation: number;
 }

@@ -34,7 +34,7 @@ export {
 export { encryptPart, generatePassword } from './keys/index.js';
 export { revealView, type RecordField, type RecordView, type RevealedView } from './recordview.js';
 export { recordHistory, type HistoryItem } from './history.js';
-export { hasTag, prepareSearch, searchRecords } from './search.js';
+export { hasTag, indexForSearch, prepareSearch, searchRecords } from './search.js';
 export { resolveSource, serverSource, type RecordSource, type SourceRecord } from './source.js';
 
 // Sharing, roles, trust, seals and releases.

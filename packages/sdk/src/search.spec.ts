@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldText, hasTag, matches, prepareSearch, searchRecords } from './search.js';
+import { foldText, hasTag, indexForSearch, matches, prepareSearch, searchRecords } from './search.js';
 
 const rec = (name: string, extra: Partial<{ username: string; url: string; tags: string[]; notes: string }> = {}) => ({
   name,
@@ -62,4 +62,18 @@ test('a prepared list answers exactly as an unprepared one, in the same order', 
   // A prepared list cannot change under its index: it is frozen.
   assert.throws(() => (prepared as Array<(typeof prepared)[number]>).push(rec('yyy-added')), TypeError);
   assert.deepEqual(searchRecords(prepared, 'yyy-added'), []);
+});
+
+test('an index built ahead (indexForSearch) answers as the one built at the first search; an unprepared list is left alone', () => {
+  const make = () => Array.from({ length: 500 }, (_, i) => rec(`rec ${i}`, { username: `u${i % 7}`, notes: i % 3 ? 'x' : 'Zoë' }));
+  const ahead = prepareSearch(make());
+  indexForSearch(ahead);
+  const lazy = prepareSearch(make());
+  for (const q of ['zoe', 'u3', 'rec 4', 'u3 zoe', 'nothing']) {
+    assert.deepEqual(searchRecords(ahead, q).map((r) => r.name), searchRecords(lazy, q).map((r) => r.name), q);
+  }
+  const plain = make();
+  indexForSearch(plain);
+  assert.equal(Object.isFrozen(plain), false, 'not made ready: not frozen, searched record by record');
+  assert.deepEqual(searchRecords(plain, 'u3 zoe').map((r) => r.name), searchRecords(lazy, 'u3 zoe').map((r) => r.name));
 });

@@ -139,6 +139,14 @@ export function prepareSearch<T extends Searchable>(records: T[]): readonly T[] 
   return records;
 }
 
+/**
+ * Builds the index of a list made ready with prepareSearch now rather than at its first search (a UI that
+ * has just listed: the first keystroke then costs a search, not the index of the whole list). No-op otherwise.
+ */
+export function indexForSearch(records: readonly object[]): void {
+  if (prepared.has(records) && !indexes.has(records)) indexes.set(records, buildIndex(records as readonly Searchable[]));
+}
+
 const collator = new Intl.Collator();
 
 /** The locale sortByName sorts in (a list stored in that order is still sorted only for the same locale). */

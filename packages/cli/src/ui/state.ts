@@ -24,6 +24,8 @@ export interface UiOptions {
 }
 
 const DEFAULT_IDLE_MINUTES = 15;
+/** At most this long after an unlock the after-login sync waits for the page's first list. */
+const FIRST_LIST_WAIT_MS = 3000;
 /** The UI's own settings in the home (the idle lock). */
 const UI_SETTINGS_FILE = 'ui-settings.json';
 
@@ -36,6 +38,14 @@ export class UiState {
   /** Bumped whenever the cached list is dropped; a listing started before is neither shared nor kept after it. */
   private epoch = 0;
   private listing: { epoch: number; p: Promise<readonly RecordView[]> } | null = null;
+  /**
+   * The first list of an online unlock may come from this device's offline copy (ADR 0120): 'unused' until that
+   * first list is asked for, then 'done'. `interim` is what the status bar says while that copy is shown.
+   */
+  private copyFirst: 'unused' | 'done' = 'done';
+  private interim: UiStatus['interimList'] = null;
+  /** The after-login sync, until the first list of the unlock is served. */
+  private afterFirstList: (() => void) | null = null;
   private sync: UiStatus['sync'] = { running: false, trigger: null, done: 0, total: null };
   private last: UiStatus['last'] = null;
   private generation = 0;
@@ -117,19 +127,35 @@ export class UiState {
   private async started(ctx: ClientContext, trigger: 'after-login' | null): Promise<void> {
     this.ctx = ctx;
     this.source = 'server';
+    this.copyFirst = 'unused';
     this.touch();
     await this.probe();
     this.timers.push(setInterval(() => void this.probe(), this.o.probeMs));
     this.timers.push(setInterval(() => this.checkIdle(), Math.max(100, Math.min(5000, this.o.minuteMs / 4))));
     this.scheduleInterval();
     this.bump();
-    if (trigger && this.source === 'server') void this.runSync(trigger);
+    if (trigger && this.source === 'server') {
+      // The after-login sync waits for the first list (or FIRST_LIST_WAIT_MS): the same process lists and syncs,
+      // and a sync started with the unlock held the first list back by its own CPU time (ADR 0120).
+      this.afterFirstList = () => {
+        if (this.ctx === ctx && this.source === 'server' && !this.sync.running) void this.runSync(trigger);
+      };
+      this.timers.push(setTimeout(() => this.firstListServed(), FIRST_LIST_WAIT_MS));
+    }
+  }
+
+  /** Runs what waited for the first list of this unlock (once). */
+  private firstListServed(): void {
+    const f = this.afterFirstList;
+    this.afterFirstList = null;
+    if (f) setImmediate(f);
   }
 
   /** Zeroes the keys and forgets the records (Lock button, idle lock, shutdown). */
   lock(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.afterFirstList = null;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     this.intervalTimer = null;
     this.offline?.close();
@@ -141,6 +167,7 @@ export class UiState {
     this.ctx = null;
     this.last = null;
     this.source = 'server';
+    this.copyFirst = 'done';
     if (was) this.bump();
   }
 
@@ -258,6 +285,7 @@ export class UiState {
     if (this.listing && this.listing.epoch === this.epoch) return this.listing.p;
     const p = this.listOnce().finally(() => {
       if (this.listing?.p === p) this.listing = null;
+      this.firstListServed();
     });
     this.listing = { epoch: this.epoch, p };
     return p;
@@ -267,6 +295,11 @@ export class UiState {
     if (this.records) return this.records;
     const src = this.recordSource();
     const epoch = this.epoch;
+    if (this.source === 'server' && this.copyFirst === 'unused' && this.ctx) {
+      this.copyFirst = 'done';
+      const copy = await this.offlineCopyList(this.ctx, epoch);
+      if (copy) return copy;
+    }
     let list: readonly RecordView[];
     try {
       list = this.sdk.prepareSearch([...(await src.list())]);
@@ -278,12 +311,74 @@ export class UiState {
       throw e;
     }
     // Kept only if nothing changed meanwhile (a save, a sync, a switch of source); else the next call lists again.
-    if (this.epoch === epoch) this.records = list;
+    if (this.epoch === epoch) this.keep(list);
     return list;
+  }
+
+  /**
+   * The first list of an online unlock from this device's offline copy, when the user holds a usable one (the
+   * rules of `safehold offline`: a database taken offline under a valid lease, not expired, not wiped). It is
+   * shown at once and replaced by the online list when that arrives (`replaceWithOnline`), which brings
+   * the sealed records, the records not taken offline and everything changed since the last sync. Null when
+   * there is no such copy: the online list is then the first list, as for every user without offline right.
+   * No header leaves the server for this that the offline sync did not already keep (R-rules, ADR 0120).
+   */
+  private async offlineCopyList(ctx: ClientContext, epoch: number): Promise<readonly RecordView[] | null> {
+    let copy: OfflineRecordSource | null = null;
+    let list: readonly RecordView[];
+    try {
+      copy = await this.sdk.openOfflineSource(ctx);
+      if (!copy) return null;
+      list = this.sdk.prepareSearch([...(await copy.list())]);
+    } catch {
+      // Expired, wiped, corrupt or locked: no copy to show; the online list decides (and the sync reports it).
+      return null;
+    } finally {
+      copy?.close();
+    }
+    if (this.ctx !== ctx || this.epoch !== epoch || this.source !== 'server') return null;
+    this.keep(list);
+    this.interim = { refreshing: true, problem: null, count: list.length };
+    this.changed();
+    // Started once this answer is on its way: its first steps must not hold back the copy's answer.
+    setImmediate(() => void this.replaceWithOnline(ctx, epoch));
+    return list;
+  }
+
+  /** Lists online and puts that list in place of the offline copy's, unless something changed meanwhile. */
+  private async replaceWithOnline(ctx: ClientContext, epoch: number): Promise<void> {
+    // Locked, or the copy dropped, before this started: nothing to replace (and a locked context has no keys).
+    if (this.ctx !== ctx || this.epoch !== epoch) return;
+    let list: readonly RecordView[];
+    try {
+      list = this.sdk.prepareSearch([...(await this.sdk.serverSource(ctx).list())]);
+    } catch (e) {
+      if (this.ctx !== ctx || this.epoch !== epoch) return;
+      if (e instanceof SafeholdError && e.code === 'unreachable') return this.goOffline(ctx);
+      const msg = e instanceof SafeholdError ? e.message : 'unexpected error';
+      this.interim = { refreshing: false, problem: `the server's list failed: ${msg}`, count: this.interim?.count ?? 0 };
+      this.changed();
+      return;
+    }
+    // A save, a refresh or a switch of source meanwhile dropped the copy: the list asked for since is online already.
+    if (this.ctx !== ctx || this.epoch !== epoch) return;
+    this.keep(list);
+    this.interim = null;
+    this.generation++;
+    this.changed();
+  }
+
+  /** Keeps `list` as the cached list and builds its search index right after this answer is sent. */
+  private keep(list: readonly RecordView[]): void {
+    this.records = list;
+    setImmediate(() => {
+      if (this.records === list) this.sdk.indexForSearch(list);
+    });
   }
 
   private dropRecords(): void {
     this.records = null;
+    this.interim = null;
     this.epoch++;
   }
 
@@ -371,6 +466,7 @@ export class UiState {
       expiresAt,
       idleLockMinutes: this.idleLockMinutes(),
       offlineEdits: this.offlineEditsAllowed(),
+      interimList: this.interim,
       generation: this.generation,
     };
   }

@@ -4,13 +4,24 @@
  * same action through the SDK; offline every one is refused, saying that it needs the server.
  */
 import { SafeholdError, asReleaseId } from '@safehold/protocol';
-import type { Grantee, HistoryItem } from '@safehold/sdk';
+import type { Grantee, HistoryItem, RecordView } from '@safehold/sdk';
 import type { UiState } from './state.js';
 
 type Body = Record<string, unknown>;
 
 /** Release requests approved from this UI process (the server's list has the count, not who approved). */
 const approvedHere = new WeakMap<UiState, Set<string>>();
+
+/**
+ * Record names by id, made once per listed set (the list is cached until it changes): the release list is re-read
+ * every 3 s, and a map of 100k names built each time held the UI process (and a keystroke's search) for tens of ms.
+ */
+const nameMaps = new WeakMap<readonly RecordView[], Map<string, string>>();
+function namesOf(list: readonly RecordView[]): Map<string, string> {
+  let m = nameMaps.get(list);
+  if (!m) nameMaps.set(list, (m = new Map(list.map((v) => [v.id, v.name]))));
+  return m;
+}
 
 function str(b: Body, k: string): string {
   const v = b[k];
@@ -135,7 +146,7 @@ export async function handleTeamApi(state: UiState, method: string, parts: strin
       const releases = await sdk.listReleases(ctx);
       // Waiting for me: pending requests of others where I am an approver.
       const mine = approvedHere.get(state) ?? new Set<string>();
-      const byId = new Map((await state.list()).map((v) => [v.id, v.name]));
+      const byId = namesOf(await state.list());
       const list = releases.map((r) => ({ ...r, recordName: byId.get(r.record) ?? null, approvedByMe: mine.has(r.id) }));
       const pending = list.filter((r) => r.status === 'pending' && r.requester !== me && r.approvers.includes(me) && !r.approvedByMe).length;
       return ok({ releases: list, me, pending, now: new Date().toISOString() });

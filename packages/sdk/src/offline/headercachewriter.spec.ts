@@ -22,6 +22,26 @@ async function coldList(src: OfflineRecordSource): Promise<readonly RecordView[]
   return views;
 }
 
+/** A first sync, then a reset of several pages that replaces one record and removes another: listed as it ends, from the cache. */
+async function resetScenario(t: Parameters<typeof setupOffline>[0], opts: { headerCacheThreadFrom?: number }): Promise<void> {
+  const { u, srv, ctx } = await setupOffline(t);
+  const keep = makeWire(u, 'main', { name: 'keep' });
+  const drop = makeWire(u, 'main', { name: 'drop' });
+  srv.put(keep);
+  srv.put(drop);
+  await syncOffline(ctx, { create: true, ...opts });
+  srv.remove(drop.id);
+  srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
+  for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
+  srv.forceReset = true;
+  await syncOffline(ctx, { create: false, limit: 2, ...opts });
+  const src = await open(t, ctx);
+  const listed = await src.list();
+  assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
+  assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
+  assert.deepEqual(listed, await coldList(src));
+}
+
 const names = ['zulu', 'Alpha', 'échelle', 'echo', 'Mike 10', 'Mike 9', 'bravo', 'Kilo'];
 
 describe('header cache written by the sync (ADR 0076)', () => {
@@ -40,22 +60,7 @@ describe('header cache written by the sync (ADR 0076)', () => {
   });
 
   test('a reset rebuild writes a new cache; a record replaced or removed by a later page of the same sync is listed as it ends', async (t) => {
-    const { u, srv, ctx } = await setupOffline(t);
-    const keep = makeWire(u, 'main', { name: 'keep' });
-    const drop = makeWire(u, 'main', { name: 'drop' });
-    srv.put(keep);
-    srv.put(drop);
-    await syncOffline(ctx, { create: true });
-    srv.remove(drop.id);
-    srv.put(makeWire(u, 'main', { name: 'keep2', id: keep.id }));
-    for (let i = 0; i < 3; i++) srv.put(makeWire(u, 'main', { name: `n${i}` }));
-    srv.forceReset = true;
-    await syncOffline(ctx, { create: false, limit: 2 });
-    const src = await open(t, ctx);
-    const listed = await src.list();
-    assert.deepEqual(src.lastList, { cached: 4, decrypted: 0, cacheWritten: false });
-    assert.deepEqual(listed.map((v) => v.name), ['keep2', 'n0', 'n1', 'n2']);
-    assert.deepEqual(listed, await coldList(src));
+    await resetScenario(t, {});
   });
 
   test('an interrupted first sync, resumed, writes no partial cache: the first unlock decrypts every header', async (t) => {
@@ -95,5 +100,49 @@ describe('header cache written by the sync (ADR 0076)', () => {
     assert.equal(listed.length, names.length);
     assert.deepEqual(await src.list(), listed);
     assert.deepEqual(src.lastList, { cached: names.length, decrypted: 0, cacheWritten: false });
+  });
+});
+
+describe('header cache written on its own thread (ADR 0095)', () => {
+  const threaded = { headerCacheThreadFrom: 0 };
+
+  test('a first sync of several pages writes every part and the index: the first unlock decrypts no header', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const [i, name] of names.entries()) srv.put(makeWire(u, 'main', { name, username: `u${i}`, tags: [`t${i % 2}`], masked: i === 3 }));
+    await syncOffline(ctx, { create: true, limit: 3, ...threaded });
+    const src = await open(t, ctx);
+    const first = await src.list();
+    assert.deepEqual(src.lastList, { cached: names.length, decrypted: 0, cacheWritten: false });
+    assert.notEqual(src.offline.store.getCache('headers/3'), null, 'one part per page of three');
+    assert.equal(src.offline.store.getCache('headers/4'), null);
+    assert.deepEqual(first, await coldList(src));
+  });
+
+  test('a reset with a record replaced and one removed by later pages lists as the sync ends', async (t) => {
+    await resetScenario(t, threaded);
+  });
+
+  test('a header that does not decrypt turns the thread\'s cache off: the unlock reports it as before', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const a = makeWire(u, 'main', { name: 'A' });
+    const b = makeWire(u, 'main', { name: 'B' });
+    srv.put(a);
+    srv.put({ ...b, header: a.header });
+    for (let i = 0; i < 4; i++) srv.put(makeWire(u, 'main', { name: `c${i}` }));
+    await syncOffline(ctx, { create: true, limit: 2, ...threaded });
+    const src = await open(t, ctx);
+    assert.equal(src.offline.store.getCache('headers'), null, 'no index after a failure');
+    await assert.rejects(src.list(), (e: unknown) => e instanceof SafeholdError && e.code === 'integrity' && e.message.includes(b.id));
+  });
+
+  test('an interrupted threaded first sync leaves no index; resumed, the first unlock decrypts every header', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (let i = 0; i < 5; i++) srv.put(makeWire(u, 'main', { name: `r${i}` }));
+    srv.killRequest = srv.syncRequests + 2;
+    await assert.rejects(syncOffline(ctx, { create: true, limit: 2, ...threaded }));
+    await syncOffline(ctx, { create: true, limit: 2, ...threaded });
+    const src = await open(t, ctx);
+    assert.deepEqual((await src.list()).map((v) => v.name), ['r0', 'r1', 'r2', 'r3', 'r4']);
+    assert.deepEqual(src.lastList, { cached: 0, decrypted: 5, cacheWritten: true });
   });
 });

@@ -7,20 +7,41 @@
  * Any failure (a header that does not decrypt: the unlock then reports it, as without a cache) only turns
  * the writer off.
  */
-import type { StoredRecord } from '@safehold/store';
-import { decryptHeader, sealHeaderCache, utf8 } from '../keys/index.js';
-import { sortByName, sortLocale } from '../search.js';
-import { CACHE_KEY, FORMAT, headerRow } from './headercache.js';
+import { sealHeaderCache, utf8 } from '../keys/index.js';
+import { sortLocale } from '../search.js';
+import { CACHE_KEY, FORMAT } from './headercache.js';
+import { HeaderRows, type RowMeta } from './headerrows.js';
 
-type Entry = readonly [string, Uint8Array];
+export type Entry = readonly [string, Uint8Array];
 
-export class HeaderCacheWriter {
-  private page: unknown[] = [];
-  /** Every row written so far, by its index across the parts: its name and id (for the order), and whether it is still live. */
-  private readonly names: string[] = [];
-  private readonly ids: string[] = [];
-  private readonly live: boolean[] = [];
-  private readonly at = new Map<string, number>();
+/** The cache values of one page, given the generation the store passes in while it applies the page. */
+export type PageEntries = (generation: number) => Entry[];
+
+/** What the sync feeds (the writer below on its own thread, or ThreadedHeaderCacheWriter). */
+export interface HeaderCacheSink {
+  readonly active: boolean;
+  add(r: RowMeta, headerKey: Uint8Array): void;
+  entries(removed: readonly string[], last: boolean): PageEntries | undefined | Promise<PageEntries | undefined>;
+  close(): void;
+}
+
+/** The index value (generation, locale, part count, list order), sealed by `seal`. */
+export function indexEntry(seal: (doc: unknown) => Uint8Array, generation: number, parts: number, order: number[]): Entry {
+  return [CACHE_KEY, seal({ v: FORMAT, g: generation, l: sortLocale(), parts, order })];
+}
+
+/** Seals one cache value under the user key (the plaintext is zeroed after). */
+export function sealDoc(userKey: Uint8Array, user: string, doc: unknown): Uint8Array {
+  const plain = utf8(JSON.stringify(doc));
+  try {
+    return sealHeaderCache(userKey, user, plain);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+export class HeaderCacheWriter implements HeaderCacheSink {
+  private readonly rows = new HeaderRows();
   private parts = 0;
   private off = false;
 
@@ -35,16 +56,10 @@ export class HeaderCacheWriter {
   }
 
   /** One record of the page being prepared, with its (plain) header key; call before the key is zeroed. */
-  add(r: Pick<StoredRecord, 'id' | 'revision' | 'masked' | 'rights' | 'updatedAt' | 'header'>, headerKey: Uint8Array): void {
+  add(r: RowMeta, headerKey: Uint8Array): void {
     if (this.off) return;
     try {
-      const header = decryptHeader(headerKey, r.id, r.revision, r.header);
-      this.page.push(headerRow(r, header));
-      this.supersede(r.id);
-      this.at.set(r.id, this.names.length);
-      this.names.push(header.name);
-      this.ids.push(r.id);
-      this.live.push(true);
+      this.rows.add(r, headerKey);
     } catch {
       this.off = true;
     }
@@ -55,43 +70,20 @@ export class HeaderCacheWriter {
    * the generation the store passes in. `removed`: the ids the page removes (a later delta page of the same
    * build), whose rows leave the order. Undefined once the writer is off.
    */
-  entries(removed: readonly string[], last: boolean): ((generation: number) => Entry[]) | undefined {
+  entries(removed: readonly string[], last: boolean): PageEntries | undefined {
     if (this.off) return undefined;
-    for (const id of removed) this.supersede(id);
-    const rows = this.page;
-    this.page = [];
+    const rows = this.rows.takePage(removed);
+    const seal = (doc: unknown): Uint8Array => sealDoc(this.userKey, this.user, doc);
     return (generation) => {
       const out: Entry[] = [];
       if (rows.length > 0) {
         this.parts++;
-        out.push([`${CACHE_KEY}/${this.parts}`, this.seal(rows)]);
+        out.push([`${CACHE_KEY}/${this.parts}`, seal(rows)]);
       }
-      if (last) out.push([CACHE_KEY, this.seal({ v: FORMAT, g: generation, l: sortLocale(), parts: this.parts, order: this.order() })]);
+      if (last) out.push(indexEntry(seal, generation, this.parts, this.rows.order()));
       return out;
     };
   }
 
-  private supersede(id: string): void {
-    const i = this.at.get(id);
-    if (i !== undefined) this.live[i] = false;
-    this.at.delete(id);
-  }
-
-  /** The indexes of the live rows in list order (the order sortByName gives a list). */
-  private order(): number[] {
-    const rows: Array<{ name: string; id: string; i: number }> = [];
-    for (let i = 0; i < this.names.length; i++) {
-      if (this.live[i]) rows.push({ name: this.names[i] as string, id: this.ids[i] as string, i });
-    }
-    return sortByName(rows).map((x) => x.i);
-  }
-
-  private seal(doc: unknown): Uint8Array {
-    const plain = utf8(JSON.stringify(doc));
-    try {
-      return sealHeaderCache(this.userKey, this.user, plain);
-    } finally {
-      plain.fill(0);
-    }
-  }
+  close(): void {}
 }

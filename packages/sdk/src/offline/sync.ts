@@ -24,6 +24,8 @@ export interface OfflineSyncOptions {
   create: boolean;
   /** Page size asked of the server. */
   limit?: number;
+  /** Records from which a fresh file's header cache is written on a worker thread (ADR 0095; tests lower it). */
+  headerCacheThreadFrom?: number;
 }
 
 /**
@@ -58,7 +60,10 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
       // The sync below meets the same refusal or outage and handles it.
     }
   }
-  const run = new SyncRun({ ctx, target, db, fileKey, limit: opts.limit ?? SYNC_PAGE, pinned, sidecar });
+  const run = new SyncRun({
+    ctx, target, db, fileKey, limit: opts.limit ?? SYNC_PAGE, pinned, sidecar,
+    ...(opts.headerCacheThreadFrom !== undefined ? { headerCacheThreadFrom: opts.headerCacheThreadFrom } : {}),
+  });
   try {
     return await run.execute(mainExists);
   } finally {

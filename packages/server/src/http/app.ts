@@ -7,6 +7,7 @@ import type { RateLimits } from '../config.js';
 import type { AppDeps } from './deps.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
 import { registerRoutes } from './routes/index.js';
+import { composeServices } from './services.js';
 
 export type { AppDeps, RateLimits };
 
@@ -57,7 +58,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     reply.header('cache-control', 'no-store');
     return payload;
   });
-  registerRoutes(app, deps);
+  registerRoutes(app, deps, composeServices(deps));
   await app.ready();
   return app;
 }

@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import { ALL_RIGHTS_MASK, RIGHT_BIT, unionMask } from '@safehold/domain';
-import type { Db } from './db.js';
+import type { Conn } from './db.js';
 import { chunks } from './chunks.js';
 
 /** The caller's access to one record. */
@@ -42,7 +42,7 @@ export function grantHoldsExport(column = 'rights_mask') {
  * Rights of the caller on `records` (already read, of who.dbId), by record id: one grants query per
  * chunk. Records on which it holds nothing are absent from the answer.
  */
-export async function accessOf(db: Db, who: AccessWho, records: readonly AccessRecord[]): Promise<Map<string, RecordAccess>> {
+export async function accessOf(db: Conn, who: AccessWho, records: readonly AccessRecord[]): Promise<Map<string, RecordAccess>> {
   const out = new Map<string, RecordAccess>();
   for (const part of chunks(records)) {
     const nonCreated = part.filter((r) => r.creator_id !== who.userId).map((r) => r.id);
@@ -56,7 +56,7 @@ export async function accessOf(db: Db, who: AccessWho, records: readonly AccessR
  * Rights of the caller on the live records `ids` of who.dbId (unknown, deleted or foreign ids are
  * absent), or on every live record of the database it holds a right on (`'database'`).
  */
-export async function rightsFor(db: Db, who: AccessWho, ids: readonly string[] | 'database'): Promise<Map<string, RecordAccess>> {
+export async function rightsFor(db: Conn, who: AccessWho, ids: readonly string[] | 'database'): Promise<Map<string, RecordAccess>> {
   if (ids === 'database') return rightsInDatabase(db, who);
   const out = new Map<string, RecordAccess>();
   for (const part of chunks(ids)) {
@@ -89,7 +89,7 @@ function holderFilter(who: AccessWho) {
   return sql<boolean>`(${mine} or (g.holder_kind = 'role' and g.holder_id in ${roles}))`;
 }
 
-async function grantsByRecord(db: Db, who: AccessWho, ids: readonly string[]): Promise<GrantRow[]> {
+async function grantsByRecord(db: Conn, who: AccessWho, ids: readonly string[]): Promise<GrantRow[]> {
   return db
     .selectFrom('grants as g')
     .select(['g.record_id', 'g.holder_kind', 'g.holder_id', 'g.rights_mask'])
@@ -98,7 +98,7 @@ async function grantsByRecord(db: Db, who: AccessWho, ids: readonly string[]): P
     .execute();
 }
 
-async function rightsInDatabase(db: Db, who: AccessWho): Promise<Map<string, RecordAccess>> {
+async function rightsInDatabase(db: Conn, who: AccessWho): Promise<Map<string, RecordAccess>> {
   const created = await db
     .selectFrom('records')
     .select(['id', 'creator_id'])

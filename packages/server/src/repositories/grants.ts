@@ -1,6 +1,6 @@
 /** Grant and key rows of records: who holds which rights mask and which wrapped keys. Queries only. */
 import type { HolderKind } from '../storage/schema.js';
-import type { Db } from './db.js';
+import type { Conn } from './db.js';
 
 /** A grant or key holder: a user or a role, by id. */
 export interface Holder {
@@ -18,12 +18,12 @@ export interface KeyRowInput {
 }
 
 /** Every grant of a record. */
-export async function grantsOfRecord(db: Db, recordId: string) {
+export async function grantsOfRecord(db: Conn, recordId: string) {
   return db.selectFrom('grants').selectAll().where('record_id', '=', recordId).execute();
 }
 
 /** Sets the holder's grant on the record to exactly `mask`. */
-export async function putGrantRow(db: Db, recordId: string, holder: Holder, mask: number): Promise<void> {
+export async function putGrantRow(db: Conn, recordId: string, holder: Holder, mask: number): Promise<void> {
   await db
     .insertInto('grants')
     .values({ record_id: recordId, holder_kind: holder.kind, holder_id: holder.id, rights_mask: mask })
@@ -32,7 +32,7 @@ export async function putGrantRow(db: Db, recordId: string, holder: Holder, mask
 }
 
 /** True when the holder has a key row for the record. */
-export async function holdsKeyRow(db: Db, recordId: string, holder: Holder): Promise<boolean> {
+export async function holdsKeyRow(db: Conn, recordId: string, holder: Holder): Promise<boolean> {
   const row = await db
     .selectFrom('record_keys')
     .select('holder_id')
@@ -44,7 +44,7 @@ export async function holdsKeyRow(db: Db, recordId: string, holder: Holder): Pro
 }
 
 /** Deletes the holder's grant and key row of the record; how many of each went. */
-export async function deleteHolderRows(db: Db, recordId: string, holder: Holder): Promise<{ grants: number; keys: number }> {
+export async function deleteHolderRows(db: Conn, recordId: string, holder: Holder): Promise<{ grants: number; keys: number }> {
   const del = (table: 'grants' | 'record_keys') =>
     db.deleteFrom(table).where('record_id', '=', recordId).where('holder_kind', '=', holder.kind).where('holder_id', '=', holder.id).executeTakeFirst();
   const g = await del('grants');
@@ -53,7 +53,7 @@ export async function deleteHolderRows(db: Db, recordId: string, holder: Holder)
 }
 
 /** Inserts or replaces key rows, in batches; a null secret key never erases a stored one. */
-export async function upsertKeys(db: Db, rows: readonly KeyRowInput[]): Promise<void> {
+export async function upsertKeys(db: Conn, rows: readonly KeyRowInput[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 400) {
     await db
       .insertInto('record_keys')
@@ -69,7 +69,7 @@ export async function upsertKeys(db: Db, rows: readonly KeyRowInput[]): Promise<
 }
 
 /** id -> name of the given roles. */
-export async function roleNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+export async function roleNames(db: Conn, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
   for (const r of await db.selectFrom('roles').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute()) out.set(r.id, r.name);

@@ -3,19 +3,22 @@
  * its offline_devices row. Queries only; the rules (reset / delta / no-change, eligibility) stay in the
  * services and the domain.
  */
-import type { Db } from './db.js';
+import type { Insertable } from 'kysely';
+import type { OfflineOpsTable } from '../storage/schema.js';
+import type { Conn } from './db.js';
 import { chunks } from './chunks.js';
+import { mayStillHold } from '@safehold/domain';
 import { grantHoldsExport } from './access.js';
 
 /** One device's offline copy of one database for one user: the key of offline_devices and offline_held. */
-export interface HeldKey {
+export interface OfflineCopyKey {
   deviceId: string;
   userId: string;
   dbId: string;
 }
 
 /** Everything a sync needs to decide, in one statement of primary-key lookups (null: no such database). */
-export async function loadSyncState(db: Db, who: { userId: string; deviceId: string }, dbName: string) {
+export async function loadSyncState(db: Conn, who: { userId: string; deviceId: string }, dbName: string) {
   return db
     .selectFrom('databases as d')
     .leftJoin('memberships as m', (j) => j.onRef('m.db_id', '=', 'd.id').on('m.user_id', '=', who.userId))
@@ -39,7 +42,7 @@ export async function loadSyncState(db: Db, who: { userId: string; deviceId: str
 }
 
 /** Moves last_seen_at to `now` unless it was written less than `coalesceMs` ago (concurrent writers: one wins). */
-export async function touchLastSeen(db: Db, k: HeldKey, now: number, coalesceMs: number): Promise<void> {
+export async function touchLastSeen(db: Conn, k: OfflineCopyKey, now: number, coalesceMs: number): Promise<void> {
   await db
     .updateTable('offline_devices')
     .set({ last_seen_at: now })
@@ -51,7 +54,7 @@ export async function touchLastSeen(db: Db, k: HeldKey, now: number, coalesceMs:
 }
 
 /** The offline instance of the device's copy (null before its first sync). */
-export async function offlineInstance(db: Db, k: HeldKey): Promise<{ id: string; createdAt: number } | null> {
+export async function offlineInstance(db: Conn, k: OfflineCopyKey): Promise<{ id: string; createdAt: number } | null> {
   const row = await db
     .selectFrom('offline_devices')
     .select(['instance_id', 'created_at'])
@@ -63,7 +66,7 @@ export async function offlineInstance(db: Db, k: HeldKey): Promise<{ id: string;
 }
 
 /** Records granted export to `roleId`, by id after `after`, at most `n` (the grants_export index). */
-export async function exportGrantsOfRole(db: Db, roleId: string, after: string, n: number): Promise<string[]> {
+export async function exportGrantsOfRole(db: Conn, roleId: string, after: string, n: number): Promise<string[]> {
   let q = db
     .selectFrom('grants')
     .select('record_id')
@@ -75,11 +78,112 @@ export async function exportGrantsOfRole(db: Db, roleId: string, after: string, 
 }
 
 /** Which of `ids` have a change after `seq` (their change_seq is higher). */
-export async function changedAfter(db: Db, ids: readonly string[], seq: number): Promise<Set<string>> {
+export async function changedAfter(db: Conn, ids: readonly string[], seq: number): Promise<Set<string>> {
   const out = new Set<string>();
   for (const part of chunks(ids)) {
     const rows = await db.selectFrom('records').select('id').where('id', 'in', part).where('change_seq', '>', seq).execute();
     for (const r of rows) out.add(r.id);
   }
   return out;
+}
+
+/** Of `ids`: those the device holds, and those it may still hold (held, or removed by a possibly lost answer). */
+export async function heldAmong(db: Conn, k: OfflineCopyKey, ids: readonly string[], from: number | null): Promise<{ held: Set<string>; removable: Set<string> }> {
+  const held = new Set<string>();
+  const removable = new Set<string>();
+  for (const part of chunks(ids)) {
+    const rows = await db
+      .selectFrom('offline_held')
+      .select('record_id')
+      .where('device_id', '=', k.deviceId)
+      .where('user_id', '=', k.userId)
+      .where('db_id', '=', k.dbId)
+      .where('record_id', 'in', part)
+      .execute();
+    for (const r of rows) held.add(r.record_id);
+    if (from === null) continue;
+    const gone = await db
+      .selectFrom('offline_gone')
+      .select(['record_id', 'gone_pos'])
+      .where('device_id', '=', k.deviceId)
+      .where('user_id', '=', k.userId)
+      .where('db_id', '=', k.dbId)
+      .where('record_id', 'in', part)
+      .execute();
+    for (const g of gone) if (mayStillHold(Number(g.gone_pos), from)) removable.add(g.record_id);
+  }
+  for (const id of held) removable.add(id);
+  return { held, removable };
+}
+
+/** Stamps a sync on the device's row (`set`: times and maybe the cursor); false when the device has no row yet. */
+export async function stampSync(trx: Conn, k: OfflineCopyKey, set: { last_sync_at: number; last_seen_at: number; cursor?: number }): Promise<boolean> {
+  const upd = await trx
+    .updateTable('offline_devices')
+    .set(set)
+    .where('device_id', '=', k.deviceId)
+    .where('user_id', '=', k.userId)
+    .where('db_id', '=', k.dbId)
+    .executeTakeFirst();
+  return Number(upd.numUpdatedRows) > 0;
+}
+
+/** The device's row at its first sync; false when another page created it first. */
+export async function insertDevice(trx: Conn, k: OfflineCopyKey, v: { cursor: number; now: number; instanceId: string }): Promise<boolean> {
+  const ins = await trx
+    .insertInto('offline_devices')
+    .values({ device_id: k.deviceId, user_id: k.userId, db_id: k.dbId, cursor: v.cursor, created_at: v.now, last_sync_at: v.now, last_seen_at: v.now, instance_id: v.instanceId })
+    .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id']).doNothing())
+    .executeTakeFirst();
+  return Number(ins.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Adds sent ids to the held set. */
+export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids)) {
+    await trx
+      .insertInto('offline_held')
+      .values(part.map((record_id) => ({ device_id: k.deviceId, user_id: k.userId, db_id: k.dbId, record_id })))
+      .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doNothing())
+      .execute();
+  }
+}
+
+/** Forgets removals whose page ended at position `through` or before (they reached the device). */
+export async function forgetGone(trx: Conn, k: OfflineCopyKey, through: number): Promise<void> {
+  await trx
+    .deleteFrom('offline_gone')
+    .where('device_id', '=', k.deviceId)
+    .where('user_id', '=', k.userId)
+    .where('db_id', '=', k.dbId)
+    .where('gone_pos', '<=', through)
+    .execute();
+}
+
+/** Moves removed ids from the held set to offline_gone with the removing page's end position. */
+export async function moveToGone(trx: Conn, k: OfflineCopyKey, ids: readonly string[], gone_pos: number): Promise<void> {
+  for (const part of chunks(ids)) {
+    await trx
+      .deleteFrom('offline_held')
+      .where('device_id', '=', k.deviceId)
+      .where('user_id', '=', k.userId)
+      .where('db_id', '=', k.dbId)
+      .where('record_id', 'in', part)
+      .execute();
+    await trx
+      .insertInto('offline_gone')
+      .values(part.map((record_id) => ({ device_id: k.deviceId, user_id: k.userId, db_id: k.dbId, record_id, gone_pos })))
+      .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doUpdateSet({ gone_pos }))
+      .execute();
+  }
+}
+
+/** The recorded outcome of an offline push operation of the user, if it was settled before. */
+export async function recordedOp(trx: Conn, userId: string, opId: string) {
+  return trx.selectFrom('offline_ops').selectAll().where('user_id', '=', userId).where('op_id', '=', opId).executeTakeFirst();
+}
+
+/** Records the outcome of an offline push operation (the same transaction as its change). */
+export async function recordOp(trx: Conn, row: Insertable<OfflineOpsTable>): Promise<void> {
+  await trx.insertInto('offline_ops').values(row).execute();
 }

@@ -3,9 +3,12 @@
  * binary and by the testkit in process. Every action is audited with actor 'admin'. Nothing is
  * cached, so a running server sees each change at its next request.
  */
-import type { Kysely } from 'kysely';
 import { SafeholdError, isName } from '@safehold/protocol';
-import type { Tables } from '../storage/schema.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
+import * as A from '../repositories/accounts.js';
+import * as D from '../repositories/databases.js';
+import { roleMemberNames, rolesWithCreators } from '../repositories/roles.js';
+import { isUniqueViolation } from '../repositories/lookup.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_OFFLINE_DAYS, INVITE_TTL_MS } from '../config.js';
 import { writeAudit, listAudit, type AuditEntry } from './audit.js';
@@ -55,19 +58,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class AdminService {
   constructor(
-    private readonly db: Kysely<Tables>,
+    private readonly db: Conn,
     private readonly clock: Clock,
   ) {}
 
   private async dbByName(name: string): Promise<{ id: string; offline: number }> {
-    const row = isName(name) ? await this.db.selectFrom('databases').select(['id', 'offline']).where('name', '=', name).executeTakeFirst() : undefined;
+    const row = isName(name) ? await D.databaseByName(this.db, name) : undefined;
     if (!row) throw new SafeholdError('not_found', `no database '${name.slice(0, 80)}'`);
     return row;
   }
 
   /** The live user of that name (a removed one's name may belong to a new user now, 12.7). */
   private async userByName(name: string) {
-    const row = isName(name) ? await this.db.selectFrom('users').selectAll().where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst() : undefined;
+    const row = isName(name) ? await A.liveUserRowOrNone(this.db, name) : undefined;
     if (!row) throw new SafeholdError('not_found', `no user '${name.slice(0, 80)}'`);
     return row;
   }
@@ -77,10 +80,10 @@ export class AdminService {
     checkName('database', name);
     const now = this.clock.now();
     const offline = opts.offline ?? false;
-    await this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('databases').select('id').where('name', '=', name).executeTakeFirst();
+    await inTransaction(this.db, async (trx) => {
+      const existing = await D.databaseByName(trx, name);
       if (existing) throw new SafeholdError('conflict', `database '${name}' already exists`);
-      await trx.insertInto('databases').values({ id: randomId(), name, offline: offline ? 1 : 0, seq: 0, created_at: now }).execute();
+      await D.insertDatabase(trx, { id: randomId(), name, offline: offline ? 1 : 0, seq: 0, created_at: now });
       await writeAudit(trx, this.clock, { db: name, actor: ACTOR, action: 'db_created', target: name, detail: { offline } });
     }).catch((e: unknown) => {
       throw isUniqueViolation(e) ? new SafeholdError('conflict', `database '${name}' already exists`) : e;
@@ -91,8 +94,8 @@ export class AdminService {
   /** Enables or disables offline mode of a database (R1). */
   async setDbOffline(name: string, offline: boolean): Promise<DbSummary> {
     const d = await this.dbByName(name);
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('databases').set({ offline: offline ? 1 : 0 }).where('id', '=', d.id).execute();
+    await inTransaction(this.db, async (trx) => {
+      await D.setOffline(trx, d.id, offline);
       await writeAudit(trx, this.clock, { db: name, actor: ACTOR, action: 'db_updated', target: name, detail: { offline } });
     });
     const all = await this.listDbs();
@@ -100,13 +103,7 @@ export class AdminService {
   }
 
   async listDbs(): Promise<DbSummary[]> {
-    const rows = await this.db
-      .selectFrom('databases')
-      .leftJoin('memberships', 'memberships.db_id', 'databases.id')
-      .select((eb) => ['databases.name', 'databases.offline', 'databases.created_at', eb.fn.count<number>('memberships.user_id').as('members')])
-      .groupBy(['databases.id', 'databases.name', 'databases.offline', 'databases.created_at'])
-      .orderBy('databases.name')
-      .execute();
+    const rows = await D.databaseSummaries(this.db);
     return rows.map((r) => ({ name: r.name, offline: r.offline === 1, members: Number(r.members), createdAt: iso(r.created_at) }));
   }
 
@@ -119,21 +116,19 @@ export class AdminService {
     checkName('user', name);
     const d = await this.dbByName(dbName);
     const now = this.clock.now();
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       // A removed user's account is gone (12.7): its name, re-added, is a new user with a new invite.
-      const existing = await trx.selectFrom('users').select(['id', 'admin']).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
+      const existing = await A.liveUserRowOrNone(trx, name);
       let userId: string;
       let invite: string | null = null;
       if (existing) {
         userId = existing.id;
-        const member = await trx.selectFrom('memberships').select('user_id').where('db_id', '=', d.id).where('user_id', '=', userId).executeTakeFirst();
+        const member = await A.membershipRow(trx, d.id, userId);
         if (member) throw new SafeholdError('conflict', `user '${name}' is already a member of '${dbName}'`);
-        if (opts.admin) await trx.updateTable('users').set({ admin: 1 }).where('id', '=', userId).execute();
+        if (opts.admin) await A.updateUser(trx, userId, { admin: 1 });
       } else {
         userId = randomId();
-        await trx
-          .insertInto('users')
-          .values({
+        await A.insertUser(trx, {
             id: userId,
             name,
             admin: opts.admin ? 1 : 0,
@@ -144,15 +139,10 @@ export class AdminService {
             private_key_enc: null,
             created_at: now,
             removed_at: null,
-          })
-          .execute();
+          });
         invite = await this.newInvite(trx, userId, now);
       }
-      await trx
-        .insertInto('memberships')
-        .values({ db_id: d.id, user_id: userId, offline_right: 0, offline_days: 0, created_at: now })
-        .onConflict((oc) => oc.columns(['db_id', 'user_id']).doNothing())
-        .execute();
+      await A.addMembership(trx, { db_id: d.id, user_id: userId, offline_right: 0, offline_days: 0, created_at: now });
       await writeAudit(trx, this.clock, { db: dbName, actor: ACTOR, action: 'user_added', target: name, detail: { admin: !!opts.admin, newUser: !existing } });
       return invite;
     });
@@ -163,16 +153,16 @@ export class AdminService {
     const u = await this.userByName(name);
     if (u.auth_hash !== null) throw new SafeholdError('conflict', `user '${name}' has already registered`);
     const now = this.clock.now();
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const code = await this.newInvite(trx, u.id, now);
       await writeAudit(trx, this.clock, { db: null, actor: ACTOR, action: 'user_invited', target: name });
       return code;
     });
   }
 
-  private async newInvite(trx: Kysely<Tables>, userId: string, now: number): Promise<string> {
+  private async newInvite(trx: Conn, userId: string, now: number): Promise<string> {
     const code = randomSecret(24); // 192 bits
-    await trx.insertInto('invites').values({ code_hash: hashSecret(code), user_id: userId, expires_at: now + INVITE_TTL_MS, used_at: null, created_at: now }).execute();
+    await A.insertInvite(trx, { code_hash: hashSecret(code), user_id: userId, expires_at: now + INVITE_TTL_MS, used_at: null, created_at: now });
     return code;
   }
 
@@ -183,19 +173,14 @@ export class AdminService {
     }
     const d = await this.dbByName(dbName);
     const u = await this.userByName(name);
-    const m = await this.db.selectFrom('memberships').selectAll().where('db_id', '=', d.id).where('user_id', '=', u.id).executeTakeFirst();
+    const m = await A.membershipRow(this.db, d.id, u.id);
     if (!m) throw new SafeholdError('not_found', `user '${name}' is not a member of '${dbName}'`);
     const right = opts.offline ?? m.offline_right === 1;
     let days = opts.offlineDays ?? m.offline_days;
     if (right && days < 1) days = DEFAULT_OFFLINE_DAYS;
     const edits = opts.offlineEdits ?? m.offline_edits === 1;
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('memberships')
-        .set({ offline_right: right ? 1 : 0, offline_days: days, offline_edits: edits ? 1 : 0 })
-        .where('db_id', '=', d.id)
-        .where('user_id', '=', u.id)
-        .execute();
+    await inTransaction(this.db, async (trx) => {
+      await A.updateMembership(trx, d.id, u.id, { offline_right: right ? 1 : 0, offline_days: days, offline_edits: edits ? 1 : 0 });
       await writeAudit(trx, this.clock, { db: dbName, actor: ACTOR, action: 'user_rights', target: name, detail: { offline: right, offlineDays: days, offlineEdits: edits } });
     });
     return { name, admin: u.admin === 1, offline: right, offlineDays: days, offlineEdits: edits, db: dbName, registered: u.auth_hash !== null };
@@ -205,14 +190,7 @@ export class AdminService {
   async listUsers(opts: { db?: string } = {}): Promise<UserSummary[]> {
     if (opts.db !== undefined) {
       const d = await this.dbByName(opts.db);
-      const rows = await this.db
-        .selectFrom('memberships')
-        .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits'])
-        .where('memberships.db_id', '=', d.id)
-        .where('users.removed_at', 'is', null)
-        .orderBy('users.name')
-        .execute();
+      const rows = await A.membersOfDatabase(this.db, d.id);
       return rows.map((r) => ({
         name: r.name,
         admin: r.admin === 1,
@@ -223,15 +201,7 @@ export class AdminService {
         registered: r.auth_hash !== null,
       }));
     }
-    const rows = await this.db
-      .selectFrom('users')
-      .leftJoin('memberships', 'memberships.user_id', 'users.id')
-      .leftJoin('databases', 'databases.id', 'memberships.db_id')
-      .select(['users.name', 'users.admin', 'users.auth_hash', 'memberships.offline_right', 'memberships.offline_days', 'memberships.offline_edits', 'databases.name as db'])
-      .where('users.removed_at', 'is', null)
-      .orderBy('users.name')
-      .orderBy('databases.name')
-      .execute();
+    const rows = await A.usersWithMemberships(this.db);
     return rows.map((r) => ({
       name: r.name,
       admin: r.admin === 1,
@@ -254,76 +224,45 @@ export class AdminService {
     const now = this.clock.now();
     if (dbName !== undefined) {
       const d = await this.dbByName(dbName);
-      await this.db.transaction().execute(async (trx) => {
-        const r = await trx.deleteFrom('memberships').where('db_id', '=', d.id).where('user_id', '=', u.id).executeTakeFirst();
-        if (Number(r.numDeletedRows) === 0) throw new SafeholdError('not_found', `user '${name}' is not a member of '${dbName}'`);
+      await inTransaction(this.db, async (trx) => {
+        if (!(await A.deleteMembership(trx, d.id, u.id))) throw new SafeholdError('not_found', `user '${name}' is not a member of '${dbName}'`);
         await writeAudit(trx, this.clock, { db: dbName, actor: ACTOR, action: 'user_removed', target: name });
       });
       return;
     }
-    await this.db.transaction().execute(async (trx) => {
-      const r = await trx.deleteFrom('memberships').where('user_id', '=', u.id).executeTakeFirst();
-      await trx.updateTable('users').set({ removed_at: now }).where('id', '=', u.id).execute();
-      await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
-      await trx.deleteFrom('grants').where('holder_kind', '=', 'user').where('holder_id', '=', u.id).execute();
-      await trx.deleteFrom('record_keys').where('holder_kind', '=', 'user').where('holder_id', '=', u.id).execute();
-      await trx.deleteFrom('role_members').where('user_id', '=', u.id).execute();
-      await trx.updateTable('invites').set({ used_at: now }).where('user_id', '=', u.id).where('used_at', 'is', null).execute();
-      await writeAudit(trx, this.clock, { db: null, actor: ACTOR, action: 'user_removed', target: name, detail: { databases: Number(r.numDeletedRows) } });
+    await inTransaction(this.db, async (trx) => {
+      const databases = await A.removeAccount(trx, u.id, now);
+      await writeAudit(trx, this.clock, { db: null, actor: ACTOR, action: 'user_removed', target: name, detail: { databases } });
     });
   }
 
   async listRoles(dbName: string): Promise<RoleSummary[]> {
     const d = await this.dbByName(dbName);
-    const roles = await this.db
-      .selectFrom('roles')
-      .innerJoin('users', 'users.id', 'roles.creator_id')
-      .select(['roles.id', 'roles.name', 'users.name as creator'])
-      .where('roles.db_id', '=', d.id)
-      .orderBy('roles.name')
-      .execute();
+    const roles = await rolesWithCreators(this.db, d.id);
     if (roles.length === 0) return [];
-    const members = await this.db
-      .selectFrom('role_members')
-      .innerJoin('users', 'users.id', 'role_members.user_id')
-      .select(['role_members.role_id', 'users.name'])
-      .where(
-        'role_members.role_id',
-        'in',
-        roles.map((r) => r.id),
-      )
-      .orderBy('users.name')
-      .execute();
+    const members = await roleMemberNames(this.db, roles.map((r) => r.id));
     return roles.map((r) => ({ name: r.name, creator: r.creator, members: members.filter((m) => m.role_id === r.id).map((m) => m.name) }));
   }
 
   async listDevices(user?: string): Promise<DeviceSummary[]> {
-    let q = this.db
-      .selectFrom('devices')
-      .innerJoin('users', 'users.id', 'devices.user_id')
-      .select(['devices.id', 'users.name as user', 'devices.name', 'devices.created_at', 'devices.last_seen_at', 'devices.revoked_at']);
+    let only: string[] | null = null;
     if (user !== undefined) {
       // Every account that had this name, removed ones included (their devices may still hold offline copies).
-      const ids = isName(user) ? (await this.db.selectFrom('users').select('id').where('name', '=', user).execute()).map((u) => u.id) : [];
+      const ids = isName(user) ? await A.userIdsByName(this.db, user) : [];
       if (ids.length === 0) throw new SafeholdError('not_found', `no user '${user.slice(0, 80)}'`);
-      q = q.where('devices.user_id', 'in', ids);
+      only = ids;
     }
-    const rows = await q.orderBy('users.name').orderBy('devices.created_at').execute();
+    const rows = await A.deviceList(this.db, only);
     return rows.map((r) => ({ id: r.id, user: r.user, name: r.name, createdAt: iso(r.created_at), lastSeenAt: iso(r.last_seen_at), revoked: r.revoked_at !== null }));
   }
 
   /** Revokes a device (every account on it): its sessions stop working at once; unknown id -> not_found. */
   async revokeDevice(deviceId: string): Promise<{ id: string; users: string[] }> {
-    const rows = await this.db
-      .selectFrom('devices')
-      .innerJoin('users', 'users.id', 'devices.user_id')
-      .select(['devices.user_id', 'users.name', 'devices.revoked_at'])
-      .where('devices.id', '=', deviceId)
-      .execute();
+    const rows = await A.accountsOnDevice(this.db, deviceId);
     if (rows.length === 0) throw new SafeholdError('not_found', `no device '${deviceId.slice(0, 80)}'`);
     const now = this.clock.now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('devices').set({ revoked_at: now }).where('id', '=', deviceId).where('revoked_at', 'is', null).execute();
+    await inTransaction(this.db, async (trx) => {
+      await A.revokeDevice(trx, deviceId, now);
       // Its sessions are kept until they expire so that a request with one answers device_revoked
       // (the client then knows to wipe), rather than a vague "log in again"; authenticate refuses them.
       await writeAudit(trx, this.clock, { db: null, actor: ACTOR, action: 'device_revoked', target: deviceId, detail: { users: rows.map((r) => r.name) } });
@@ -336,9 +275,4 @@ export class AdminService {
     if (opts.db !== undefined) await this.dbByName(opts.db);
     return listAudit(this.db, opts);
   }
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -1,7 +1,7 @@
 /** The server's audit log: who did what, when. `detail` holds counts and names, never a secret or contents. */
-import type { Kysely, Transaction } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import type { Tables } from '../storage/schema.js';
+import type { Conn } from '../repositories/db.js';
+import { auditRows, insertAudit } from '../repositories/audit.js';
 import type { Clock } from '../clock.js';
 
 export interface AuditEvent {
@@ -15,19 +15,16 @@ export interface AuditEvent {
 }
 
 /** Writes one audit row (inside the caller's transaction when given one). */
-export async function writeAudit(db: Kysely<Tables> | Transaction<Tables>, clock: Clock, e: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit')
-    .values({
-      id: auditId(),
-      at: clock.now(),
-      db: e.db,
-      actor: e.actor,
-      action: e.action,
-      target: e.target,
-      detail: JSON.stringify(e.detail ?? {}),
-    })
-    .execute();
+export async function writeAudit(db: Conn, clock: Clock, e: AuditEvent): Promise<void> {
+  await insertAudit(db, {
+    id: auditId(),
+    at: clock.now(),
+    db: e.db,
+    actor: e.actor,
+    action: e.action,
+    target: e.target,
+    detail: JSON.stringify(e.detail ?? {}),
+  });
 }
 
 /**
@@ -49,13 +46,10 @@ export interface AuditEntry {
 
 /** Audit events, newest first, optionally for one database and/or since a time (epoch ms, inclusive). */
 export async function listAudit(
-  db: Kysely<Tables>,
+  db: Conn,
   opts: { db?: string; since?: number; limit?: number } = {},
 ): Promise<AuditEntry[]> {
-  let q = db.selectFrom('audit').selectAll();
-  if (opts.db !== undefined) q = q.where('db', '=', opts.db);
-  if (opts.since !== undefined) q = q.where('at', '>=', opts.since);
-  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(opts.limit ?? 10_000).execute();
+  const rows = await auditRows(db, opts);
   return rows.map((r) => ({
     at: new Date(r.at).toISOString(),
     db: r.db,

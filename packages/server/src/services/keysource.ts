@@ -14,9 +14,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
-import type { Tables } from '../storage/schema.js';
+import type { Conn } from '../repositories/db.js';
+import { inTransaction } from '../repositories/db.js';
+import { insertMeta, metaValue, updateMeta } from '../repositories/meta.js';
 
 /** Where a configured seed lives; none = storage. */
 export interface KeySource {
@@ -94,9 +95,9 @@ export function keyPairOfSeed(seed: Uint8Array): { privateKey: ReturnType<typeof
 }
 
 /** The rotation chain, oldest first. */
-export async function loadRotations(db: Kysely<Tables>): Promise<RotationStatement[]> {
-  const row = await db.selectFrom('server_meta').select('value').where('key', '=', ROTATIONS_KEY).executeTakeFirst();
-  return row ? (JSON.parse(row.value) as RotationStatement[]) : [];
+export async function loadRotations(db: Conn): Promise<RotationStatement[]> {
+  const row = await metaValue(db, ROTATIONS_KEY);
+  return row !== undefined ? (JSON.parse(row) as RotationStatement[]) : [];
 }
 
 /**
@@ -104,19 +105,19 @@ export async function loadRotations(db: Kysely<Tables>): Promise<RotationStateme
  * the current one came from (storage, or the key file). Refused for a seed from SAFEHOLD_SIGNING_KEY (put it in
  * a file to rotate it). Returns both public keys (base64url).
  */
-export async function rotateSigningKey(db: Kysely<Tables>, src: KeySource, now: number): Promise<{ previous: string; next: string }> {
+export async function rotateSigningKey(db: Conn, src: KeySource, now: number): Promise<{ previous: string; next: string }> {
   if (src.env !== undefined && !src.file) {
     throw new SafeholdError('bad_request', 'the signing key comes from SAFEHOLD_SIGNING_KEY: move it to a 0600 file (--signing-key-file) to rotate it');
   }
   const configured = readConfiguredSeed(src);
   const newSeed = randomBytes(32);
   try {
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await inTransaction(db, async (trx) => {
       let oldSeed = configured;
       if (!oldSeed) {
-        const row = await trx.selectFrom('server_meta').select('value').where('key', '=', 'signing_seed').executeTakeFirst();
-        if (!row) throw new SafeholdError('bad_request', 'this server has no signing key yet: start it once first');
-        oldSeed = Buffer.from(row.value, 'base64url');
+        const row = await metaValue(trx, 'signing_seed');
+        if (row === undefined) throw new SafeholdError('bad_request', 'this server has no signing key yet: start it once first');
+        oldSeed = Buffer.from(row, 'base64url');
       }
       const old = keyPairOfSeed(oldSeed);
       const next = keyPairOfSeed(newSeed);
@@ -125,14 +126,14 @@ export async function rotateSigningKey(db: Kysely<Tables>, src: KeySource, now: 
       const nextB64 = Buffer.from(next.publicKey).toString('base64url');
       const payload = JSON.stringify({ kind: ROTATION_KIND, previous, next: nextB64, at: new Date(now).toISOString() });
       const statement: RotationStatement = { payload, signature: edSign(null, Buffer.from(payload, 'utf8'), old.privateKey).toString('base64url') };
-      const row = await trx.selectFrom('server_meta').select('value').where('key', '=', ROTATIONS_KEY).executeTakeFirst();
-      const chain = row ? (JSON.parse(row.value) as RotationStatement[]) : [];
+      const row = await metaValue(trx, ROTATIONS_KEY);
+      const chain = row !== undefined ? (JSON.parse(row) as RotationStatement[]) : [];
       chain.push(statement);
       const value = JSON.stringify(chain);
-      if (row) await trx.updateTable('server_meta').set({ value }).where('key', '=', ROTATIONS_KEY).execute();
-      else await trx.insertInto('server_meta').values({ key: ROTATIONS_KEY, value }).execute();
-      if (!src.file) await trx.updateTable('server_meta').set({ value: newSeed.toString('base64url') }).where('key', '=', 'signing_seed').execute();
-      await trx.updateTable('server_meta').set({ value: nextB64 }).where('key', '=', 'signing_public').execute();
+      if (row !== undefined) await updateMeta(trx, ROTATIONS_KEY, value);
+      else await insertMeta(trx, ROTATIONS_KEY, value);
+      if (!src.file) await updateMeta(trx, 'signing_seed', newSeed.toString('base64url'));
+      await updateMeta(trx, 'signing_public', nextB64);
       return { previous, next: nextB64 };
     });
     // The file is replaced only once the statement is committed: a failure before leaves the old key in force.

@@ -9,16 +9,19 @@ import { SafeholdError } from '@safehold/protocol';
 import type { PushOp, PushResult } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, logChange, nextSeq, type Db } from './changes.js';
+import { inTransaction, logChange, nextSeq } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { rightSet, type Actor, type DbScope } from './rights.js';
 import { accessOf } from '../repositories/access.js';
 import { insertRecord, saveRevision, sealedFor, wireOf } from './records.js';
-import { isUniqueViolation } from './lookup.js';
+import { isUniqueViolation } from '../repositories/lookup.js';
+import { insertConflictRevision as insertConflictRow, markDeleted, recordById, revisionUsed } from '../repositories/records.js';
+import { recordOp, recordedOp } from '../repositories/offline.js';
 
 type Settled = Omit<PushResult, 'current'>;
 
-async function factsOf(trx: Db, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
-  const rec = await trx.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirst();
+async function factsOf(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, id: string): Promise<PushFacts> {
+  const rec = await recordById(trx, id);
   const none: PushFacts = { exists: false, deleted: false, revision: null, sealed: false, canWrite: false, canDelete: false, createdByCaller: false, takenElsewhere: false };
   if (!rec) return none;
   if (rec.db_id !== scope.dbId) return { ...none, takenElsewhere: true };
@@ -43,7 +46,7 @@ function need<T>(v: T | null, what: string): T {
 }
 
 /** Applies one decided change inside its transaction; returns the settled outcome (stale: null). */
-async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp, d: PushDecision, seq: number): Promise<Settled | null> {
+async function applyDecision(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, op: PushOp, d: PushDecision, seq: number): Promise<Settled | null> {
   const base = { opId: op.opId, reason: null, revision: null };
   const audit = (action: string, detail: Record<string, unknown>) =>
     writeAudit(trx, clock, { db: scope.dbName, actor: actor.user, action, target: op.record, detail: { op: op.opId, kind: op.kind, ...detail } });
@@ -85,7 +88,7 @@ async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope
       return { ...base, status: 'applied', revision };
     }
     case 'delete': {
-      await trx.updateTable('records').set({ deleted_at: clock.now() }).where('id', '=', op.record).execute();
+      await markDeleted(trx, op.record, clock.now());
       await logChange(trx, clock, scope.dbId, seq, { kind: 'record_deleted', recordId: op.record });
       await audit('offline_edit', {});
       return { ...base, status: 'applied' };
@@ -94,20 +97,16 @@ async function applyDecision(trx: Db, clock: Clock, actor: Actor, scope: DbScope
 }
 
 /** The losing offline version of a conflict, as a history revision marked `conflict` (never current). */
-async function insertConflictRevision(trx: Db, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
-  const used = await trx.selectFrom('revisions').select('revision').where('record_id', '=', recordId).where('revision', '=', v.revision).executeTakeFirst();
-  if (used) return;
-  await trx
-    .insertInto('revisions')
-    .values({ record_id: recordId, revision: v.revision, base_revision: baseRevision, header: v.header, secret: v.secret, updated_at: clock.now(), updated_by: actor.userId, conflict: 1 })
-    .execute();
+async function insertConflictRevision(trx: Conn, clock: Clock, actor: Actor, recordId: string, baseRevision: string | null, v: { revision: string; header: string; secret: string }): Promise<void> {
+  if (await revisionUsed(trx, recordId, v.revision)) return;
+  await insertConflictRow(trx, recordId, { baseRevision, revision: v.revision, header: v.header, secret: v.secret, at: clock.now(), by: actor.userId });
 }
 
 /** One change inside the batch's transaction: its recorded outcome when the operation id was seen, else decided and applied now; null when stale. */
-async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
+async function settleOne(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, op: PushOp): Promise<Settled | null> {
   // The counter first: it serialises this change with every other writer of the database.
   const seq = await nextSeq(trx, scope.dbId);
-  const seen = await trx.selectFrom('offline_ops').selectAll().where('user_id', '=', actor.userId).where('op_id', '=', op.opId).executeTakeFirst();
+  const seen = await recordedOp(trx, actor.userId, op.opId);
   if (seen) {
     // A replay (the answer to an earlier push was lost): nothing applied again.
     await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
@@ -118,16 +117,13 @@ async function settleOne(trx: Db, clock: Clock, actor: Actor, scope: DbScope, op
   // The seq taken stays gap-free: an outcome that wrote no record still leaves its change row.
   if (!out || !['create', 'update', 'delete'].includes(d.do)) await logChange(trx, clock, scope.dbId, seq, { kind: 'record_updated', recordId: op.record });
   if (out) {
-    await trx
-      .insertInto('offline_ops')
-      .values({ user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() })
-      .execute();
+    await recordOp(trx, { user_id: actor.userId, op_id: op.opId, db_id: scope.dbId, record_id: op.record, status: out.status, reason: out.reason, revision: out.revision, at: clock.now() });
   }
   return out;
 }
 
 /** Settles ops in order in one transaction, up to and including the first stale one (null). */
-async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
+async function settleBatch(db: Conn, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<Array<Settled | null>> {
   return inTransaction(db, async (trx) => {
     const out: Array<Settled | null> = [];
     for (const op of ops) {
@@ -139,40 +135,50 @@ async function settleBatch(db: Db, clock: Clock, actor: Actor, scope: DbScope, o
   });
 }
 
-/**
- * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
- * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
- * with another writer (a unique violation), the batch is redone one change per transaction, the loser
- * of the race rejected.
- */
-export async function pushOfflineOps(db: Db, clock: Clock, actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
-  let settled: Array<Settled | null>;
-  try {
-    settled = await settleBatch(db, clock, actor, scope, ops);
-  } catch (e) {
-    if (!isUniqueViolation(e)) throw e;
-    settled = [];
-    for (const op of ops) {
-      const s = await settleBatch(db, clock, actor, scope, [op]).then(
-        (r) => r[0] ?? null,
-        (err: unknown): Settled => {
-          if (!isUniqueViolation(err)) throw err;
-          return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
-        },
-      );
-      settled.push(s);
-      if (!s) break;
+/** Offline pushes (E5), built once with their storage connection and clock (http/services.ts). */
+export class OfflinePushService {
+  constructor(
+    private readonly db: Conn,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Pushes queued offline changes in order; stops after the first `stale` (the client merges it and sends
+   * the rest again). The batch is one transaction (one commit for up to 100 changes); should an id race
+   * with another writer (a unique violation), the batch is redone one change per transaction, the loser
+   * of the race rejected.
+   */
+  async pushOfflineOps(actor: Actor, scope: DbScope, ops: PushOp[]): Promise<PushResult[]> {
+    const db = this.db;
+    const clock = this.clock;
+    let settled: Array<Settled | null>;
+    try {
+      settled = await settleBatch(db, clock, actor, scope, ops);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      settled = [];
+      for (const op of ops) {
+        const s = await settleBatch(db, clock, actor, scope, [op]).then(
+          (r) => r[0] ?? null,
+          (err: unknown): Settled => {
+            if (!isUniqueViolation(err)) throw err;
+            return { opId: op.opId, status: 'rejected', reason: 'a record or revision with this id already exists', revision: null };
+          },
+        );
+        settled.push(s);
+        if (!s) break;
+      }
     }
-  }
-  const out: PushResult[] = [];
-  for (const [i, s] of settled.entries()) {
-    const op = ops[i] as PushOp;
-    if (s) {
-      const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
-      out.push({ ...s, current });
-    } else {
-      out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+    const out: PushResult[] = [];
+    for (const [i, s] of settled.entries()) {
+      const op = ops[i] as PushOp;
+      if (s) {
+        const current = s.status === 'conflict' && op.kind === 'delete' ? await wireOf(db, clock, actor, scope, op.record).catch(() => null) : null;
+        out.push({ ...s, current });
+      } else {
+        out.push({ opId: op.opId, status: 'stale', reason: 'the record changed on the server since the offline edit', revision: null, current: await wireOf(db, clock, actor, scope, op.record) });
+      }
     }
+    return out;
   }
-  return out;
 }

@@ -9,9 +9,9 @@
  *  - per address for registrations with a bad invite (`registerFailures`).
  * Successful logins are never counted; a success clears its (user, address) count and the user's.
  */
-import { sql, type Kysely } from 'kysely';
 import { SafeholdError } from '@safehold/protocol';
-import type { Tables } from '../storage/schema.js';
+import type { Conn } from '../repositories/db.js';
+import * as L from '../repositories/loginfailures.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { RateLimits } from '../config.js';
 
@@ -26,13 +26,9 @@ function limited(retryMs: number): SafeholdError {
 }
 
 /** Throws rate_limited (with retryAfterSeconds) when any of `keys` has reached its limit in its window. */
-async function assertUnder(db: Kysely<Tables>, clock: Clock, limits: RateLimits, keys: Array<[string, number]>): Promise<void> {
+async function assertUnder(db: Conn, clock: Clock, limits: RateLimits, keys: Array<[string, number]>): Promise<void> {
   const now = clock.now();
-  const rows = await db
-    .selectFrom('login_failures')
-    .select(['key', 'count', 'window_start'])
-    .where('key', 'in', keys.map(([k]) => k))
-    .execute();
+  const rows = await L.failureRows(db, keys.map(([k]) => k));
   let retryMs = 0;
   for (const r of rows) {
     const limit = keys.find(([k]) => k === r.key)?.[1] ?? Infinity;
@@ -43,7 +39,7 @@ async function assertUnder(db: Kysely<Tables>, clock: Clock, limits: RateLimits,
 }
 
 /** Throws rate_limited when this (user, address) pair or this address is blocked; the user name alone never is. */
-export async function assertNotLimited(db: Kysely<Tables>, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
+export async function assertNotLimited(db: Conn, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
   await assertUnder(db, clock, limits, [
     [pairKey(user, address), limits.userFailures],
     [addressKey(address), limits.addressFailures],
@@ -51,28 +47,18 @@ export async function assertNotLimited(db: Kysely<Tables>, clock: Clock, limits:
 }
 
 /** Throws rate_limited when this address has used up its failed registrations. */
-export async function assertRegisterAllowed(db: Kysely<Tables>, clock: Clock, limits: RateLimits, address: string): Promise<void> {
+export async function assertRegisterAllowed(db: Conn, clock: Clock, limits: RateLimits, address: string): Promise<void> {
   await assertUnder(db, clock, limits, [[registerKey(address), limits.registerFailures]]);
 }
 
 /** Counts a failed registration against the address. */
-export async function recordRegisterFailure(db: Kysely<Tables>, clock: Clock, limits: RateLimits, address: string): Promise<void> {
+export async function recordRegisterFailure(db: Conn, clock: Clock, limits: RateLimits, address: string): Promise<void> {
   await bump(db, clock.now(), limits, registerKey(address));
 }
 
 /** Counts one attempt against `key` in its window (atomic upsert; both dialects); returns the count and window start. */
-async function bump(db: Kysely<Tables>, now: number, limits: RateLimits, key: string): Promise<{ count: number; windowStart: number }> {
-  const row = await db
-    .insertInto('login_failures')
-    .values({ key, count: 1, window_start: now })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        count: sql<number>`case when login_failures.window_start + ${limits.windowMs} <= ${now} then 1 else login_failures.count + 1 end`,
-        window_start: sql<number>`case when login_failures.window_start + ${limits.windowMs} <= ${now} then ${now} else login_failures.window_start end`,
-      }),
-    )
-    .returning(['count', 'window_start'])
-    .executeTakeFirstOrThrow();
+async function bump(db: Conn, now: number, limits: RateLimits, key: string): Promise<{ count: number; windowStart: number }> {
+  const row = await L.bumpFailure(db, key, now, limits.windowMs);
   return { count: Number(row.count), windowStart: Number(row.window_start) };
 }
 
@@ -81,7 +67,7 @@ async function bump(db: Kysely<Tables>, now: number, limits: RateLimits, key: st
  * guesses cannot all pass `assertNotLimited` while the slow verification runs: at most `userFailures`
  * attempts per window and pair get checked, however many arrive at once. A success clears the count.
  */
-export async function claimUserAttempt(db: Kysely<Tables>, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
+export async function claimUserAttempt(db: Conn, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
   const now = clock.now();
   const { count, windowStart } = await bump(db, now, limits, pairKey(user, address));
   if (count > limits.userFailures) throw limited(windowStart + limits.windowMs - now);
@@ -95,8 +81,8 @@ export function slowdownMs(limits: RateLimits, failures: number): number {
 }
 
 /** Slows an attempt for a user name that others keep failing at (never refuses: 12.8). */
-export async function slowDown(db: Kysely<Tables>, clock: Clock, limits: RateLimits, user: string): Promise<void> {
-  const row = await db.selectFrom('login_failures').select(['count', 'window_start']).where('key', '=', userKey(user)).executeTakeFirst();
+export async function slowDown(db: Conn, clock: Clock, limits: RateLimits, user: string): Promise<void> {
+  const row = await L.failureRow(db, userKey(user));
   if (!row || Number(row.window_start) + limits.windowMs <= clock.now()) return;
   const wait = slowdownMs(limits, Number(row.count));
   if (wait > 0) await sleepOn(clock, wait);
@@ -106,15 +92,15 @@ export async function slowDown(db: Kysely<Tables>, clock: Clock, limits: RateLim
  * Counts one failed login against the user name (slow-down) and the address. The address is counted
  * only after a failure: successful logins from one address are never limited.
  */
-export async function recordFailure(db: Kysely<Tables>, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
+export async function recordFailure(db: Conn, clock: Clock, limits: RateLimits, user: string, address: string): Promise<void> {
   const now = clock.now();
   await bump(db, now, limits, userKey(user));
   await bump(db, now, limits, addressKey(address));
 }
 
 /** A successful login clears its pair and the user's slow-down (the address keeps its count: one good user must not unlock spraying). */
-export async function clearUserFailures(db: Kysely<Tables>, user: string, address: string): Promise<void> {
-  await db.deleteFrom('login_failures').where('key', 'in', [userKey(user), pairKey(user, address)]).execute();
+export async function clearUserFailures(db: Conn, user: string, address: string): Promise<void> {
+  await L.clearFailures(db, [userKey(user), pairKey(user, address)]);
 }
 
 /**

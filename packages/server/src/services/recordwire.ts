@@ -6,12 +6,16 @@
  */
 import type { RecordWire, KeyHolder } from '@safehold/protocol/api';
 import type { Clock } from '../clock.js';
-import type { Db } from './changes.js';
+import type { Conn } from '../repositories/db.js';
 import { maskHas, rightsOfMask } from '@safehold/domain';
 import type { Actor, DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
 import { roleNames } from '../repositories/grants.js';
-import { iso, parseIdList, userNames } from './lookup.js';
+import { iso, parseIdList, userNames } from '../repositories/lookup.js';
+import { activeReleases } from '../repositories/releases.js';
+import { keyRowsInDatabase, recordViewsById, recordViewsOfDatabase, secretsOf, sealsOf, sealsOfDatabase, type RecordViewRow } from '../repositories/recordviews.js';
+
+export { activeReleases };
 
 export interface LoadOptions {
   /** Only these records (still filtered by what the caller can read); all readable ones when absent. */
@@ -35,31 +39,9 @@ export interface KeyRow {
   secret_key: string | null;
 }
 
-/** Record ids (of `dbId`) on which `userId` holds an approved, unexpired release now. */
-export async function activeReleases(
-  db: Db,
-  clock: Clock,
-  userId: string,
-  dbId: string,
-  ids?: readonly string[],
-): Promise<Set<string>> {
-  if (ids && ids.length === 0) return new Set();
-  let q = db
-    .selectFrom('releases')
-    .select('record_id')
-    .where('db_id', '=', dbId)
-    .where('requester_id', '=', userId)
-    .where('kind', '=', 'read')
-    .where('cancelled', '=', 0)
-    .where('approved_at', 'is not', null)
-    .where('expires_at', '>', clock.now());
-  if (ids) q = q.where('record_id', 'in', [...ids]);
-  return new Set((await q.execute()).map((r) => r.record_id));
-}
-
 /** The caller's view of the readable records among `opts.ids` (or of the whole database), ordered by id. */
 export async function loadRecordWires(
-  db: Db,
+  db: Conn,
   clock: Clock,
   actor: Actor,
   scope: DbScope,
@@ -76,62 +58,24 @@ export async function loadRecordWires(
   }
   const roleIds = [...new Set([...roleReaders.values()].flatMap((s) => [...s]))];
 
-  const recordQuery = () =>
-    db
-      .selectFrom('records as r')
-      .innerJoin('users as c', 'c.id', 'r.creator_id')
-      .innerJoin('users as u', 'u.id', 'r.updated_by')
-      .select([
-        'r.id',
-        'r.revision',
-        'r.created_at',
-        'r.updated_at',
-        'r.masked',
-        'r.sealed',
-        'r.header',
-        'c.name as creator',
-        'u.name as updated_by',
-      ])
-      .where('r.db_id', '=', scope.dbId)
-      .where('r.deleted_at', 'is', null);
-  type RecRow = Awaited<ReturnType<ReturnType<typeof recordQuery>['execute']>>[number];
-  let recs: RecRow[];
+  let recs: RecordViewRow[];
   if (opts.ids || readable.size <= (opts.fullScanAbove ?? FULL_SCAN_ABOVE)) {
     // By id, in chunks that stay far below both dialects' bound-parameter limits.
     const list = [...readable];
     recs = [];
-    for (let i = 0; i < list.length; i += ID_CHUNK) recs.push(...(await recordQuery().where('r.id', 'in', list.slice(i, i + ID_CHUNK)).execute()));
+    for (let i = 0; i < list.length; i += ID_CHUNK) recs.push(...(await recordViewsById(db, scope.dbId, list.slice(i, i + ID_CHUNK))));
     recs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   } else {
     // Most of the database is readable: one scan beats many id lists.
-    recs = (await recordQuery().orderBy('r.id').execute()).filter((r) => readable.has(r.id));
+    recs = (await recordViewsOfDatabase(db, scope.dbId)).filter((r) => readable.has(r.id));
   }
 
   const secrets = new Map<string, string>();
   if (opts.withSecret) {
-    const s = await db.selectFrom('records').select(['id', 'secret']).where('id', 'in', recs.map((r) => r.id)).execute();
-    for (const row of s) secrets.set(row.id, row.secret);
+    for (const row of await secretsOf(db, recs.map((r) => r.id))) secrets.set(row.id, row.secret);
   }
 
-  let kq = db
-    .selectFrom('record_keys')
-    .innerJoin('records', 'records.id', 'record_keys.record_id')
-    .select([
-      'record_keys.record_id',
-      'record_keys.holder_kind',
-      'record_keys.holder_id',
-      'record_keys.header_key',
-      'record_keys.secret_key',
-    ])
-    .where('records.db_id', '=', scope.dbId)
-    .where((eb) => {
-      const mine = eb.and([eb('record_keys.holder_kind', '=', 'user'), eb('record_keys.holder_id', '=', actor.userId)]);
-      return roleIds.length === 0
-        ? mine
-        : eb.or([mine, eb.and([eb('record_keys.holder_kind', '=', 'role'), eb('record_keys.holder_id', 'in', roleIds)])]);
-    });
-  if (opts.ids) kq = kq.where('record_keys.record_id', 'in', [...readable]);
-  const keyRows = await kq.execute();
+  const keyRows = await keyRowsInDatabase(db, scope.dbId, actor.userId, roleIds, opts.ids ? [...readable] : null);
   const { own: ownKeys, viaRole: roleKeys } = groupKeyRows(keyRows, (recordId, roleId) => roleReaders.get(recordId)?.has(roleId) ?? false);
   const roleNameOf = await roleNames(db, roleIds);
 
@@ -140,14 +84,7 @@ export async function loadRecordWires(
   let released = new Set<string>();
   if (sealedIds.length > 0) {
     // Lists read the database's seals in one query rather than an id list of unbounded length.
-    const sealRows = opts.ids
-      ? await db.selectFrom('seals').selectAll().where('record_id', 'in', sealedIds).execute()
-      : await db
-          .selectFrom('seals')
-          .innerJoin('records', 'records.id', 'seals.record_id')
-          .selectAll('seals')
-          .where('records.db_id', '=', scope.dbId)
-          .execute();
+    const sealRows = opts.ids ? await sealsOf(db, sealedIds) : await sealsOfDatabase(db, scope.dbId);
     const approverIds = new Set<string>();
     const parsed = sealRows.map((s) => {
       const ids = parseIdList(s.approvers);

@@ -5,20 +5,19 @@
  * read, that does not exist, is deleted, lives in another database or has a malformed id answers
  * not_found; readable but lacking the right, forbidden.
  */
-import type { Selectable } from 'kysely';
 import { SafeholdError, isRandomId } from '@safehold/protocol';
 import { RIGHTS, type Right } from '@safehold/protocol/api';
 import { ALL_RIGHTS_MASK, maskHas, rightsOfMask } from '@safehold/domain';
-import type { RecordsTable } from '../storage/schema.js';
 import type { Caller, DbScope } from '../caller.js';
-import type { Db } from '../repositories/db.js';
+import type { Conn } from '../repositories/db.js';
 import { accessOf, rightsFor } from '../repositories/access.js';
+import { liveRecord, liveRecordAnywhere, type RecordRow } from '../repositories/records.js';
 
 export type { DbScope };
 /** What the rights rules read of the caller. */
 export type Actor = Pick<Caller, 'userId' | 'user'>;
 
-export type RecordRow = Selectable<RecordsTable>;
+export type { RecordRow };
 
 export const ALL_RIGHTS: readonly Right[] = RIGHTS;
 
@@ -38,7 +37,7 @@ export function rightSet(mask: number): Set<Right> {
  * `recordIds` only). A record absent from the map: no rights.
  */
 export async function effectiveRightsBatch(
-  db: Db,
+  db: Conn,
   userId: string,
   dbId: string,
   recordIds?: readonly string[],
@@ -48,14 +47,9 @@ export async function effectiveRightsBatch(
 }
 
 /** Effective rights of a user on one record (empty when none, deleted, unknown or malformed). */
-export async function effectiveRights(db: Db, userId: string, recordId: string): Promise<Set<Right>> {
+export async function effectiveRights(db: Conn, userId: string, recordId: string): Promise<Set<Right>> {
   if (!isRandomId(recordId)) return new Set();
-  const rec = await db
-    .selectFrom('records')
-    .select(['id', 'db_id', 'creator_id'])
-    .where('id', '=', recordId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const rec = await liveRecordAnywhere(db, recordId);
   if (!rec) return new Set();
   return rightSet((await accessOf(db, { userId, dbId: rec.db_id }, [rec])).get(recordId)?.mask ?? 0);
 }
@@ -66,7 +60,7 @@ export async function effectiveRights(db: Db, userId: string, recordId: string):
  * or the id is malformed); forbidden when readable but `right` is missing.
  */
 export async function requireRight(
-  db: Db,
+  db: Conn,
   actor: Actor,
   dbId: string,
   recordId: string,
@@ -74,13 +68,7 @@ export async function requireRight(
 ): Promise<{ record: RecordRow; rights: Set<Right> }> {
   const notFound = new SafeholdError('not_found', 'record not found');
   if (typeof recordId !== 'string' || !isRandomId(recordId)) throw notFound;
-  const record = await db
-    .selectFrom('records')
-    .selectAll()
-    .where('id', '=', recordId)
-    .where('db_id', '=', dbId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const record = await liveRecord(db, dbId, recordId);
   if (!record) throw notFound;
   const mask =
     record.creator_id === actor.userId ? ALL_RIGHTS_MASK : ((await accessOf(db, { userId: actor.userId, dbId }, [record])).get(recordId)?.mask ?? 0);

@@ -4,8 +4,8 @@
  * with the same key. Creation is insert-if-absent: the first writer wins, the others read its seed.
  */
 import { randomBytes, sign as edSign } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Tables } from '../storage/schema.js';
+import type { Conn } from '../repositories/db.js';
+import { insertMetaIfAbsent, metaValue } from '../repositories/meta.js';
 import { keyPairOfSeed, readConfiguredSeed, type KeySource } from './keysource.js';
 
 export interface ServerSigner {
@@ -16,20 +16,17 @@ export interface ServerSigner {
 }
 
 /** Reads a server_meta value, creating it with `make()` when absent (race safe across processes). */
-export async function getOrCreateMeta(db: Kysely<Tables>, key: string, make: () => string): Promise<string> {
-  const existing = await db.selectFrom('server_meta').select('value').where('key', '=', key).executeTakeFirst();
-  if (existing) return existing.value;
-  await db
-    .insertInto('server_meta')
-    .values({ key, value: make() })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('server_meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
-  return row.value;
+export async function getOrCreateMeta(db: Conn, key: string, make: () => string): Promise<string> {
+  const existing = await metaValue(db, key);
+  if (existing !== undefined) return existing;
+  await insertMetaIfAbsent(db, key, make());
+  const row = await metaValue(db, key);
+  if (row === undefined) throw new Error(`server_meta ${key} missing after insert`);
+  return row;
 }
 
 /** Loads the signing key: from the configured file or variable (12.10), else from storage, creating it at first start. */
-export async function loadServerSigner(db: Kysely<Tables>, src: KeySource = {}): Promise<ServerSigner> {
+export async function loadServerSigner(db: Conn, src: KeySource = {}): Promise<ServerSigner> {
   const configured = readConfiguredSeed(src);
   const seed = configured ?? Buffer.from(await getOrCreateMeta(db, 'signing_seed', () => randomBytes(32).toString('base64url')), 'base64url');
   const { privateKey, publicKey } = keyPairOfSeed(seed);

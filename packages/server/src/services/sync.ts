@@ -29,13 +29,15 @@ import {
   type PageKind,
 } from '@safehold/domain';
 import { LAST_SEEN_COALESCE_MS } from '../config.js';
+import type { Caller } from '../caller.js';
 import { requireMember } from './accounts.js';
-import type { Db } from './changes.js';
-import { changedAfter, loadSyncState, offlineInstance, touchLastSeen } from '../repositories/offline.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
+import { changedAfter, heldAmong, loadSyncState, offlineInstance, touchLastSeen, type OfflineCopyKey } from '../repositories/offline.js';
+import { memberRoles, snapshotCount, snapshotPage, type SyncScope } from '../repositories/syncrecords.js';
 import { prunedThrough } from './retention.js';
-import { heldAmong, writePage, type HeldKey, type WriteContext } from './syncheld.js';
-import { changeReader } from './syncreader.js';
-import { buildSyncWires, eligibility, memberRoles, snapshotCount, snapshotPage, wiresOf, type SyncScope } from './syncwire.js';
+import { writePage, type WriteContext } from './syncheld.js';
+import { changeReader } from '../repositories/changereader.js';
+import { buildSyncWires, eligibility, wiresOf } from './syncwire.js';
 import { signPayload, wipeForSync, type OfflineDeps } from './wipe.js';
 
 /** Change rows read per query while walking a delta. */
@@ -44,94 +46,10 @@ const CHANGE_BATCH = 1000;
 const MAX_CHANGES_PER_PAGE = 20_000;
 
 /** The caller of a sync: a user on one device (from its session). */
-export interface SyncCaller {
-  userId: string;
-  user: string;
-  deviceId: string;
-}
-
-/** The caller's offline switch, right and days for one database (404 when not a member). */
-export async function offlineInfo(db: Db, caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
-  const m = await requireMember(db, caller, dbName);
-  return { db: dbName, enabled: m.offlineEnabled, right: m.offlineRight, offlineDays: m.offlineDays };
-}
-
-/** One page of the offline sync of `dbName` for the caller's device. */
-export async function syncPage(
-  deps: OfflineDeps,
-  caller: SyncCaller,
-  dbName: string,
-  req: { cursor?: string | undefined; limit?: number | undefined },
-): Promise<SyncResponse> {
-  const cursor = parseCursor(req.cursor);
-  const limit = req.limit ?? DEFAULT_SYNC_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SYNC_LIMIT) {
-    throw new SafeholdError('bad_request', `limit must be between 1 and ${MAX_SYNC_LIMIT}`);
-  }
-  if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
-  const st = await loadSyncState(deps.db, caller, dbName);
-  if (!st) throw new SafeholdError('not_found', 'no such database');
-  const member = st.member !== null;
-  const holds = st.held_since !== null;
-
-  const reason = wipeReason({
-    deviceRevoked: false, // a revoked device has no session: it gets its order from GET /devices/:id/orders
-    userRemoved: !member,
-    offlineEnabled: st.offline === 1,
-    offlineRight: member && st.offline_right === 1,
-  });
-  if (reason) {
-    // Every refusal of a device that held (or still has a pending order for) this offline database answers the signed order.
-    const wipe = await wipeForSync(deps, { deviceId: caller.deviceId, userId: caller.userId, userName: caller.user, dbId: st.id, dbName }, reason, holds);
-    if (wipe) return { kind: 'wipe', wipe };
-    if (!member) throw new SafeholdError('not_found', 'no such database');
-    if (st.offline !== 1) {
-      throw new SafeholdError('offline_not_enabled', `offline mode is not enabled for database '${dbName}'; an admin must enable it`);
-    }
-    throw new SafeholdError('offline_no_right', `you do not hold the offline right in database '${dbName}'; an admin must grant it`);
-  }
-
-  const now = deps.clock.now();
-  const leaseFor = (instance: { id: string; createdAt: number } | null) =>
-    signPayload(
-      deps.signer,
-      leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, offlineEdits: st.offline_edits === 1, now, instance }),
-    );
-  const dbSeq = Number(st.seq);
-
-  const held: HeldKey = { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id };
-  const facts = { cursor, dbSeq, holds };
-
-  // No change: the lookup above was the only read; the only write is a coalesced last-seen time.
-  if (isNoChange(facts)) {
-    if (st.last_seen_at === null || now - Number(st.last_seen_at) >= LAST_SEEN_COALESCE_MS) {
-      await touchLastSeen(deps.db, held, now, LAST_SEEN_COALESCE_MS);
-    }
-    const instance = st.instance_id !== null && st.held_since !== null ? { id: st.instance_id, createdAt: Number(st.held_since) } : null;
-    return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease: leaseFor(instance) };
-  }
-
-  // Everything else of the page, its reads and its writes, in one transaction.
-  return deps.db.transaction().execute(async (trx): Promise<SyncResponse> => {
-    const kind = await decidePage({ ...facts, horizon: () => prunedThrough(trx, st.id) });
-    const scope: SyncScope = {
-      userId: caller.userId,
-      user: caller.user,
-      dbId: st.id,
-      dbName,
-      roles: await memberRoles(trx, caller.userId, st.id),
-      dialect: deps.dialect,
-    };
-    const ctx: PageContext = { trx, write: { clock: deps.clock, key: held, dbName, user: caller.user }, limit, scope };
-    const page = kind.kind === 'reset' ? await resetPage(ctx, kind) : await deltaPage(ctx, kind, dbSeq);
-    // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
-    const instance = await offlineInstance(trx, held);
-    return { kind: 'changes', ...page, lease: leaseFor(instance) };
-  });
-}
+export type SyncCaller = Pick<Caller, 'userId' | 'user' | 'deviceId'>;
 
 interface PageContext {
-  trx: Db;
+  trx: Conn;
   write: WriteContext;
   limit: number;
   scope: SyncScope;
@@ -186,4 +104,86 @@ async function deltaPage(ctx: PageContext, page: PageKind, dbSeq: number): Promi
   const added = sent.length === plan.send.length ? plan.added : sent.filter((id) => !held.has(id)).length;
   await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), positions: { from, end: positionOf(walk.next, 'end') }, reset: false, added, updated: sent.length - added });
   return { reset: false, records, removed: plan.remove, cursor: formatCursor(walk.next), hasMore: walk.hasMore, total: null };
+}
+
+/** The offline sync, built once with its OfflineDeps (http/services.ts). */
+export class SyncService {
+  constructor(private readonly deps: OfflineDeps) {}
+
+  /** The caller's offline switch, right and days for one database (404 when not a member). */
+  async offlineInfo(caller: SyncCaller, dbName: string): Promise<OfflineInfo> {
+    const db = this.deps.db;
+    const m = await requireMember(db, caller, dbName);
+    return { db: dbName, enabled: m.offlineEnabled, right: m.offlineRight, offlineDays: m.offlineDays };
+  }
+
+  /** One page of the offline sync of `dbName` for the caller's device. */
+  async syncPage(caller: SyncCaller, dbName: string, req: { cursor?: string | undefined; limit?: number | undefined }): Promise<SyncResponse> {
+    const deps = this.deps;
+    const cursor = parseCursor(req.cursor);
+    const limit = req.limit ?? DEFAULT_SYNC_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SYNC_LIMIT) {
+      throw new SafeholdError('bad_request', `limit must be between 1 and ${MAX_SYNC_LIMIT}`);
+    }
+    if (!isName(dbName)) throw new SafeholdError('not_found', 'no such database');
+    const st = await loadSyncState(deps.db, caller, dbName);
+    if (!st) throw new SafeholdError('not_found', 'no such database');
+    const member = st.member !== null;
+    const holds = st.held_since !== null;
+
+    const reason = wipeReason({
+      deviceRevoked: false, // a revoked device has no session: it gets its order from GET /devices/:id/orders
+      userRemoved: !member,
+      offlineEnabled: st.offline === 1,
+      offlineRight: member && st.offline_right === 1,
+    });
+    if (reason) {
+      // Every refusal of a device that held (or still has a pending order for) this offline database answers the signed order.
+      const wipe = await wipeForSync(deps, { deviceId: caller.deviceId, userId: caller.userId, userName: caller.user, dbId: st.id, dbName }, reason, holds);
+      if (wipe) return { kind: 'wipe', wipe };
+      if (!member) throw new SafeholdError('not_found', 'no such database');
+      if (st.offline !== 1) {
+        throw new SafeholdError('offline_not_enabled', `offline mode is not enabled for database '${dbName}'; an admin must enable it`);
+      }
+      throw new SafeholdError('offline_no_right', `you do not hold the offline right in database '${dbName}'; an admin must grant it`);
+    }
+
+    const now = deps.clock.now();
+    const leaseFor = (instance: { id: string; createdAt: number } | null) =>
+      signPayload(
+        deps.signer,
+        leasePayload({ server: deps.serverId, user: caller.user, device: caller.deviceId, db: dbName, offlineDays: st.offline_days ?? 0, offlineEdits: st.offline_edits === 1, now, instance }),
+      );
+    const dbSeq = Number(st.seq);
+
+    const held: OfflineCopyKey = { deviceId: caller.deviceId, userId: caller.userId, dbId: st.id };
+    const facts = { cursor, dbSeq, holds };
+
+    // No change: the lookup above was the only read; the only write is a coalesced last-seen time.
+    if (isNoChange(facts)) {
+      if (st.last_seen_at === null || now - Number(st.last_seen_at) >= LAST_SEEN_COALESCE_MS) {
+        await touchLastSeen(deps.db, held, now, LAST_SEEN_COALESCE_MS);
+      }
+      const instance = st.instance_id !== null && st.held_since !== null ? { id: st.instance_id, createdAt: Number(st.held_since) } : null;
+      return { kind: 'changes', reset: false, records: [], removed: [], cursor: formatCursor(cursor), hasMore: false, total: null, lease: leaseFor(instance) };
+    }
+
+    // Everything else of the page, its reads and its writes, in one transaction.
+    return inTransaction(deps.db, async (trx): Promise<SyncResponse> => {
+      const kind = await decidePage({ ...facts, horizon: () => prunedThrough(trx, st.id) });
+      const scope: SyncScope = {
+        userId: caller.userId,
+        user: caller.user,
+        dbId: st.id,
+        dbName,
+        roles: await memberRoles(trx, caller.userId, st.id),
+        dialect: deps.dialect,
+      };
+      const ctx: PageContext = { trx, write: { clock: deps.clock, key: held, dbName, user: caller.user }, limit, scope };
+      const page = kind.kind === 'reset' ? await resetPage(ctx, kind) : await deltaPage(ctx, kind, dbSeq);
+      // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
+      const instance = await offlineInstance(trx, held);
+      return { kind: 'changes', ...page, lease: leaseFor(instance) };
+    });
+  }
 }

@@ -17,19 +17,24 @@ import type {
 } from '@safehold/protocol/transfer';
 import type { Clock } from '../clock.js';
 import { writeAudit } from './audit.js';
-import { inTransaction, type Db } from './changes.js';
+import { inTransaction } from '../repositories/changelog.js';
+import type { Conn } from '../repositories/db.js';
 import { maskHas } from '@safehold/domain';
 import type { Actor, DbScope } from './rights.js';
 import { rightsFor } from '../repositories/access.js';
 import { loadRecordWires } from './recordwire.js';
-import { iso, isUniqueViolation, userNames } from './lookup.js';
+import { iso, isUniqueViolation, userNames } from '../repositories/lookup.js';
+import * as I from '../repositories/imports.js';
+import { lockCounter, takeSeqs } from '../repositories/changelog.js';
+import { anyRecordAmong, revisionsOfMany } from '../repositories/records.js';
+import { secretsOf } from '../repositories/recordviews.js';
 
 type ImportRecordInput = z.output<typeof ImportRecord>;
 const CHUNK = 200;
 
 /** For each (source, origin): the live record already imported from that source, or the origin record when the caller reads it. */
 export async function findExisting(
-  db: Db,
+  db: Conn,
   actor: Actor,
   scope: DbScope,
   items: ReadonlyArray<{ source: string; origin: string | null }>,
@@ -37,15 +42,7 @@ export async function findExisting(
   const bySource = new Map<string, string>();
   const sources = [...new Set(items.map((i) => i.source))];
   for (let i = 0; i < sources.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom('record_sources as s')
-      .innerJoin('records as r', 'r.id', 's.record_id')
-      .select(['s.source', 's.record_id'])
-      .where('s.db_id', '=', scope.dbId)
-      .where('s.user_id', '=', actor.userId)
-      .where('s.source', 'in', sources.slice(i, i + CHUNK))
-      .where('r.deleted_at', 'is', null)
-      .execute();
+    const rows = await I.importedFrom(db, scope.dbId, actor.userId, sources.slice(i, i + CHUNK));
     for (const r of rows) bySource.set(r.source, r.record_id);
   }
   const origins = [...new Set(items.map((i) => i.origin).filter((o): o is string => o !== null))];
@@ -57,91 +54,32 @@ export async function findExisting(
   return items.map((i) => bySource.get(i.source) ?? (i.origin !== null && readable.has(i.origin) ? i.origin : null));
 }
 
-/** What an import of these sources would skip (writes nothing). */
-export async function checkImport(db: Db, actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
-  return { existing: await findExisting(db, actor, scope, req.sources) };
-}
-
-/** Creates the records of one import request in one transaction; those already imported are reported, not added. */
-export async function importRecords(
-  db: Db,
-  clock: Clock,
-  actor: Actor,
-  scope: DbScope,
-  req: z.output<typeof ImportRequest>,
-): Promise<ImportResponse> {
-  try {
-    return await inTransaction(db, async (trx) => {
-      // Taking the counter first serialises imports of one database, so two runs of the same file cannot both add a record.
-      await trx.updateTable('databases').set((eb) => ({ seq: eb('seq', '+', 0) })).where('id', '=', scope.dbId).execute();
-      const existing = await findExisting(trx, actor, scope, req.records);
-      const seenInBatch = new Map<string, string>();
-      const results: ImportResponse['results'] = [];
-      const fresh: ImportRecordInput[] = [];
-      req.records.forEach((r, i) => {
-        const found = existing[i] ?? seenInBatch.get(r.source) ?? null;
-        if (found !== null) results.push({ id: r.id, status: 'exists', existing: found });
-        else {
-          seenInBatch.set(r.source, r.id);
-          fresh.push(r);
-          results.push({ id: r.id, status: 'created', existing: null });
-        }
-      });
-      if (fresh.length > 0) await insertRecords(trx, clock, actor, scope, fresh);
-      await writeAudit(trx, clock, {
-        db: scope.dbName,
-        actor: actor.user,
-        action: 'import',
-        target: null,
-        detail: { format: req.format, count: fresh.length, skipped: req.records.length - fresh.length },
-      });
-      return { results };
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
-    throw e;
-  }
-}
-
-async function insertRecords(trx: Db, clock: Clock, actor: Actor, scope: DbScope, recs: ImportRecordInput[]): Promise<void> {
+async function insertRecords(trx: Conn, clock: Clock, actor: Actor, scope: DbScope, recs: ImportRecordInput[]): Promise<void> {
   const ids = recs.map((r) => r.id);
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const clash = await trx.selectFrom('records').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).executeTakeFirst();
-    if (clash) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
+    if (await anyRecordAmong(trx, ids.slice(i, i + CHUNK))) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
   }
   // One counter step per record, taken at once: [last - n + 1, last].
-  const row = await trx
-    .updateTable('databases')
-    .set((eb) => ({ seq: eb('seq', '+', recs.length) }))
-    .where('id', '=', scope.dbId)
-    .returning('seq')
-    .executeTakeFirst();
-  if (!row) throw new SafeholdError('not_found', 'database not found');
-  const first = Number(row.seq) - recs.length + 1;
+  const first = (await takeSeqs(trx, scope.dbId, recs.length)) - recs.length + 1;
   const now = clock.now();
   for (let i = 0; i < recs.length; i += CHUNK) {
     const part = recs.slice(i, i + CHUNK);
     const seqOf = (j: number): number => first + i + j;
-    await trx
-      .insertInto('records')
-      .values(
-        part.map((r, j) => ({
-          id: r.id,
-          db_id: scope.dbId,
-          revision: r.revision,
-          creator_id: actor.userId,
-          created_at: now,
-          updated_at: now,
-          updated_by: actor.userId,
-          masked: 0,
-          sealed: 0,
-          header: r.header,
-          secret: r.secret,
-          deleted_at: null,
-          change_seq: seqOf(j),
-        })),
-      )
-      .execute();
+    const records = part.map((r, j) => ({
+      id: r.id,
+      db_id: scope.dbId,
+      revision: r.revision,
+      creator_id: actor.userId,
+      created_at: now,
+      updated_at: now,
+      updated_by: actor.userId,
+      masked: 0,
+      sealed: 0,
+      header: r.header,
+      secret: r.secret,
+      deleted_at: null,
+      change_seq: seqOf(j),
+    }));
     const revisions = part.flatMap((r) => {
       const chain = [...r.history, { revision: r.revision, header: r.header, secret: r.secret }];
       return chain.map((h, k) => ({
@@ -155,63 +93,23 @@ async function insertRecords(trx: Db, clock: Clock, actor: Actor, scope: DbScope
         updated_by: actor.userId,
       }));
     });
-    for (let k = 0; k < revisions.length; k += CHUNK) await trx.insertInto('revisions').values(revisions.slice(k, k + CHUNK)).execute();
-    await trx
-      .insertInto('record_keys')
-      .values(part.map((r) => ({ record_id: r.id, holder_kind: 'user', holder_id: actor.userId, header_key: r.keys.header, secret_key: r.keys.secret })))
-      .execute();
-    await trx
-      .insertInto('record_sources')
-      .values(part.map((r) => ({ db_id: scope.dbId, user_id: actor.userId, source: r.source, record_id: r.id })))
-      .execute();
-    await trx
-      .insertInto('changes')
-      .values(part.map((r, j) => ({ db_id: scope.dbId, seq: seqOf(j), kind: 'record_created' as const, record_id: r.id, role_id: null, user_id: null, at: now })))
-      .execute();
+    await I.insertImported(trx, {
+      records,
+      revisions,
+      revisionChunk: CHUNK,
+      keys: part.map((r) => ({ record_id: r.id, holder_kind: 'user' as const, holder_id: actor.userId, header_key: r.keys.header, secret_key: r.keys.secret })),
+      sources: part.map((r) => ({ db_id: scope.dbId, user_id: actor.userId, source: r.source, record_id: r.id })),
+      changes: part.map((r, j) => ({ db_id: scope.dbId, seq: seqOf(j), kind: 'record_created' as const, record_id: r.id, role_id: null, user_id: null, at: now })),
+    });
   }
-}
-
-/** The records the caller may export, secrets withheld where they may not leave; one audit row. */
-export async function exportRecords(db: Db, clock: Clock, actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
-  // Headers first (a list), then the secrets in chunks: an id list of a whole database would pass the dialects' parameter limits.
-  const exportable = (await loadRecordWires(db, clock, actor, scope, { withSecret: false })).filter((w) => w.rights.includes('export') && w.keys !== null);
-  const wires = req.skipSealed ? exportable.filter((w) => !w.sealed) : exportable;
-  const skippedSealed = exportable.length - wires.length;
-  const secrets = new Map<string, string>();
-  const wanted = wires.map((w) => w.id);
-  for (let i = 0; i < wanted.length; i += CHUNK) {
-    for (const row of await db.selectFrom('records').select(['id', 'secret']).where('id', 'in', wanted.slice(i, i + CHUNK)).execute()) secrets.set(row.id, row.secret);
-  }
-  const withheld = { masked: 0, sealed: 0 };
-  const history = req.history ? await olderRevisions(db, wires.map((w) => ({ id: w.id, revision: w.revision }))) : new Map<string, ExportRecord['history']>();
-  const records: ExportRecord[] = wires.map((w) => {
-    // Sealed: never the secret (nor its history's), release or not. Masked for the caller: not in any export (SPEC §1).
-    const reason = w.sealed ? 'sealed' : w.masked && !w.rights.includes('authorize') ? 'masked' : null;
-    if (reason) withheld[reason] += 1;
-    const hist = history.get(w.id) ?? [];
-    return {
-      ...w,
-      secret: reason ? null : (secrets.get(w.id) ?? null),
-      keys: w.keys && reason ? { header: w.keys.header, secret: null } : w.keys,
-      history: reason ? hist.map((h) => ({ ...h, secret: null })) : hist,
-    };
-  });
-  await writeAudit(db, clock, {
-    db: scope.dbName,
-    actor: actor.user,
-    action: 'export',
-    target: null,
-    detail: { format: req.format, count: records.length, withoutSecret: withheld.masked + withheld.sealed, skippedSealed, history: req.history },
-  });
-  return { records, withheld, skippedSealed };
 }
 
 /** Older revisions of each record (newest first, following the base-revision chain from the current one). */
-async function olderRevisions(db: Db, recs: ReadonlyArray<{ id: string; revision: string }>): Promise<Map<string, ExportRecord['history']>> {
+async function olderRevisions(db: Conn, recs: ReadonlyArray<{ id: string; revision: string }>): Promise<Map<string, ExportRecord['history']>> {
   const out = new Map<string, ExportRecord['history']>();
   for (let i = 0; i < recs.length; i += CHUNK) {
     const part = recs.slice(i, i + CHUNK);
-    const rows = await db.selectFrom('revisions').selectAll().where('record_id', 'in', part.map((r) => r.id)).execute();
+    const rows = await revisionsOfMany(db, part.map((r) => r.id));
     const names = await userNames(db, [...new Set(rows.map((r) => r.updated_by))]);
     const byRecord = new Map<string, Map<string, (typeof rows)[number]>>();
     for (const r of rows) {
@@ -233,4 +131,92 @@ async function olderRevisions(db: Db, recs: ReadonlyArray<{ id: string; revision
     }
   }
   return out;
+}
+
+/** Import and export, built once with their storage connection and clock (http/services.ts). */
+export class TransferService {
+  constructor(
+    private readonly db: Conn,
+    private readonly clock: Clock,
+  ) {}
+
+  /** What an import of these sources would skip (writes nothing). */
+  async checkImport(actor: Actor, scope: DbScope, req: z.output<typeof ImportCheckRequest>): Promise<{ existing: Array<string | null> }> {
+    const db = this.db;
+    return { existing: await findExisting(db, actor, scope, req.sources) };
+  }
+
+  /** Creates the records of one import request in one transaction; those already imported are reported, not added. */
+  async importRecords(actor: Actor, scope: DbScope, req: z.output<typeof ImportRequest>): Promise<ImportResponse> {
+    const db = this.db;
+    const clock = this.clock;
+    try {
+      return await inTransaction(db, async (trx) => {
+        // Taking the counter first serialises imports of one database, so two runs of the same file cannot both add a record.
+        await lockCounter(trx, scope.dbId);
+        const existing = await findExisting(trx, actor, scope, req.records);
+        const seenInBatch = new Map<string, string>();
+        const results: ImportResponse['results'] = [];
+        const fresh: ImportRecordInput[] = [];
+        req.records.forEach((r, i) => {
+          const found = existing[i] ?? seenInBatch.get(r.source) ?? null;
+          if (found !== null) results.push({ id: r.id, status: 'exists', existing: found });
+          else {
+            seenInBatch.set(r.source, r.id);
+            fresh.push(r);
+            results.push({ id: r.id, status: 'created', existing: null });
+          }
+        });
+        if (fresh.length > 0) await insertRecords(trx, clock, actor, scope, fresh);
+        await writeAudit(trx, clock, {
+          db: scope.dbName,
+          actor: actor.user,
+          action: 'import',
+          target: null,
+          detail: { format: req.format, count: fresh.length, skipped: req.records.length - fresh.length },
+        });
+        return { results };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new SafeholdError('conflict', 'a record with one of these ids already exists');
+      throw e;
+    }
+  }
+
+  /** The records the caller may export, secrets withheld where they may not leave; one audit row. */
+  async exportRecords(actor: Actor, scope: DbScope, req: z.output<typeof ExportRequest>): Promise<ExportResponse> {
+    const db = this.db;
+    const clock = this.clock;
+    // Headers first (a list), then the secrets in chunks: an id list of a whole database would pass the dialects' parameter limits.
+    const exportable = (await loadRecordWires(db, clock, actor, scope, { withSecret: false })).filter((w) => w.rights.includes('export') && w.keys !== null);
+    const wires = req.skipSealed ? exportable.filter((w) => !w.sealed) : exportable;
+    const skippedSealed = exportable.length - wires.length;
+    const secrets = new Map<string, string>();
+    const wanted = wires.map((w) => w.id);
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      for (const row of await secretsOf(db, wanted.slice(i, i + CHUNK))) secrets.set(row.id, row.secret);
+    }
+    const withheld = { masked: 0, sealed: 0 };
+    const history = req.history ? await olderRevisions(db, wires.map((w) => ({ id: w.id, revision: w.revision }))) : new Map<string, ExportRecord['history']>();
+    const records: ExportRecord[] = wires.map((w) => {
+      // Sealed: never the secret (nor its history's), release or not. Masked for the caller: not in any export (SPEC §1).
+      const reason = w.sealed ? 'sealed' : w.masked && !w.rights.includes('authorize') ? 'masked' : null;
+      if (reason) withheld[reason] += 1;
+      const hist = history.get(w.id) ?? [];
+      return {
+        ...w,
+        secret: reason ? null : (secrets.get(w.id) ?? null),
+        keys: w.keys && reason ? { header: w.keys.header, secret: null } : w.keys,
+        history: reason ? hist.map((h) => ({ ...h, secret: null })) : hist,
+      };
+    });
+    await writeAudit(db, clock, {
+      db: scope.dbName,
+      actor: actor.user,
+      action: 'export',
+      target: null,
+      detail: { format: req.format, count: records.length, withoutSecret: withheld.masked + withheld.sealed, skippedSealed, history: req.history },
+    });
+    return { records, withheld, skippedSealed };
+  }
 }

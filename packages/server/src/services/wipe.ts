@@ -8,19 +8,23 @@
  * log says "delivered" and "acknowledged" separately. Orders outside a sync answer are fetched only by
  * the device itself, with a request signed by its device key (devices.public_key).
  */
-import type { Kysely } from 'kysely';
 import { SafeholdError, deviceRequestMessage } from '@safehold/protocol';
 import type { DeviceSigned, Signed } from '@safehold/protocol/api';
 import { fromB64, randomId, verify } from '@safehold/crypto';
 import { wipePayload, wipeReason, type WipeReason } from '@safehold/domain';
-import type { Tables, WipeOrdersTable } from '../storage/schema.js';
+import type { WipeOrdersTable } from '../storage/schema.js';
+import { inTransaction, type Conn } from '../repositories/db.js';
+import * as W from '../repositories/wipeorders.js';
+import type { OfflineCopyKey } from '../repositories/offline.js';
+import { revokedDeviceId } from '../repositories/accounts.js';
+import { dbNameOf } from '../repositories/databases.js';
 import type { Clock } from '../clock.js';
 import type { ServerSigner } from './serverkey.js';
 import { writeAudit } from './audit.js';
 
 /** What the offline services need: storage, time, the signing key and the server's identity. */
 export interface OfflineDeps {
-  db: Kysely<Tables>;
+  db: Conn;
   clock: Clock;
   signer: ServerSigner;
   /** Stable identity of this server, carried in leases and orders. */
@@ -39,11 +43,8 @@ export function signPayload(signer: ServerSigner, payload: object): Signed {
 }
 
 /** One device's offline copy of one database, as the server knows it (the SDK's OfflineTarget is its files). */
-export interface OfflineCopy {
-  deviceId: string;
-  userId: string;
+export interface OfflineCopy extends OfflineCopyKey {
   userName: string;
-  dbId: string;
   dbName: string;
 }
 
@@ -55,21 +56,10 @@ type OrderRow = WipeOrdersTable;
  * issued it first: that order is then the pending one).
  */
 async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason): Promise<OrderRow | null> {
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .deleteFrom('offline_devices')
-      .where('device_id', '=', t.deviceId)
-      .where('user_id', '=', t.userId)
-      .where('db_id', '=', t.dbId)
-      .returning(['instance_id', 'created_at'])
-      .executeTakeFirst();
-    if (!row) return null;
-    const held = await trx
-      .deleteFrom('offline_held')
-      .where('device_id', '=', t.deviceId)
-      .where('user_id', '=', t.userId)
-      .where('db_id', '=', t.dbId)
-      .executeTakeFirst();
+  return inTransaction(deps.db, async (trx) => {
+    const dropped = await W.dropOfflineCopy(trx, t);
+    if (!dropped) return null;
+    const { row, heldCount } = dropped;
     const now = deps.clock.now();
     const id = randomId();
     const instanceId = row.instance_id ?? 'legacy';
@@ -93,7 +83,7 @@ async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason):
       db_id: t.dbId,
       instance_id: instanceId,
       reason,
-      records: Number(held.numDeletedRows),
+      records: heldCount,
       payload: signed.payload,
       signature: signed.signature,
       issued_at: now,
@@ -101,7 +91,7 @@ async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason):
       acknowledged_at: null,
       superseded_at: null,
     };
-    await trx.insertInto('wipe_orders').values(order).execute();
+    await W.insertOrder(trx, order);
     return order;
   });
 }
@@ -110,13 +100,7 @@ async function issueWipe(deps: OfflineDeps, t: OfflineCopy, reason: WipeReason):
 async function deliver(deps: OfflineDeps, orders: readonly OrderRow[], names: { user: string; db: (dbId: string) => Promise<string> }): Promise<Signed[]> {
   const now = deps.clock.now();
   for (const o of orders) {
-    const first = await deps.db
-      .updateTable('wipe_orders')
-      .set({ delivered_at: now })
-      .where('id', '=', o.id)
-      .where('delivered_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(first.numUpdatedRows) > 0) {
+    if (await W.markDelivered(deps.db, o.id, now)) {
       await writeAudit(deps.db, deps.clock, {
         db: await names.db(o.db_id),
         actor: names.user,
@@ -131,15 +115,7 @@ async function deliver(deps: OfflineDeps, orders: readonly OrderRow[], names: { 
 
 /** Pending (unacknowledged, not superseded) orders of a device for one account, optionally one database. */
 async function pendingOrders(deps: OfflineDeps, deviceId: string, userId: string, dbId?: string): Promise<OrderRow[]> {
-  let q = deps.db
-    .selectFrom('wipe_orders')
-    .selectAll()
-    .where('device_id', '=', deviceId)
-    .where('user_id', '=', userId)
-    .where('acknowledged_at', 'is', null)
-    .where('superseded_at', 'is', null);
-  if (dbId !== undefined) q = q.where('db_id', '=', dbId);
-  return q.orderBy('issued_at').orderBy('id').execute();
+  return W.pendingOrders(deps.db, deviceId, userId, dbId);
 }
 
 /**
@@ -156,16 +132,8 @@ export async function wipeForSync(deps: OfflineDeps, t: OfflineCopy, reason: Wip
 }
 
 /** Marks the pending orders of (device, user, db) moot: a new offline database instance replaced the wiped one. */
-export async function supersedeOrders(db: Kysely<Tables>, now: number, t: { deviceId: string; userId: string; dbId: string }): Promise<void> {
-  await db
-    .updateTable('wipe_orders')
-    .set({ superseded_at: now })
-    .where('device_id', '=', t.deviceId)
-    .where('user_id', '=', t.userId)
-    .where('db_id', '=', t.dbId)
-    .where('acknowledged_at', 'is', null)
-    .where('superseded_at', 'is', null)
-    .execute();
+export async function supersedeOrders(db: Conn, now: number, t: OfflineCopyKey): Promise<void> {
+  await W.supersede(db, now, t);
 }
 
 /**
@@ -179,13 +147,7 @@ async function verifyDeviceRequest(deps: OfflineDeps, deviceId: string, orderId:
   if (!Number.isFinite(at) || Math.abs(deps.clock.now() - at) > DEVICE_REQUEST_SKEW_MS) {
     throw new SafeholdError('unauthorized', 'the signed request is too old or from the future: check the clock of this device');
   }
-  const rows = await deps.db
-    .selectFrom('devices')
-    .innerJoin('users', 'users.id', 'devices.user_id')
-    .select(['devices.user_id', 'devices.public_key', 'users.name'])
-    .where('devices.id', '=', deviceId)
-    .where('users.name', '=', req.user)
-    .execute();
+  const rows = await W.deviceKeysOf(deps.db, deviceId, req.user);
   let sig: Uint8Array;
   try {
     sig = fromB64(req.signature);
@@ -206,62 +168,49 @@ async function verifyDeviceRequest(deps: OfflineDeps, deviceId: string, orderId:
   throw refused;
 }
 
-/**
- * The wipe orders of one account on a device (POST /devices/:id/orders, signed by the device key):
- * orders due now by the state are issued, then every pending one is delivered (again, until acknowledged).
- */
-export async function ordersForDevice(deps: OfflineDeps, deviceId: string, req: DeviceSigned): Promise<Signed[]> {
-  const who = await verifyDeviceRequest(deps, deviceId, null, req);
-  const rows = await deps.db
-    .selectFrom('offline_devices as o')
-    .innerJoin('users as u', 'u.id', 'o.user_id')
-    .innerJoin('databases as d', 'd.id', 'o.db_id')
-    .leftJoin('memberships as m', (j) => j.onRef('m.db_id', '=', 'o.db_id').onRef('m.user_id', '=', 'o.user_id'))
-    .select(['o.db_id', 'u.removed_at', 'd.name as db_name', 'd.offline', 'm.user_id as member', 'm.offline_right'])
-    .where('o.device_id', '=', deviceId)
-    .where('o.user_id', '=', who.userId)
-    .orderBy('d.name')
-    .execute();
-  if (rows.length > 0) {
-    // A device id revoked for one account of a home is revoked for all of them (as at login).
-    const revoked = await deps.db.selectFrom('devices').select('id').where('id', '=', deviceId).where('revoked_at', 'is not', null).executeTakeFirst();
-    for (const r of rows) {
-      const reason = wipeReason({
-        deviceRevoked: revoked !== undefined,
-        userRemoved: r.removed_at !== null || r.member === null,
-        offlineEnabled: r.offline === 1,
-        offlineRight: r.offline_right === 1,
-      });
-      if (reason) await issueWipe(deps, { deviceId, userId: who.userId, userName: who.userName, dbId: r.db_id, dbName: r.db_name }, reason);
+/** A device's signed wipe-order requests, built once with the OfflineDeps (http/services.ts). */
+export class WipeOrderService {
+  constructor(private readonly deps: OfflineDeps) {}
+
+  /**
+   * The wipe orders of one account on a device (POST /devices/:id/orders, signed by the device key):
+   * orders due now by the state are issued, then every pending one is delivered (again, until acknowledged).
+   */
+  async ordersForDevice(deviceId: string, req: DeviceSigned): Promise<Signed[]> {
+    const deps = this.deps;
+    const who = await verifyDeviceRequest(deps, deviceId, null, req);
+    const rows = await W.offlineCopiesOnDevice(deps.db, deviceId, who.userId);
+    if (rows.length > 0) {
+      // A device id revoked for one account of a home is revoked for all of them (as at login).
+      const revoked = await revokedDeviceId(deps.db, deviceId);
+      for (const r of rows) {
+        const reason = wipeReason({
+          deviceRevoked: revoked !== undefined,
+          userRemoved: r.removed_at !== null || r.member === null,
+          offlineEnabled: r.offline === 1,
+          offlineRight: r.offline_right === 1,
+        });
+        if (reason) await issueWipe(deps, { deviceId, userId: who.userId, userName: who.userName, dbId: r.db_id, dbName: r.db_name }, reason);
+      }
     }
+    const pending = await pendingOrders(deps, deviceId, who.userId);
+    return deliver(deps, pending, { user: who.userName, db: (dbId) => dbNameOf(deps.db, dbId) });
   }
-  const pending = await pendingOrders(deps, deviceId, who.userId);
-  return deliver(deps, pending, { user: who.userName, db: (dbId) => dbName(deps.db, dbId) });
-}
 
-/** The device acknowledges that it wiped (POST /devices/:id/orders/:orderId/ack, signed by the device key); idempotent. */
-export async function acknowledgeOrder(deps: OfflineDeps, deviceId: string, orderId: string, req: DeviceSigned): Promise<void> {
-  const who = await verifyDeviceRequest(deps, deviceId, orderId, req);
-  const o = await deps.db
-    .selectFrom('wipe_orders')
-    .selectAll()
-    .where('id', '=', orderId)
-    .where('device_id', '=', deviceId)
-    .where('user_id', '=', who.userId)
-    .executeTakeFirst();
-  if (!o) throw new SafeholdError('not_found', 'no such wipe order for this device');
-  const now = deps.clock.now();
-  const upd = await deps.db.updateTable('wipe_orders').set({ acknowledged_at: now }).where('id', '=', orderId).where('acknowledged_at', 'is', null).executeTakeFirst();
-  if (Number(upd.numUpdatedRows) === 0) return;
-  await writeAudit(deps.db, deps.clock, {
-    db: await dbName(deps.db, o.db_id),
-    actor: who.userName,
-    action: 'offline_wipe_acknowledged',
-    target: deviceId,
-    detail: { reason: o.reason, device: deviceId, order: orderId },
-  });
-}
-
-async function dbName(db: Kysely<Tables>, dbId: string): Promise<string> {
-  return (await db.selectFrom('databases').select('name').where('id', '=', dbId).executeTakeFirst())?.name ?? 'unknown';
+  /** The device acknowledges that it wiped (POST /devices/:id/orders/:orderId/ack, signed by the device key); idempotent. */
+  async acknowledgeOrder(deviceId: string, orderId: string, req: DeviceSigned): Promise<void> {
+    const deps = this.deps;
+    const who = await verifyDeviceRequest(deps, deviceId, orderId, req);
+    const o = await W.orderOf(deps.db, orderId, deviceId, who.userId);
+    if (!o) throw new SafeholdError('not_found', 'no such wipe order for this device');
+    const now = deps.clock.now();
+    if (!(await W.markAcknowledged(deps.db, orderId, now))) return;
+    await writeAudit(deps.db, deps.clock, {
+      db: await dbNameOf(deps.db, o.db_id),
+      actor: who.userName,
+      action: 'offline_wipe_acknowledged',
+      target: deviceId,
+      detail: { reason: o.reason, device: deviceId, order: orderId },
+    });
+  }
 }

@@ -12,7 +12,7 @@ import type PgModule from 'pg';
 import { SafeholdError } from '@safehold/protocol';
 import type { Tables } from './schema.js';
 import { migrateToLatest } from './migrations.js';
-import { preparingPool } from './pgprepared.js';
+import { PIPES, preparingPool } from './pgprepared.js';
 
 export interface Storage {
   db: Kysely<Tables>;
@@ -27,6 +27,8 @@ export interface OpenStorageOptions {
   databaseUrl?: string;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** PostgreSQL shared pipelined connections for plain reads (default PIPES; 0: every query on the pool). */
+  pipes?: number;
 }
 
 const INT8_OID = 20;
@@ -34,7 +36,7 @@ const INT8_OID = 20;
 /** Opens storage and applies every pending migration. */
 export async function openStorage(opts: OpenStorageOptions): Promise<Storage> {
   // Only the driver in use is loaded: every Server Manager command pays the start-up time.
-  const storage = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : await openSqlite(opts.dataDir);
+  const storage = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.pipes ?? PIPES) : await openSqlite(opts.dataDir);
   try {
     await migrateWithRetry(storage);
   } catch (e) {
@@ -165,21 +167,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-async function openPostgres(url: string, max: number): Promise<Storage> {
+async function openPostgres(url: string, max: number, pipes: number): Promise<Storage> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new SafeholdError('bad_request', 'database URL must start with postgres://');
   const { default: pg } = (await import('pg')) as { default: typeof PgModule };
-  const pool = new pg.Pool({
+  const config = {
     connectionString: url,
-    max,
     // Times and counters are bigint; every value we store fits in a double exactly (epoch ms, counters).
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
-  });
+  };
+  const pool = new pg.Pool({ ...config, max });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const openPipe = async (): Promise<PgModule.Client> => {
+    const c = new pg.Client({ ...config, pipeline: true });
+    // Same rule as the pool's idle clients: a lost connection fails its reads, never the process.
+    c.on('error', () => undefined);
+    await c.connect();
+    return c;
+  };
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: preparingPool(pool, { open: openPipe, count: pipes }) }) });
   let closed = false;
   return {
     db,

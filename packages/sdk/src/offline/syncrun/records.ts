@@ -7,7 +7,7 @@ import type { AdoptBatchRequest, RecordWire } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
 import type { ClientContext } from '../../context.js';
 import { fromB64, zero } from '../../keys/index.js';
-import type { HeaderCacheWriter } from '../headercachewriter.js';
+import type { HeaderCacheSink } from '../headercachewriter.js';
 
 export type AdoptItem = AdoptBatchRequest['keys'][number];
 
@@ -28,7 +28,7 @@ export class RecordPreparer {
   ) {}
 
   /** `headerCache`: the writer of a fresh build's header cache (ADR 0076), fed each header key before it is zeroed. */
-  async prepare(wires: readonly RecordWire[], removedIds: readonly string[], headerCache?: HeaderCacheWriter | null): Promise<PreparedPage> {
+  async prepare(wires: readonly RecordWire[], removedIds: readonly string[], headerCache?: HeaderCacheSink | null): Promise<PreparedPage> {
     const out: PreparedPage = { records: [], removed: [...removedIds], adopt: [] };
     const kr = this.ctx.keyring;
     for (const w of wires) {

@@ -17,7 +17,11 @@ import { PageStream } from './pages.js';
 import { RecordPreparer } from './records.js';
 import type { RunState } from './state.js';
 import { afterSuccess } from './status.js';
-import { HeaderCacheWriter } from '../headercachewriter.js';
+import { HeaderCacheWriter, type HeaderCacheSink } from '../headercachewriter.js';
+import { ThreadedHeaderCacheWriter } from '../headercachethread.js';
+
+/** Records from which a fresh file's header cache is written on its own thread (ADR 0095). */
+const HEADER_CACHE_THREAD_FROM = 5000;
 
 /** Progress task name of the SDK events (R10). */
 export const SYNC_TASK = 'offline-sync';
@@ -50,8 +54,13 @@ export class SyncRun {
     this.start = s.ctx.clock();
   }
 
-  /** Closes whatever file is open (after success, the main file; after a failure, both). */
+  /** Writes the header cache while a fresh file is built (ADR 0076, 0095); a resumed rebuild has none. */
+  private headerCache: HeaderCacheSink | null = null;
+
+  /** Closes whatever file is open (after success, the main file; after a failure, both), and the header cache writer. */
   close(): void {
+    this.headerCache?.close();
+    this.headerCache = null;
     const files = this.applier?.openFiles();
     files?.main?.close();
     files?.build?.close();
@@ -78,8 +87,6 @@ export class SyncRun {
     let cursor = applier.cursor();
     let done = 0;
     let lease: LeasePayload | null = null;
-    /** Writes the header cache while a fresh file is built (ADR 0076); a resumed rebuild has none. */
-    let headerCache: HeaderCacheWriter | null = null;
     for (;;) {
       const page = await stream.next(cursor);
       // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
@@ -88,10 +95,11 @@ export class SyncRun {
       lease = await checkLease(this.s, page.lease);
       // A page that starts a fresh file (first sync or reset) also starts its header cache.
       const fresh = applier.state === 'main' && (page.reset || !applier.openFiles().main);
-      if (fresh) headerCache = new HeaderCacheWriter(ctx.keyring.userKey, target.ident.user);
+      if (fresh) this.startHeaderCache(page.total);
+      const headerCache = this.headerCache;
       const prepared = await preparer.prepare(page.records, page.removed, headerCache);
       const intoBuild = fresh || applier.state === 'rebuild';
-      const cache = intoBuild ? headerCache?.entries(prepared.removed, !page.hasMore) : undefined;
+      const cache = intoBuild ? await headerCache?.entries(prepared.removed, !page.hasMore) : undefined;
       applier.apply({
         reset: page.reset,
         hasMore: page.hasMore,
@@ -112,6 +120,20 @@ export class SyncRun {
     const total = file.count();
     afterSuccess(this.s, lease, total, file.outbox().length);
     return { db: this.s.db, ...applier.counts, total, durationMs: Math.max(0, ctx.clock() - this.start), cursor, ...this.pushCounts };
+  }
+
+  /**
+   * A fresh file's header cache: written beside the sync on a worker thread from `headerCacheThreadFrom`
+   * records on (ADR 0095: a second core for the header decrypts), on the sync's own thread below that
+   * (a thread's start costs more than a small vault's headers).
+   */
+  private startHeaderCache(total: number | null): void {
+    this.headerCache?.close();
+    const { ctx, target } = this.s;
+    const threaded = total !== null && total >= (this.s.headerCacheThreadFrom ?? HEADER_CACHE_THREAD_FROM);
+    this.headerCache = threaded
+      ? new ThreadedHeaderCacheWriter(ctx.keyring.userKey, target.ident.user)
+      : new HeaderCacheWriter(ctx.keyring.userKey, target.ident.user);
   }
 
   /** An interrupted rebuild (or an interrupted first sync) resumes from its own cursor; one that cannot be opened is discarded. */

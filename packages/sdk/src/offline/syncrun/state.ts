@@ -10,6 +10,8 @@ export interface RunState {
   readonly fileKey: Uint8Array;
   /** Records per page asked of the server. */
   readonly limit: number;
+  /** Records from which a fresh file's header cache is written on a worker thread (default in run.ts). */
+  readonly headerCacheThreadFrom?: number;
   /** The server key pinned for this offline database (follows a signed rotation). */
   pinned: string;
   /** The sidecar on disk (null until the first file is created). */

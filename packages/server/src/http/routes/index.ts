@@ -1,6 +1,7 @@
 /** Every route module registers itself here with one line. */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../deps.js';
+import type { Services } from '../services.js';
 import { registerAccountRoutes } from './accounts.js';
 import { registerRecordRoutes } from './records.js';
 import { registerRoleRoutes } from './roles.js';
@@ -8,11 +9,11 @@ import { registerReleaseRoutes } from './releases.js';
 import { registerOfflineRoutes } from './offline.js';
 import { registerTransferRoutes } from './transfer.js';
 
-export function registerRoutes(app: FastifyInstance, deps: AppDeps): void {
-  registerAccountRoutes(app, deps);
-  registerRecordRoutes(app, deps);
-  registerRoleRoutes(app, deps);
-  registerReleaseRoutes(app, deps);
-  registerOfflineRoutes(app, deps);
-  registerTransferRoutes(app, deps);
+export function registerRoutes(app: FastifyInstance, deps: AppDeps, services: Services): void {
+  registerAccountRoutes(app, deps, services);
+  registerRecordRoutes(app, deps, services);
+  registerRoleRoutes(app, deps, services);
+  registerReleaseRoutes(app, deps, services);
+  registerOfflineRoutes(app, deps, services);
+  registerTransferRoutes(app, deps, services);
 }

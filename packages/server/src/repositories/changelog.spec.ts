@@ -9,7 +9,7 @@ import type { RecordWire } from '@safehold/protocol/api';
 import { openStorage, type Storage } from '../storage/open.js';
 import { startServer, type RunningServer } from '../server.js';
 import { b64, forEachBackend } from '@safehold/testkit';
-import { currentSeq } from './changes.js';
+import { currentSeq } from './changelog.js';
 import { Client, assertError, keys, newRecord, rid, share, startHarness, user, type Harness } from '@safehold/testkit/records';
 
 forEachBackend('change counter', (backend) => {

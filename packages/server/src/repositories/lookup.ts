@@ -1,12 +1,12 @@
 /** Small shared lookups of the record services: names <-> ids inside one database, times, constraint errors. */
-import type { Db } from './changes.js';
+import type { Conn } from './db.js';
 
 export function iso(ms: number): string {
   return new Date(Number(ms)).toISOString();
 }
 
 /** id -> name for the given user ids. */
-export async function userNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+export async function userNames(db: Conn, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
   for (const u of await db.selectFrom('users').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute()) {
@@ -16,7 +16,7 @@ export async function userNames(db: Db, ids: readonly string[]): Promise<Map<str
 }
 
 /** name -> id of the given names that are current members of the database (removed users excluded). */
-export async function memberIds(db: Db, dbId: string, names: readonly string[]): Promise<Map<string, string>> {
+export async function memberIds(db: Conn, dbId: string, names: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (names.length === 0) return out;
   const rows = await db
@@ -32,7 +32,7 @@ export async function memberIds(db: Db, dbId: string, names: readonly string[]):
 }
 
 /** The role of that name in the database, or undefined. */
-export async function findRole(db: Db, dbId: string, name: string) {
+export async function findRole(db: Conn, dbId: string, name: string) {
   return db.selectFrom('roles').selectAll().where('db_id', '=', dbId).where('name', '=', name).executeTakeFirst();
 }
 

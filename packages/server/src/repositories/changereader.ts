@@ -3,11 +3,11 @@
  * the change log of one database, and the records a role-membership change of the caller can affect.
  */
 import type { ChangeReader, ChangeRow, RoleChange } from '@safehold/domain';
-import type { Db } from './changes.js';
-import { exportGrantsOfRole, type HeldKey } from '../repositories/offline.js';
+import type { Conn } from './db.js';
+import { exportGrantsOfRole, type OfflineCopyKey } from './offline.js';
 
 /** A reader for one page of `k`'s delta, whose request starts at position `from` (domain positionOf). */
-export function changeReader(db: Db, k: HeldKey, from: number): ChangeReader {
+export function changeReader(db: Conn, k: OfflineCopyKey, from: number): ChangeReader {
   return {
     async changesAfter(seq: number, n: number): Promise<ChangeRow[]> {
       const rows = await db
@@ -25,7 +25,7 @@ export function changeReader(db: Db, k: HeldKey, from: number): ChangeReader {
 }
 
 /** On joining a role: the records granted export to it, by id after `after`. */
-async function grantedToRole(db: Db, ch: RoleChange, after: string, n: number): Promise<string[]> {
+async function grantedToRole(db: Conn, ch: RoleChange, after: string, n: number): Promise<string[]> {
   return exportGrantsOfRole(db, ch.roleId, after, n);
 }
 
@@ -33,7 +33,7 @@ async function grantedToRole(db: Db, ch: RoleChange, after: string, n: number): 
  * On leaving a role: the records granted to it that the device holds or may still hold (only those can
  * have left the caller's set, and only ids the device was given may be named as removed).
  */
-async function heldViaRole(db: Db, k: HeldKey, ch: RoleChange, after: string, n: number, from: number): Promise<string[]> {
+async function heldViaRole(db: Conn, k: OfflineCopyKey, ch: RoleChange, after: string, n: number, from: number): Promise<string[]> {
   let held = db
     .selectFrom('offline_held as h')
     .innerJoin('grants as g', (j) => j.onRef('g.record_id', '=', 'h.record_id').on('g.holder_kind', '=', 'role').on('g.holder_id', '=', ch.roleId))
