@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { World } from '../offline-harness.js';
-import { SEED, figure, prng, sized } from './size.js';
+import { SEED, figure, prng, progress, sized } from './size.js';
 import { assertNoSecrets } from './secrets.js';
 
 const FLIPS = sized(6, 200);
@@ -42,7 +42,9 @@ test('truncated, bit-flipped and swapped offline files: exit 6, never a crash or
 
   const counts = { cases: 0, exit6: 0, harmless: 0, bad: 0 };
   const bad: string[] = [];
+  const p = progress('corrupt-offline-files', 6 + FLIPS + 3 + sized(4, 50) + 3);
   const open = async (what: string) => {
+    p.tick();
     counts.cases++;
     const r = await w.client('alice', ['--user', 'alice', '--offline', 'list', '--json']);
     const printed = r.stdout + r.stderr;
@@ -91,7 +93,7 @@ test('truncated, bit-flipped and swapped offline files: exit 6, never a crash or
   copyFileSync(bobKey, aliceKey);
   await open("bob's database and key file in alice's place");
 
-  figure('corrupt-offline-files', counts);
+  figure('corrupt-offline-files', { ...counts, seconds: p.done() });
   assert.deepEqual(bad, []);
   assertNoSecrets(w, { passwords: secrets });
 });

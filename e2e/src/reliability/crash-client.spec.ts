@@ -11,8 +11,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecord, editRecord, listRecords, recordHistory, removeRecord } from '@safehold/sdk';
 import { World } from '../offline-harness.js';
-import { bothSides, offlineState, runAndKill, timeOf, withSession } from './crashkit.js';
-import { SEED, figure, prng, sized } from './size.js';
+import { bothSides, offlineNames, offlineState, runAndKill, timeOf, withSession } from './crashkit.js';
+import { SEED, figure, prng, progress, sized } from './size.js';
 import { assertNoSecrets } from './secrets.js';
 
 const POINTS = sized(3, 100);
@@ -25,9 +25,10 @@ interface Tally {
   resumed: number;
   lost: number;
   problems: string[];
+  seconds: number;
 }
 
-const tally = (): Tally => ({ points: 0, killedMidway: 0, corrupt: 0, resumed: 0, lost: 0, problems: [] });
+const tally = (): Tally => ({ points: 0, killedMidway: 0, corrupt: 0, resumed: 0, lost: 0, problems: [], seconds: 0 });
 
 async function afterKill(w: World, t: Tally, what: string, killed: boolean): Promise<void> {
   t.points++;
@@ -60,27 +61,37 @@ test('kill -9 the client at random points of a first sync, a delta, an offline-e
 
   // 1. First sync: the offline copy removed each time, so the next sync builds it from nothing.
   const first = tally();
+  let online: string[] | undefined;
+  let p = progress('client-crash-first', POINTS);
   for (let i = 0; i < POINTS; i++) {
+    p.tick();
     rmSync(offlineDir, { recursive: true, force: true });
     const k = await runAndKill(w, 'alice', sync, Math.floor(rnd() * dFirst));
     await afterKill(w, first, `first sync #${i}`, k.killed);
     await w.ok('alice', ['offline', 'sync']);
-    const s = await bothSides(w, 'alice');
+    // The server's side does not change in this part: read once (an unlock less per point).
+    online ??= (await bothSides(w, 'alice')).online;
+    const s = { online, offline: await offlineNames(w, 'alice') };
     if (s.offline.join() === s.online.join()) first.resumed++;
     else first.problems.push(`first sync #${i}: resumed copy differs (${s.offline.length} vs ${s.online.length})`);
   }
 
+  first.seconds = p.done();
+
   // 2. Delta: new, edited and removed records online, then a sync killed midway.
   const delta = tally();
   let next = RECORDS;
+  // How long a run of the client takes (the kill points are spread over twice that), measured once.
+  const d = await timeOf(w, 'alice', ['offline', 'status']);
+  p = progress('client-crash-delta', POINTS);
   for (let i = 0; i < POINTS; i++) {
+    p.tick();
     await withSession(w, 'alice', async (ctx) => {
       const some = (await listRecords(ctx)).slice(0, 3);
       for (const r of some) await editRecord(ctx, r.id, { notes: `edited ${i}` });
       if (some[0]) await removeRecord(ctx, some[0].id);
       for (let j = 0; j < 20; j++) await createRecord(ctx, { name: `rec-${String(next++).padStart(4, '0')}`, password: `Delta-${next}` });
     });
-    const d = await timeOf(w, 'alice', ['offline', 'status']);
     const k = await runAndKill(w, 'alice', sync, Math.floor(rnd() * (d * 2 + 200)));
     await afterKill(w, delta, `delta #${i}`, k.killed);
     await w.ok('alice', ['offline', 'sync']);
@@ -89,11 +100,15 @@ test('kill -9 the client at random points of a first sync, a delta, an offline-e
     else delta.problems.push(`delta #${i}: resumed copy differs (${s.offline.length} vs ${s.online.length})`);
   }
 
+  delta.seconds = p.done();
+
   // 3. Offline-edit push: queued edits (acknowledged locally), a sync killed midway, then resumed.
   const push = tally();
   const targets = (await bothSides(w, 'alice')).online.slice(0, 5);
   const ids = await withSession(w, 'alice', async (ctx) => (await listRecords(ctx)).filter((r) => targets.includes(r.name)).map((r) => r.id));
+  p = progress('client-crash-push', POINTS);
   for (let i = 0; i < POINTS; i++) {
+    p.tick();
     await withSession(w, 'alice', async (ctx) => {
       for (let round = 0; round < 4; round++) for (const id of ids) await editRecord(ctx, id, { password: `q${i}-${round}-${id.slice(0, 4)}` }, { offline: true });
     });
@@ -115,9 +130,13 @@ test('kill -9 the client at random points of a first sync, a delta, an offline-e
     if (s.offline.join() === s.online.join()) push.resumed++;
   }
 
+  push.seconds = p.done();
+
   // 4. Wipe: the right withdrawn, the sync that carries the order killed midway; the next contact finishes it.
   const wipe = tally();
+  p = progress('client-crash-wipe', POINTS);
   for (let i = 0; i < POINTS; i++) {
+    p.tick();
     await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline', 'off');
     const k = await runAndKill(w, 'alice', ['offline', 'sync'], Math.floor(rnd() * 1200));
     await afterKill(w, wipe, `wipe #${i}`, k.killed);
@@ -128,9 +147,10 @@ test('kill -9 the client at random points of a first sync, a delta, an offline-e
     await w.smOk('user', 'rights', 'alice', '--db', 'main', '--offline', 'on');
     await w.ok('alice', ['offline', 'sync']);
   }
+  wipe.seconds = p.done();
 
   for (const [part, t] of Object.entries({ first, delta, push, wipe })) {
-    figure(`client-crash-${part}`, { points: t.points, killedMidway: t.killedMidway, corruptFiles: t.corrupt, lostAcknowledged: t.lost, resumedCorrectly: t.resumed });
+    figure(`client-crash-${part}`, { points: t.points, killedMidway: t.killedMidway, corruptFiles: t.corrupt, lostAcknowledged: t.lost, resumedCorrectly: t.resumed, seconds: t.seconds });
   }
   const problems = [first, delta, push, wipe].flatMap((t) => t.problems);
   assert.deepEqual(problems, []);

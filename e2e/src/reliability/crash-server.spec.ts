@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Home, createRecord, listRecords, openSession, zeroContext } from '@safehold/sdk';
 import { World } from '../offline-harness.js';
 import { bothSides, withSession } from './crashkit.js';
-import { SEED, figure, prng, sized } from './size.js';
+import { SEED, figure, prng, progress, sized } from './size.js';
 import { assertNoSecrets } from './secrets.js';
 
 const POINTS = sized(3, 100);
@@ -30,7 +30,9 @@ test('kill -9 the server at random points under write load: no acknowledged writ
   let resumed = 0;
   const problems: string[] = [];
 
+  const p = progress('server-crash', POINTS);
   for (let i = 0; i < POINTS; i++) {
+    p.tick();
     let stop = false;
     // Sessions are opened first, so the kill lands among writes and not among unlocks.
     const ctxs = await Promise.all(users.map((u) => openSession({ home: new Home(w.home(u)), password: async () => w.password(u) })));
@@ -62,8 +64,9 @@ test('kill -9 the server at random points under write load: no acknowledged writ
     if (s.offline.join() === s.online.join()) resumed++;
     else problems.push(`kill #${i}: alice's delta ended at ${s.offline.length} records, the server has ${s.online.length}`);
   }
+  const seconds = p.done();
   const health = await fetch(`${w.url}/v1/health`);
-  figure('server-crash', { points: POINTS, acknowledgedWrites: acknowledged.size, lostAcknowledged: lostTotal, inFlightFailed, syncsResumedCorrectly: resumed });
+  figure('server-crash', { points: POINTS, acknowledgedWrites: acknowledged.size, lostAcknowledged: lostTotal, inFlightFailed, syncsResumedCorrectly: resumed, seconds });
   assert.equal(health.status, 200);
   assert.deepEqual(problems, []);
   assert.equal(resumed, POINTS);

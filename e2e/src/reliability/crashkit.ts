@@ -59,10 +59,14 @@ export async function withSession<T>(w: World, user: string, f: (ctx: ClientCont
   }
 }
 
+/** Record names in the offline copy (through the real CLI), sorted. */
+export async function offlineNames(w: World, user: string): Promise<string[]> {
+  const off = await w.ok(user, ['--offline', 'list', '--json']);
+  return (off.json.records as Array<{ name: string }>).map((r) => r.name).sort();
+}
+
 /** Record names on the server, and in the offline copy (through the real CLI), each sorted. */
 export async function bothSides(w: World, user: string): Promise<{ online: string[]; offline: string[] }> {
   const online = (await withSession(w, user, (ctx) => listRecords(ctx))).map((r) => r.name).sort();
-  const off = await w.ok(user, ['--offline', 'list', '--json']);
-  const offline = (off.json.records as Array<{ name: string }>).map((r) => r.name).sort();
-  return { online, offline };
+  return { online, offline: await offlineNames(w, user) };
 }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { World } from '../offline-harness.js';
-import { SEED, figure, sized } from './size.js';
+import { SEED, figure, progress, sized } from './size.js';
 import { assertNoSecrets } from './secrets.js';
 
 /** Command paths from `safehold [sub] --help` ("Commands:" sections), one level of subcommands deep. */
@@ -49,10 +49,13 @@ test('fuzzed argv for every CLI command: a documented exit code, no crash, no se
   const argv = fc.array(fc.oneof(word, flag), { maxLength: 6 });
   const counts = { runs: 0, byExit: {} as Record<string, number>, bad: 0 };
   const bad: string[] = [];
-  const runs = sized(60, 3000);
+  // About 30 fuzzed runs per command at full size (each run is a process start: ~0.35 s on 2 cores).
+  const runs = sized(60, 1200);
+  const p = progress('cli-fuzz', runs);
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...commands), argv, async (cmd, rest) => {
       const args = LONG_RUNNING.has(cmd[0] as string) ? [...cmd, '--help'] : [...cmd, ...rest];
+      p.tick();
       const r = await w.client('alice', args);
       counts.runs++;
       counts.byExit[r.code] = (counts.byExit[r.code] ?? 0) + 1;
@@ -75,7 +78,8 @@ test('fuzzed argv for every CLI command: a documented exit code, no crash, no se
     }),
     { numRuns: runs, seed: SEED },
   );
-  figure('cli-fuzz', { runs: counts.runs, commands: commands.length, bad: counts.bad, exits: JSON.stringify(counts.byExit) });
+  const seconds = p.done();
+  figure('cli-fuzz', { runs: counts.runs, commands: commands.length, bad: counts.bad, exits: JSON.stringify(counts.byExit), seconds });
   assert.deepEqual(bad, []);
   assertNoSecrets(w, { passwords: [w.password('alice'), 'Fuzz-Secret-77'] });
 });

@@ -33,6 +33,7 @@ async function login(url: string, u: TestUser): Promise<string> {
 }
 
 async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOne: boolean): Promise<void> {
+  const t0 = Date.now();
   const s: TestServer = await startTestServer({ backend });
   const procs: ServerProcess[] = [];
   try {
@@ -109,6 +110,7 @@ async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOn
       failedRequestsRetried: sum('errors'),
       failureKinds: JSON.stringify(Object.fromEntries(kinds)),
       serverRestarts: restarted,
+      wallSeconds: Math.round((Date.now() - t0) / 1000),
     });
     assert.equal(lost, 0, 'lost writes');
     assert.equal(sum('duplicates'), 0, 'duplicate changes');

@@ -36,3 +36,30 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A progress counter for a long part: prints `reliability progress: PART n/total (rate/s, elapsed)` at
+ * most every `everyMs` (and at the end), so a full run shows where it is and where time goes.
+ */
+export function progress(part: string, total: number, everyMs = FULL ? 15_000 : 60_000): { tick(n?: number): void; done(): number } {
+  const t0 = Date.now();
+  let last = t0;
+  let n = 0;
+  const line = () => {
+    const s = (Date.now() - t0) / 1000;
+    console.log(`reliability progress: ${part} ${n}/${total} (${(n / Math.max(s, 0.001)).toFixed(1)}/s, ${s.toFixed(0)} s)`);
+  };
+  return {
+    tick(k = 1) {
+      n += k;
+      if (Date.now() - last >= everyMs) {
+        last = Date.now();
+        line();
+      }
+    },
+    done() {
+      line();
+      return Math.round((Date.now() - t0) / 1000);
+    },
+  };
+}

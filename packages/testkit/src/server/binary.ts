@@ -71,28 +71,39 @@ export function startServerProcess(storage: string[], env: NodeJS.ProcessEnv = {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SAFEHOLD_DATA: '', SAFEHOLD_DATABASE_URL: '', ...env },
     });
-    let out = '';
+    // The log is kept as chunks and searched for the URL only until it is found: appending to one string
+    // and running the regex over it on every chunk flattened the whole log each time (quadratic: a server
+    // answering 10^5 fuzzed requests made the test process, not the server, the bottleneck, issue 17).
+    const chunks: string[] = [];
+    let head = '';
     let err = '';
     let done = false;
+    const out = (): string => {
+      if (chunks.length > 1) chunks.splice(0, chunks.length, chunks.join(''));
+      return chunks[0] ?? '';
+    };
     const exited = new Promise<number | null>((r) => proc.on('close', (code) => r(code)));
     const timer = setTimeout(() => {
       if (!done) {
         done = true;
         proc.kill('SIGKILL');
-        reject(new Error(`server did not start: ${out} ${err}`));
+        reject(new Error(`server did not start: ${out()} ${err}`));
       }
     }, opts.timeoutMs ?? 20_000);
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m && m[1] && !done) {
+      chunks.push(d.toString());
+      if (done) return;
+      head += d.toString();
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(head);
+      if (m && m[1]) {
         done = true;
+        head = '';
         clearTimeout(timer);
         resolve({
           url: m[1],
           proc,
-          logs: () => out,
+          logs: out,
           async stop() {
             if (proc.exitCode === null) proc.kill('SIGTERM');
             return exited;
@@ -104,7 +115,7 @@ export function startServerProcess(storage: string[], env: NodeJS.ProcessEnv = {
       if (!done) {
         done = true;
         clearTimeout(timer);
-        reject(new Error(`server exited ${code}: ${out} ${err}`));
+        reject(new Error(`server exited ${code}: ${out()} ${err}`));
       }
     });
   });

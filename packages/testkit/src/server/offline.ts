@@ -230,13 +230,23 @@ export interface SeenQuery {
 /** Records every statement run through the storage it is plugged into (to prove what a request touches). */
 export class QuerySpy implements KyselyPlugin {
   seen: SeenQuery[] = [];
+  /**
+   * When set, awaited after each statement has run and before its result reaches the caller: a test can
+   * commit a concurrent write at an exact point of a request's transaction (a race made deterministic).
+   */
+  afterQuery: ((q: SeenQuery) => Promise<void> | void) | null = null;
+  private readonly byId = new WeakMap<object, SeenQuery>();
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     // Column references name their table alias too (TableNode 'd' of "databases as d"): keep real tables only.
     const tables = tablesOf(args.node).filter((t) => TABLES.has(t));
-    this.seen.push({ kind: args.node.kind, tables: [...new Set(tables)].sort() });
+    const q = { kind: args.node.kind, tables: [...new Set(tables)].sort() };
+    this.seen.push(q);
+    this.byId.set(args.queryId, q);
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const q = this.byId.get(args.queryId);
+    if (q && this.afterQuery) await this.afterQuery(q);
     return args.result;
   }
 }
