@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { foldText, hasTag, indexForSearch, matches, prepareSearch, searchRecords } from './search.js';
+import { foldText, hasTag, indexForSearch, matches, mergeByName, prepareSearch, searchRecords, sortByName } from './search.js';
 
 const rec = (name: string, extra: Partial<{ username: string; url: string; tags: string[]; notes: string }> = {}) => ({
   name,
@@ -76,4 +76,21 @@ test('an index built ahead (indexForSearch) answers as the one built at the firs
   indexForSearch(plain);
   assert.equal(Object.isFrozen(plain), false, 'not made ready: not frozen, searched record by record');
   assert.deepEqual(searchRecords(plain, 'u3 zoe').map((r) => r.name), searchRecords(lazy, 'u3 zoe').map((r) => r.name));
+});
+
+test('mergeByName places extra records exactly where a whole sortByName puts them', () => {
+  const names = ['zulu', 'Alpha', 'échelle', 'echo', 'Mike 10', 'Mike 9', 'bravo', 'Kilo', 'alpha', 'Écho', '', 'kilo', 'mike 9'];
+  let seed = 7;
+  const rnd = (k: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % k;
+  };
+  for (let round = 0; round < 300; round++) {
+    const all = Array.from({ length: 1 + rnd(40) }, (_, i) => ({ name: names[rnd(names.length)] as string, id: `id${rnd(1000)}-${i}` }));
+    const split = rnd(all.length + 1);
+    const extra = all.slice(split);
+    const sorted = sortByName(all.slice(0, split));
+    assert.deepEqual(mergeByName(sorted, [...extra]), sortByName([...all]), `round ${round}`);
+  }
+  assert.deepEqual(mergeByName([], [{ name: 'b', id: '1' }, { name: 'a', id: '2' }]).map((x) => x.name), ['a', 'b']);
 });

@@ -159,6 +159,34 @@ export function sortByName<T extends { name: string; id: string }>(records: T[])
   return records.sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.id, b.id));
 }
 
+/**
+ * `sorted` (in sortByName's order) with `extra` placed where sortByName would put them: the same list as
+ * sortByName([...sorted, ...extra]) (name, then id, is a total order), with k·log n comparisons for k extra
+ * records instead of a whole sort — an unlock that rechecks 500 changed records of a cached 100k list.
+ */
+export function mergeByName<T extends { name: string; id: string }>(sorted: readonly T[], extra: T[]): T[] {
+  if (extra.length === 0) return sorted.slice();
+  const cmp = (a: T, b: T): number => collator.compare(a.name, b.name) || collator.compare(a.id, b.id);
+  extra.sort(cmp);
+  const out: T[] = new Array<T>(sorted.length + extra.length);
+  let from = 0;
+  let at = 0;
+  for (const x of extra) {
+    // The first position in sorted[from..] whose element sorts after x.
+    let lo = from;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(sorted[mid] as T, x) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (from < lo) out[at++] = sorted[from++] as T;
+    out[at++] = x;
+  }
+  while (from < sorted.length) out[at++] = sorted[from++] as T;
+  return out;
+}
+
 /** True when the record carries the tag (case- and accent-insensitive). */
 export function hasTag(v: Pick<RecordView, 'tags'>, tag: string): boolean {
   const t = foldText(tag);

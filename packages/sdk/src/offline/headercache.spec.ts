@@ -165,3 +165,28 @@ describe('header cache rows', () => {
     assert.deepEqual(headerRow({ ...meta, masked: false, rights: [] }, bare), toRow(toView({ ...meta, masked: false, rights: [] }, bare)));
   });
 });
+
+describe('header cache rewrite policy (ADR 0095)', () => {
+  test('a large cache with a few changed records is not rewritten: the list is the one a full decrypt gives, every time', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const wires = Array.from({ length: 2100 }, (_, i) => makeWire(u, 'main', { name: `rec ${(i * 7919) % 2100}` }));
+    for (const w of wires) srv.put(w);
+    await syncOffline(ctx, { create: true });
+    // A delta sync changes 3 records (renamed to sort elsewhere) and removes one.
+    for (const [i, w] of wires.slice(0, 3).entries()) srv.put(makeWire(u, 'main', { name: `aaa moved ${i}`, id: w.id }));
+    srv.remove((wires[10] as { id: string }).id);
+    await syncOffline(ctx, { create: false });
+    const src = await openOfflineSource(ctx);
+    assert.ok(src);
+    t.after(() => src.close());
+    const first = await src.list();
+    assert.deepEqual(src.lastList, { cached: 2096, decrypted: 3, cacheWritten: false });
+    assert.deepEqual(first.slice(0, 3).map((v) => v.name), ['aaa moved 0', 'aaa moved 1', 'aaa moved 2']);
+    assert.deepEqual(await src.list(), first, 'the same list again, from the same cache and log');
+    assert.deepEqual(src.lastList, { cached: 2096, decrypted: 3, cacheWritten: false });
+    // What a full decrypt lists (the cache dropped first).
+    src.offline.store.setCache('headers', new Uint8Array(0));
+    assert.deepEqual(await src.list(), first);
+    assert.equal(src.lastList.decrypted, 2099);
+  });
+});
