@@ -1,7 +1,7 @@
 /**
  * The first list of an online unlock from the offline copy (ADR 0120), in a real browser against the real server
  * and the real `safehold ui`: a user who holds an offline copy sees that copy's list at once, with the status
- * bar's "showing the offline copy, refreshing…" state, and then the server's list in its place — a record
+ * bar's "showing the local copy, refreshing…" state, and then the server's list in its place — a record
  * another user shared since the last sync appears, and a sealed record (never in an offline copy, R5) appears
  * with its badge. A user without the offline right gets the server's list first, with no such state.
  *
@@ -85,7 +85,7 @@ test('web UI: the first list comes from the offline copy, then the online list r
   try {
     await page.getByText('3 records', { exact: true }).waitFor({ timeout: 20_000 });
     await interim.waitFor({ timeout: 5_000 });
-    assert.match(await interim.innerText(), /showing the offline copy, refreshing from the server/);
+    assert.match(await interim.innerText(), /showing the local copy, refreshing from the server/);
     assert.equal(await rowNamed(page, 'Delta shared later').count(), 0, 'the copy has no record shared since the sync');
     await shot(page, 'first-list-offline-copy');
   } finally {

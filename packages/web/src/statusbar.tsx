@@ -2,7 +2,7 @@
  * The status bar (R10), always visible: a running sync with its progress, the completion notice with
  * counts (or why it failed), when the last sync was, the days left before offline expiry, and the
  * `Offline` badge whenever records come from the offline database; online, while the first list is this device's
- * offline copy (ADR 0120), "showing the offline copy, refreshing…" until the server's list replaces it.
+ * offline copy (ADR 0120), badge "Local copy" (never the word "Offline", which names the offline mode), "showing the local copy, refreshing…" until the server's list replaces it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Status } from './api';
@@ -36,10 +36,10 @@ export function StatusBar({ status }: { status: Status }) {
       {status.unlocked && status.source === 'offline' ? <span class="badge offline">Offline</span> : null}
       {status.unlocked && status.source === 'server' && status.interimList ? (
         <span class={status.interimList.problem ? 'interim failed' : 'interim'} data-state={status.interimList.refreshing ? 'refreshing' : 'failed'}>
-          <span class="badge copy">Offline copy</span>
+          <span class="badge copy">Local copy</span>
           {status.interimList.refreshing
-            ? ' showing the offline copy, refreshing from the server…'
-            : ` showing the offline copy: ${status.interimList.problem ?? 'the server list is not there'} (Refresh list tries again)`}
+            ? ' showing the local copy, refreshing from the server…'
+            : ` showing the local copy: ${status.interimList.problem ?? 'the server list is not there'} (Refresh list tries again)`}
         </span>
       ) : null}
       {s.running ? (
