@@ -85,8 +85,18 @@ test('web UI: history with and without reveal, seal, 2-of-2 release inside its w
   await mine.scrollIntoViewIfNeeded();
   await shot(d, 'release-window');
 
-  // --- the window closes: the secret is hidden again and refused.
+  // --- the window closes: the secret is hidden again and refused. It never outlives the window: there is no
+  // moment at which the page says the release expired and still shows the secret (watched on every DOM change).
+  await d.evaluate(`(() => {
+    const secret = ${JSON.stringify(NEW_PW)};
+    window.__expiredWithSecret = false;
+    new MutationObserver(() => {
+      const text = document.body.textContent || '';
+      if (text.includes('Release expired') && text.includes(secret)) window.__expiredWithSecret = true;
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
   await mine.getByText('Release expired').waitFor({ timeout: 90_000 });
+  assert.equal(await d.evaluate('window.__expiredWithSecret'), false, 'the page never says "Release expired" while it still shows the secret');
   assert.ok(await until(async () => (await d.getByRole('button', { name: 'Reveal password', exact: true }).count()) === 0), 'no Reveal after the window');
   assert.equal(await d.getByText(NEW_PW).count(), 0, 'the revealed secret is gone from the page');
   const late = await pagePost(dave, `/records/${id}/reveal`, {});

@@ -98,8 +98,10 @@ export interface Revision {
 }
 
 /** Minutes and seconds left until `iso`, from the local process's clock `now`. */
-export function timeLeft(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((Date.parse(iso) - now) / 1000));
+/** The time from `now` to `end` (an ISO time or epoch milliseconds), as "m min s s". */
+export function timeLeft(end: string | number, now: number): string {
+  const at = typeof end === 'number' ? end : Date.parse(end);
+  const s = Math.max(0, Math.round((at - now) / 1000));
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 

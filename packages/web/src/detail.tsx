@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, messageOf, type Detail } from './api';
 import { RightsPanel } from './rights';
-import { SealPanel } from './sealing';
+import { SealPanel, useMyReleases } from './sealing';
 import { HistoryPanel } from './history';
 
 /** `offline`: the record forms are read-only; `serverless`: the server is unreachable (the team sections are disabled). */
@@ -40,6 +40,16 @@ export function RecordDetail({ id, generation, offline, serverless, onEdit, onDe
     };
   }, [id, gen]);
 
+  // Called before the early returns (hooks run in the same order every render).
+  const record = d && d.record.id === id ? d.record : null;
+  const releases = useMyReleases(record, serverless, gen, changed);
+  // A sealed record's secret stays on the page only while this user's read release is open by the clock:
+  // hidden in the same render that says the release expired, not a poll later.
+  const shown = revealed !== null && (record === null || !record.sealed || releases.readOpen) ? revealed : null;
+  useEffect(() => {
+    if (shown === null && revealed !== null) setRevealed(null);
+  }, [shown, revealed]);
+
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!d || d.record.id !== id) return <p class="muted">Loading…</p>;
   const r = d.record;
@@ -74,7 +84,7 @@ export function RecordDetail({ id, generation, offline, serverless, onEdit, onDe
         <dd>{r.username || '—'}</dd>
         <dt>Password</dt>
         <dd>
-          {revealed !== null ? <code class="secret">{revealed}</code> : <span aria-label="hidden password">••••••••••</span>}
+          {shown !== null ? <code class="secret">{shown}</code> : <span aria-label="hidden password">••••••••••</span>}
           {r.masked && !d.canReveal && !r.sealed ? <span class="muted"> masked for you: it can be copied, never displayed</span> : null}
           {r.sealed && !d.canCopy ? <span class="muted"> sealed: the secret needs an approved release</span> : null}
         </dd>
@@ -103,8 +113,8 @@ export function RecordDetail({ id, generation, offline, serverless, onEdit, onDe
           Copy password
         </button>
         {d.canReveal ? (
-          <button type="button" class="secondary" onClick={revealed === null ? reveal : () => setRevealed(null)}>
-            {revealed === null ? 'Reveal password' : 'Hide password'}
+          <button type="button" class="secondary" onClick={shown === null ? reveal : () => setRevealed(null)}>
+            {shown === null ? 'Reveal password' : 'Hide password'}
           </button>
         ) : null}
         <button type="button" class="secondary" disabled={!canWrite} onClick={() => onEdit(d)}>
@@ -116,7 +126,7 @@ export function RecordDetail({ id, generation, offline, serverless, onEdit, onDe
       </div>
       {offline ? <p class="hint">Editing and deleting need the server.</p> : null}
       {note ? <p class="note" role="alert">{note}</p> : null}
-      <SealPanel record={r} offline={serverless} generation={gen} onChanged={changed} />
+      <SealPanel record={r} offline={serverless} releases={releases} onChanged={changed} />
       <RightsPanel id={id} offline={serverless} generation={gen} canAuthorize={r.rights.includes('authorize')} onChanged={changed} />
       <HistoryPanel id={id} offline={serverless} generation={gen} canReveal={d.canReveal} />
     </article>

@@ -4,49 +4,97 @@
  * `unseal` release of this user, issue 12.1); request a release with a reason and see its state and the
  * window left (the secret itself is revealed or copied through the record's own buttons inside it).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { call, timeLeft, type Release, type Releases, type RecordView } from './api';
-import { NEEDS_SERVER, act, useLoad } from './useload';
+import { NEEDS_SERVER, act, useLoad, type Loaded } from './useload';
 
-/** Re-renders every second while a window is open, so the time left counts down. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [active]);
-  return now;
+/** When a release's window closes, by the server's clock (an approval without an end never closes). */
+function windowEnd(r: Release): number {
+  return r.expiresAt ? Date.parse(r.expiresAt) : Number.POSITIVE_INFINITY;
 }
 
-function releaseState(r: Release, now: number): string {
+/**
+ * A release's state at `now` (the browser's clock, `skew` = server minus browser): an approved release whose
+ * window has ended by the clock is expired at once, not only once the next poll says so.
+ */
+function effectiveStatus(r: Release, skew: number, now: number): Release['status'] {
+  return r.status === 'approved' && now + skew >= windowEnd(r) ? 'expired' : r.status;
+}
+
+function releaseState(r: Release, skew: number, now: number): string {
   const kind = r.kind === 'unseal' ? 'Unseal request' : 'Release';
-  if (r.status === 'approved' && r.expiresAt) return `${kind} approved (${r.approvals}/${r.required}): ${timeLeft(r.expiresAt, now)} left`;
-  if (r.status === 'expired') return `${kind} expired`;
+  const status = effectiveStatus(r, skew, now);
+  if (status === 'approved' && r.expiresAt) return `${kind} approved (${r.approvals}/${r.required}): ${timeLeft(windowEnd(r) - skew, now)} left`;
+  if (status === 'expired') return `${kind} expired`;
+  if (status === 'approved') return `${kind} approved (${r.approvals}/${r.required})`;
   return `${kind} pending: ${r.approvals} of ${r.required} approvals`;
 }
 
-export function SealPanel({ record, offline, generation, onChanged }: { record: RecordView; offline: boolean; generation: number; onChanged: () => void }) {
-  const id = record.id;
-  const authorize = record.rights.includes('authorize');
+/**
+ * The browser's clock, re-read every second while a window is open and exactly at each window's end
+ * (`ends`: browser time), so the time left counts down and a window closes on the page when it closes.
+ */
+function useWindowClock(ends: number[]): number {
+  const [now, setNow] = useState(Date.now());
+  const key = ends.join(',');
+  useEffect(() => {
+    if (ends.length === 0) return;
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    const at = ends.map((end) => setTimeout(() => setNow(Date.now()), Math.max(0, end - Date.now()) + 1));
+    return () => {
+      clearInterval(tick);
+      at.forEach(clearTimeout);
+    };
+  }, [key]);
+  return now;
+}
+
+/** This user's release requests for one sealed record, with the clock their windows are read against. */
+export interface MyReleases {
+  rel: Loaded<Releases>;
+  mine: Release[];
+  /** Server clock minus browser clock, from the last read. */
+  skew: number;
+  /** The browser's clock (re-rendered while a window is open and at its end). */
+  now: number;
+  /** A read release of this user is open right now: a revealed secret may stay on the page. */
+  readOpen: boolean;
+}
+
+/**
+ * Polls `/releases` every 3 s for a sealed record (online only). A request approved or expired elsewhere, or
+ * a window ending by the clock, makes the record be read again through `onChanged` (its secret opens or
+ * closes with the window). Called by the record's detail, which hides a revealed secret the moment
+ * `readOpen` turns false, in the same render that shows "Release expired".
+ */
+export function useMyReleases(record: RecordView | null, offline: boolean, generation: number, onChanged: () => void): MyReleases {
+  const sealed = record?.sealed === true;
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    if (offline || !record.sealed) return;
+    if (offline || !sealed) return;
     const t = setInterval(() => setTick((n) => n + 1), 3000);
     return () => clearInterval(t);
-  }, [offline, record.sealed]);
-  const rel = useLoad<Releases>(offline || !record.sealed ? null : '/releases', [generation, record.sealed, tick], true);
-  const mine = (rel.data?.releases ?? []).filter((r) => r.record === id && r.requester === rel.data?.me);
-  const open = mine.some((r) => r.status === 'approved');
-  const now = useNow(open);
-  // A request approved or expired elsewhere: the record is read again (its secret opens or closes with the window).
-  const signature = mine.map((r) => `${r.id}:${r.status}`).join(',');
+  }, [offline, sealed]);
+  const rel = useLoad<Releases>(offline || !sealed ? null : '/releases', [generation, sealed, tick], true);
+  const skew = useMemo(() => (rel.data ? Date.parse(rel.data.now) - Date.now() : 0), [rel.data]);
+  const mine = (rel.data?.releases ?? []).filter((r) => record !== null && r.record === record.id && r.requester === rel.data?.me);
+  const ends = mine.filter((r) => r.status === 'approved' && r.expiresAt).map((r) => windowEnd(r) - skew);
+  const now = useWindowClock(ends);
+  const signature = mine.map((r) => `${r.id}:${effectiveStatus(r, skew, now)}`).join(',');
   const [seen, setSeen] = useState<string | null>(null);
   useEffect(() => {
     if (rel.data === null) return;
     if (seen !== null && seen !== signature) onChanged();
     setSeen(signature);
   }, [signature, rel.data === null]);
+  const readOpen = mine.some((r) => r.kind === 'read' && effectiveStatus(r, skew, now) === 'approved');
+  return { rel, mine, skew, now, readOpen };
+}
+
+export function SealPanel({ record, offline, releases, onChanged }: { record: RecordView; offline: boolean; releases: MyReleases; onChanged: () => void }) {
+  const id = record.id;
+  const authorize = record.rights.includes('authorize');
+  const { rel, mine, skew, now } = releases;
   const [approvers, setApprovers] = useState('');
   const [required, setRequired] = useState('1');
   const [windowMin, setWindowMin] = useState('60');
@@ -59,7 +107,7 @@ export function SealPanel({ record, offline, generation, onChanged }: { record: 
     onChanged();
   };
   const path = `/records/${encodeURIComponent(id)}`;
-  const unsealApproved = mine.some((r) => r.kind === 'unseal' && r.status === 'approved');
+  const unsealApproved = mine.some((r) => r.kind === 'unseal' && effectiveStatus(r, skew, now) === 'approved');
 
   return (
     <section class="panel" aria-labelledby="seal-title">
@@ -77,7 +125,7 @@ export function SealPanel({ record, offline, generation, onChanged }: { record: 
           <ul class="releases" aria-label="Your requests for this record">
             {mine.map((r) => (
               <li key={r.id}>
-                {releaseState(r, now)}
+                {releaseState(r, skew, now)}
                 {r.reason ? ` · “${r.reason}”` : ''}
               </li>
             ))}

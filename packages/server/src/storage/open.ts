@@ -152,6 +152,29 @@ function withStatementCache(sqlite: { prepare(sql: string): SqliteStatement; clo
  * server — writes in between. IMMEDIATE takes the write lock up front, so busy_timeout applies.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  /**
+   * The one connection is handed over in arrival order, waking one waiter per release. Kysely's own mutex
+   * wakes every waiter at every release and lets all but one wait again: with 500 clients queued that is
+   * hundreds of wake-ups per query, and a query's wait grew without bound under the reliability campaign's
+   * SQLite load (issue 17: 3 requests over 30 s with no fault). Kysely's mutex stays underneath, and is free
+   * whenever this one lets a caller through.
+   */
+  readonly #waiting: Array<() => void> = [];
+  #held = false;
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#held = true;
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#held = false;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
