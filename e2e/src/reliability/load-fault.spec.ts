@@ -97,6 +97,12 @@ async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOn
     }
     const kinds = new Map<string, number>();
     for (const { client } of clients) for (const [k, n] of client.failures) kinds.set(k, (kinds.get(k) ?? 0) + n);
+    const slowest = new Map<string, number>();
+    for (const { client } of clients) for (const [k, ms] of client.slowest) slowest.set(k, Math.max(ms, slowest.get(k) ?? 0));
+    // The servers' own view: the slowest request by fastify's responseTime (from the request's arrival to
+    // its answer), in the logs of the processes still running.
+    let serverSlowest = 0;
+    for (const p of procs) for (const m of p.logs().matchAll(/"responseTime":([0-9.]+)/g)) serverSlowest = Math.max(serverSlowest, Number(m[1]));
     const sum = (k: 'errors' | 'syncs' | 'creates' | 'edits' | 'duplicates') => clients.reduce((a, c) => a + c.client.stats[k], 0);
     figure(`load-${name}`, {
       clients: CLIENTS,
@@ -110,6 +116,8 @@ async function runSetup(name: string, backend: Backend, processes: 1 | 2, killOn
       failedRequestsRetried: sum('errors'),
       failureKinds: JSON.stringify(Object.fromEntries(kinds)),
       serverRestarts: restarted,
+      slowestRequestMs: JSON.stringify(Object.fromEntries(slowest)),
+      serverSlowestMs: Math.round(serverSlowest),
       wallSeconds: Math.round((Date.now() - t0) / 1000),
     });
     assert.equal(lost, 0, 'lost writes');

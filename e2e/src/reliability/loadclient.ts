@@ -24,14 +24,22 @@ export interface ClientStats {
 /** What this client's cursor showed it: record id -> revision. */
 export type Seen = Map<string, string>;
 
+/** A request path's route, without ids and query: "sync", "create", "edit", "read". */
+function routeName(path: string): string {
+  if (path.includes('/offline/changes')) return 'sync';
+  return /\/records\/[^/?]+/.test(path) ? 'record' : 'records';
+}
+
 export class LoadClient {
   cursor = '0';
   readonly seen: Seen = new Map();
   /** Acknowledged writes of this client: record id -> latest acknowledged revision. */
   readonly acked = new Map<string, string>();
   readonly stats: ClientStats = { errors: 0, syncs: 0, creates: 0, edits: 0, duplicates: 0 };
-  /** Failed attempts by kind (an HTTP status, or the network error's code). */
+  /** Failed attempts by kind (an HTTP status, or the network error's code) and route. */
   readonly failures = new Map<string, number>();
+  /** The slowest attempt's time in ms, answered or not, per route ("GET sync", "POST create", ...). */
+  readonly slowest = new Map<string, number>();
   private pick: number;
 
   constructor(
@@ -44,8 +52,10 @@ export class LoadClient {
 
   /** One request, retried (on the next server) until it gets an answer below 500; 4xx answers are returned. */
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const route = `${method} ${routeName(path)}`;
     for (let attempt = 0; ; attempt++) {
       const url = this.servers.urls[this.pick % this.servers.urls.length] as string;
+      const t0 = performance.now();
       try {
         const res = await fetch(`${url}${path}`, {
           method,
@@ -54,17 +64,24 @@ export class LoadClient {
           signal: AbortSignal.timeout(30_000),
         });
         const text = await res.text();
+        this.took(route, t0);
         if (res.status < 500) return { status: res.status, json: text ? JSON.parse(text) : null };
-        this.note(`http ${res.status} ${(/"code":"([a-z_]+)"/.exec(text) ?? [])[1] ?? ''}`);
+        this.note(`http ${res.status} ${(/"code":"([a-z_]+)"/.exec(text) ?? [])[1] ?? ''} ${route}`);
       } catch (e) {
+        this.took(route, t0);
         const cause = (e as { cause?: { code?: string } }).cause;
-        this.note(cause?.code ?? (e as Error).name);
+        this.note(`${cause?.code ?? (e as Error).name} ${route}`);
       }
       this.stats.errors++;
       this.pick++;
       if (attempt > 200) throw new Error(`${method} ${path}: no server answered after ${attempt} attempts`);
       await new Promise((r) => setTimeout(r, 20 + attempt * 10));
     }
+  }
+
+  private took(route: string, t0: number): void {
+    const ms = Math.round(performance.now() - t0);
+    if (ms > (this.slowest.get(route) ?? -1)) this.slowest.set(route, ms);
   }
 
   private note(kind: string): void {

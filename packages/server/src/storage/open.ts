@@ -121,6 +121,9 @@ function privateMode(file: string): void {
   if ((mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
 }
 
+/** How long the SQLite connection goes from caller to caller before the event loop gets a turn (ImmediateSqliteDriver). */
+const SLICE_MS = 50;
+
 /** Most distinct statements kept prepared; past it the cache starts over (lists of ids make many shapes). */
 const STATEMENT_CACHE_SIZE = 1000;
 
@@ -153,26 +156,60 @@ function withStatementCache(sqlite: { prepare(sql: string): SqliteStatement; clo
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   /**
-   * The one connection is handed over in arrival order, waking one waiter per release. Kysely's own mutex
-   * wakes every waiter at every release and lets all but one wait again: with 500 clients queued that is
-   * hundreds of wake-ups per query, and a query's wait grew without bound under the reliability campaign's
-   * SQLite load (issue 17: 3 requests over 30 s with no fault). Kysely's mutex stays underneath, and is free
-   * whenever this one lets a caller through.
+   * The one connection is handed over in arrival order, waking one waiter per release, and in time slices.
+   *
+   * Arrival order: Kysely's own mutex wakes every waiter at every release and lets all but one wait again;
+   * with 500 clients queued that is hundreds of wake-ups per query (issue 17). Kysely's mutex stays
+   * underneath, and is free whenever this one lets a caller through.
+   *
+   * Time slices: better-sqlite3 answers synchronously, so without them one turn of the event loop ran every
+   * request that had arrived to its end (each socket's callback, then its microtasks, then the next socket)
+   * before the server read a socket again: under the reliability campaign's 500-client load a turn took
+   * 2–6 s, new connections waited in the kernel's accept queue, and some requests were first seen by the
+   * server 30 s after they were sent (their time inside the server was under 0.7 s). Now the connection goes
+   * from holder to holder for at most `SLICE_MS`; past that the next caller waits for the event loop to turn
+   * (setImmediate, after the poll phase has read the sockets and run what completed), and callers that
+   * arrive meanwhile queue behind it.
    */
   readonly #waiting: Array<() => void> = [];
   #held = false;
+  /** When the current slice began; 0 once the event loop has turned since. */
+  #sliceStart = 0;
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.#held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#held = true;
+    if (this.#held || this.#waiting.length > 0 || this.#sliceSpent()) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#grant();
     return super.acquireConnection();
   }
 
   override async releaseConnection(): Promise<void> {
     await super.releaseConnection();
+    this.#held = false;
+    this.#wake();
+  }
+
+  #sliceSpent(): boolean {
+    return this.#sliceStart !== 0 && performance.now() - this.#sliceStart >= SLICE_MS;
+  }
+
+  /** Marks the connection held, starting a slice (which ends when the event loop next turns) if none runs. */
+  #grant(): void {
+    this.#held = true;
+    if (this.#sliceStart !== 0) return;
+    this.#sliceStart = performance.now();
+    setImmediate(() => {
+      this.#sliceStart = 0;
+      this.#wake();
+    });
+  }
+
+  /** Lets the first waiter through when the connection is free and the slice has time left. */
+  #wake(): void {
+    if (this.#held || this.#sliceSpent()) return;
     const next = this.#waiting.shift();
-    if (next) next();
-    else this.#held = false;
+    if (!next) return;
+    this.#grant();
+    next();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
