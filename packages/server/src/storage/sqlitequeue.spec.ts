@@ -53,3 +53,22 @@ test('a failed transaction releases the connection to the next in line', async (
   const r = await next;
   assert.equal(Number((r.rows[0] as { c: number }).c), 0, 'the failed transaction rolled back, and the next one ran');
 });
+
+test('back-to-back queries let the event loop turn: the connection is handed over in time slices', async () => {
+  // better-sqlite3 answers synchronously: without slices a run of awaited queries never gives the event loop
+  // a turn (no socket is read, no connection accepted) until it ends. The loop below stops as soon as a
+  // setImmediate callback has run, or after 2 s of queries without one.
+  const db = st.storage.db;
+  let turned = false;
+  setImmediate(() => {
+    turned = true;
+  });
+  const start = performance.now();
+  let queries = 0;
+  while (!turned && performance.now() - start < 2000) {
+    await sql`SELECT 1 AS one`.execute(db);
+    queries++;
+  }
+  assert.ok(turned, `the event loop turned during ${queries} back-to-back queries`);
+  assert.ok(queries > 0, 'queries ran before the turn');
+});
