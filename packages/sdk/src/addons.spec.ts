@@ -42,9 +42,3 @@ test('loading the SDK index registers the Offline Add-on: it subscribes to saved
   assert.ok(events.listenerCount('saved') >= 1);
   assert.ok(events.listenerCount('loggedIn') >= 1);
 });
-
-test('the Offline Add-on offers the offline fallback source through its registration', async () => {
-  await import('./index.js');
-  const { offlineAddon, openOfflineSource } = await import('./offline/index.js');
-  assert.equal(offlineAddon.openSource, openOfflineSource);
-});

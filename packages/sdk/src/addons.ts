@@ -1,20 +1,16 @@
 /**
  * Add-ons of the SDK core. The core never imports an add-on: an add-on registers itself here (the SDK's
  * index loads the Offline Add-on, which does) and is attached to every context the core builds, where it
- * subscribes to the context's lifecycle events (`saved`, `loggedIn`; see events.ts); an add-on may also
- * offer the record source the core falls back to (source.ts).
+ * subscribes to the context's lifecycle events (`saved`, `loggedIn`; see events.ts).
  */
 import type { ClientContext } from './context.js';
 import type { SafeholdEvents } from './events.js';
-import type { RecordSource } from './source.js';
 
 export interface ClientAddon {
   /** A name for messages. */
   name: string;
   /** Subscribes to `events`; called once per events object (contexts may share one). */
   subscribe(events: SafeholdEvents): void;
-  /** The offline record source of a context, null when it has none (the Offline Add-on's fallback). */
-  openSource?(ctx: ClientContext): Promise<RecordSource | null>;
 }
 
 const addons: ClientAddon[] = [];
@@ -37,10 +33,4 @@ export function attachAddons(ctx: Pick<ClientContext, 'events'>): void {
     done.add(a);
     a.subscribe(ctx.events);
   }
-}
-
-/** The record source of the first registered add-on that offers one; null without such an add-on or source. */
-export async function openAddonSource(ctx: ClientContext): Promise<RecordSource | null> {
-  const addon = addons.find((a) => a.openSource);
-  return addon?.openSource ? addon.openSource(ctx) : null;
 }

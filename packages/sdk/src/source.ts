@@ -3,7 +3,6 @@
  * unreachable or `--offline` is given. list/search/show/copy read through a source.
  */
 import { SafeholdError, type SecretPlain } from '@safehold/protocol';
-import { openAddonSource } from './addons.js';
 import type { ClientContext } from './context.js';
 import type { RecordView } from './recordview.js';
 import { getRecord, listRecords } from './vault.js';
@@ -63,7 +62,7 @@ class FallbackSource implements RecordSource {
       return await f(this.current);
     } catch (e) {
       if (this.current.kind !== 'server' || !(e instanceof SafeholdError) || e.code !== 'unreachable') throw e;
-      const offline = await openAddonSource(this.ctx);
+      const offline = await openOffline(this.ctx);
       if (!offline) {
         throw new SafeholdError(
           'unreachable',
@@ -79,13 +78,26 @@ class FallbackSource implements RecordSource {
   }
 }
 
+/** Opens the offline record source of a context: null when there is none (provided by the Offline Add-on). */
+export type OfflineSourceOpener = (ctx: ClientContext) => Promise<RecordSource | null>;
+let offlineOpener: OfflineSourceOpener | null = null;
+
+/** Lets the Offline Add-on provide the offline fallback; without it, no context has an offline database. */
+export function provideOfflineSource(open: OfflineSourceOpener): void {
+  offlineOpener = open;
+}
+
+async function openOffline(ctx: ClientContext): Promise<RecordSource | null> {
+  return offlineOpener ? offlineOpener(ctx) : null;
+}
+
 /**
  * The source for list/search/show/copy: the server, falling back to the offline database when the
  * server is unreachable; with `offline: true`, the offline database only (offline_missing when none).
  */
 export async function resolveSource(ctx: ClientContext, opts: { offline?: boolean } = {}): Promise<RecordSource> {
   if (opts.offline) {
-    const s = await openAddonSource(ctx);
+    const s = await openOffline(ctx);
     if (!s) throw new SafeholdError('offline_missing', `no offline database for ${ctx.account.user} on this device: run \`safehold offline sync\` while online`);
     return s;
   }

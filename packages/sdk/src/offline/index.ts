@@ -2,10 +2,11 @@
  * The Offline Add-on, client side: sync engine, offline unlock and record source, triggers, wipe,
  * settings and local management. The SDK core does not import it: loading this module registers the
  * add-on, which subscribes to the core's `saved` / `loggedIn` events (after-save / after-login syncs)
- * and offers the offline fallback source (`openSource`).
+ * and provides the offline fallback source.
  */
 import type { ClientContext } from '../context.js';
 import { registerAddon, type ClientAddon } from '../addons.js';
+import { provideOfflineSource } from '../source.js';
 import { OfflineRecordSource } from './source.js';
 import { triggerSync, type TriggerKind } from './triggers.js';
 import { unlockForContext } from './unlock.js';
@@ -14,6 +15,16 @@ import { unlockForContext } from './unlock.js';
 export async function runOfflineTrigger(ctx: ClientContext, kind: TriggerKind): Promise<void> {
   await triggerSync(ctx, kind);
 }
+
+/** The Offline Add-on as the core sees it: after-save and after-login syncs on the lifecycle events. */
+export const offlineAddon: ClientAddon = {
+  name: 'offline',
+  subscribe(events) {
+    // The emitter (vault.ts, session.ts) always passes the ClientContext the event is about.
+    events.on('saved', (e) => e.waitFor(runOfflineTrigger(e.context as ClientContext, 'after-save')));
+    events.on('loggedIn', (e) => e.waitFor(runOfflineTrigger(e.context as ClientContext, 'after-login')));
+  },
+};
 
 /**
  * Opens the offline record source of the context's account and db (offline fallback, R11): null when
@@ -24,18 +35,8 @@ export async function openOfflineSource(ctx: ClientContext): Promise<OfflineReco
   return s ? new OfflineRecordSource(s) : null;
 }
 
-/** The Offline Add-on as the core sees it: after-save and after-login syncs on the lifecycle events, the offline fallback source. */
-export const offlineAddon: ClientAddon = {
-  name: 'offline',
-  subscribe(events) {
-    // The emitter (vault.ts, session.ts) always passes the ClientContext the event is about.
-    events.on('saved', (e) => e.waitFor(runOfflineTrigger(e.context as ClientContext, 'after-save')));
-    events.on('loggedIn', (e) => e.waitFor(runOfflineTrigger(e.context as ClientContext, 'after-login')));
-  },
-  openSource: openOfflineSource,
-};
-
 registerAddon(offlineAddon);
+provideOfflineSource(openOfflineSource);
 
 export { syncOffline, SYNC_TASK, type OfflineSyncResult, type OfflineSyncOptions } from './sync.js';
 export { unlockOffline, assertNotWiped, type OfflineSession, type OfflineUnlockArgs } from './unlock.js';
