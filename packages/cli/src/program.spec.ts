@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { buildProgram, rewriteGranteeUser, runCli } from './program.js';
 import { Cli } from './runtime.js';
+import { COMMAND_GROUPS } from './commands/index.js';
 
 class Sink extends Writable {
   text = '';
@@ -61,7 +62,7 @@ test('a command without an account on this device exits 3 and says how to log in
 });
 
 test('every command has --help with examples', async () => {
-  const program = buildProgram(new Cli({ stdout: new Sink(), stderr: new Sink(), env: {} }));
+  const program = await buildProgram(new Cli({ stdout: new Sink(), stderr: new Sink(), env: {} }));
   const paths: string[][] = [];
   const walk = (c: Command, prefix: string[]): void => {
     for (const sub of c.commands) {
@@ -80,4 +81,29 @@ test('every command has --help with examples', async () => {
   }
   const top = await run(['--help']);
   assert.match(top.stdout, /Exit codes:/);
+});
+
+test('the command table names exactly the commands each group registers, in the order of the help', async () => {
+  const cli = new Cli({ stdout: new Sink(), stderr: new Sink(), env: {} });
+  const all = await buildProgram(cli);
+  assert.deepEqual(
+    all.commands.map((c) => c.name()),
+    COMMAND_GROUPS.flatMap((g) => g.names),
+  );
+  for (const g of COMMAND_GROUPS) {
+    const one = await buildProgram(cli, ['--json', '--home', '/h', g.names[0] as string, '--help']);
+    assert.deepEqual(one.commands.map((c) => c.name()), [...g.names], `group of ${g.names[0]}`);
+  }
+});
+
+test('a run loads only the invoked command group, and every group for help, no command or an unknown one', async () => {
+  const cli = new Cli({ stdout: new Sink(), stderr: new Sink(), env: {} });
+  const names = async (argv: string[]): Promise<string[]> => (await buildProgram(cli, argv)).commands.map((c) => c.name());
+  assert.deepEqual(await names(['offline', 'sync', '--json']), ['offline']);
+  assert.deepEqual(await names(['--db=main', '--server', 'https://x', 'offline', 'sync']), ['offline']);
+  assert.deepEqual(await names(['--user', 'alice', 'share', 'ID', '--grantee-user', 'bob']), ['share', 'unshare', 'rights', 'trust']);
+  const every = COMMAND_GROUPS.flatMap((g) => g.names);
+  for (const argv of [[], ['--help'], ['help', 'offline'], ['-V'], ['no-such-command'], ['--bogus', 'list'], ['--', 'list'], ['--home']]) {
+    assert.deepEqual(await names(argv), every, argv.join(' '));
+  }
 });

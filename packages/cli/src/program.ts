@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Cli, type CliIo } from './runtime.js';
-import { registrars } from './commands/index.js';
+import { COMMAND_GROUPS, type CommandGroup, type Registrar } from './commands/index.js';
 import { safeText } from './format.js';
 
 /** Commands that can read from the offline database when the server is unreachable. */
@@ -10,12 +10,41 @@ const OFFLINE_CAPABLE = new Set(['list', 'search', 'show', 'copy', 'add', 'edit'
 /** Commands that never need the server. */
 const LOCAL_ONLY = new Set(['lock', 'use', 'unlock', 'offline', 'conflicts']);
 
+/** The global options that take a value (spec §3.2). */
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db', '--ca-file']);
+/** The global options without a value. */
+const GLOBAL_FLAGS = new Set(['--json', '--offline', '--password-stdin', '--insecure-http']);
+
 function version(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** Builds the program (exported for tests and help generation). */
-export function buildProgram(cli: Cli): Command {
+/**
+ * Builds the program for `argv`: only the group of the command it invokes when the command is found
+ * after nothing but global options, else every command (exported for tests: no argv, the whole program).
+ */
+export async function buildProgram(cli: Cli, argv?: readonly string[]): Promise<Command> {
+  const groups = argv === undefined ? COMMAND_GROUPS : groupsFor(argv);
+  return assemble(cli, await Promise.all(groups.map((g) => g.load())));
+}
+
+/** The command groups a run of `argv` needs: the invoked command's, or all of them. */
+function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i] ?? '';
+    if (!a.startsWith('-')) break;
+    const flag = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    if (GLOBAL_VALUE_OPTIONS.has(flag)) i += flag === a ? 2 : 1;
+    else if (GLOBAL_FLAGS.has(a)) i += 1;
+    else return COMMAND_GROUPS; // --help, --version, an unknown or malformed option: commander answers with every command
+  }
+  const name = argv[i];
+  const group = name === undefined ? undefined : COMMAND_GROUPS.find((g) => g.names.includes(name));
+  return group ? [group] : COMMAND_GROUPS;
+}
+
+function assemble(cli: Cli, registrars: readonly Registrar[]): Command {
   const program = new Command();
   program
     .name('safehold')
@@ -73,7 +102,6 @@ function commandPath(c: Command): string[] {
   return names;
 }
 
-const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--server', '--user', '--db', '--ca-file']);
 /** Commands whose own `--user` names a grantee, not the account (spec §3.2 `share ID --user U`). */
 const GRANTEE_USER_COMMANDS = new Set(['share', 'unshare']);
 
@@ -101,7 +129,8 @@ export function rewriteGranteeUser(argv: string[]): string[] {
 /** Runs one CLI invocation; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const cli = new Cli(io);
-  const program = buildProgram(cli);
+  const args = rewriteGranteeUser(argv);
+  const program = await buildProgram(cli, args);
   let path: string[] = [];
   program.hook('preAction', async (_this, action) => {
     path = commandPath(action);
@@ -119,7 +148,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     return exit;
   };
   try {
-    await program.parseAsync(rewriteGranteeUser(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -43,10 +43,11 @@ export { addRoleMember, compareRoleKeys, createRole, listRoles, removeRoleMember
 export { compareKeys, fingerprint, trustUser } from './pinning.js';
 export { approveRelease, listReleases, requestRelease, sealRecord, unsealRecord, type ReleaseView, type SealOptions } from './seals.js';
 
-// Import and export.
-export { exportVault, type ExportOptions, type ExportResult } from './transfer/export.js';
-export { importVault, type ImportOptions, type ImportSummary } from './transfer/import.js';
-export { readImportFile, writeExportFile, type ExportFileOptions } from './transfer/files.js';
+// Import and export (their modules load at the first call: transfer/ondemand.ts).
+export { exportVault, importVault, readImportFile, writeExportFile } from './transfer/ondemand.js';
+export type { ExportOptions, ExportResult } from './transfer/export.js';
+export type { ImportOptions, ImportSummary } from './transfer/import.js';
+export type { ExportFileOptions } from './transfer/files.js';
 export { checkRecords, type ParsedFile, type PortableRecord } from './transfer/portable.js';
 
 // The Offline Add-on (loading it registers the add-on with the core, see addons.ts).

@@ -12,17 +12,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const HOOKS = `
+const WIRE_SCHEMAS = String.raw`\/node_modules\/zod\/|\/protocol\/dist\/api\.js$`;
+/** The modules of import and export: the file formats (KDBX through kdbxweb, Bitwarden JSON, CSV) and the server round trips. */
+const TRANSFER = String.raw`\/node_modules\/kdbxweb\/|\/sdk\/dist\/formats\/|\/sdk\/dist\/transfer\/(export|import|files)\.js$`;
+
+const hooks = (pattern: string): string => `
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
-  if (/\\/node_modules\\/zod\\/|\\/protocol\\/dist\\/api\\.js$/.test(r.url)) process.stderr.write('LOADED ' + r.url + '\\n');
+  if (/${pattern}/.test(r.url)) process.stderr.write('LOADED ' + r.url + '\\n');
   return r;
 }`;
 
-function loadedBy(code: string): string[] {
+function loadedBy(code: string, pattern = WIRE_SCHEMAS): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'safehold-startup-'));
   try {
-    writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(dir, 'hooks.mjs'), hooks(pattern));
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
     const cwd = fileURLToPath(new URL('..', import.meta.url));
     const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), '--input-type=module', '-e', code], { cwd, encoding: 'utf8' });
@@ -37,4 +41,10 @@ test('importing the SDK loads no wire schema (zod); the first checked answer doe
   assert.deepEqual(loadedBy(`await import('@safehold/sdk');`), []);
   // The probe itself works: loading the schemas is seen.
   assert.ok(loadedBy(`await import('@safehold/protocol/api');`).some((l) => l.includes('/zod/')));
+});
+
+test('importing the SDK loads no import/export module (file formats, kdbxweb); the first export call does', () => {
+  assert.deepEqual(loadedBy(`await import('@safehold/sdk');`, TRANSFER), []);
+  const loaded = loadedBy(`const sdk = await import('@safehold/sdk'); await sdk.writeExportFile('csv', [], { allDatabases: false });`, TRANSFER);
+  assert.ok(loaded.some((l) => l.includes('/sdk/dist/transfer/files.js')), loaded.join('\n'));
 });

@@ -2,7 +2,7 @@
  * The client caches of the offline file and the log of record changes since they were written. Values
  * are opaque blobs here (the SDK's sealed header cache). All functions run on an open, keyed file.
  */
-import type { Db } from './keyed.js';
+import type { SqliteHandle } from './keyed.js';
 
 /*
  * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
@@ -24,17 +24,17 @@ export const CHANGES_SCHEMA = 'CREATE TABLE IF NOT EXISTS changes (gen INTEGER N
 const CHANGE_LOG_SLACK = 1000;
 
 /** Both the cache and the change-log tables exist (a read-only file may lack them). */
-export function hasCacheTables(db: Db): boolean {
+export function hasCacheTables(db: SqliteHandle): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ('cache', 'changes')`).all().length === 2;
 }
 
 /** The records' generation: 0 for a new file, one more for each applied page that changed records. */
-export function generationOf(db: Db): number {
+export function generationOf(db: SqliteHandle): number {
   return Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get() ?? '0');
 }
 
 /** Inside a writing transaction: the next generation, and the change log while a cache is held. */
-export function noteChanges(db: Db, logReady: boolean, ids: readonly string[]): void {
+export function noteChanges(db: SqliteHandle, logReady: boolean, ids: readonly string[]): void {
   const gen = generationOf(db) + 1;
   db.prepare(`INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(gen));
   if (!logReady || !db.prepare(`SELECT 1 FROM cache WHERE instr(k, '/') = 0 LIMIT 1`).pluck().get()) return;
@@ -51,7 +51,7 @@ export function noteChanges(db: Db, logReady: boolean, ids: readonly string[]): 
 }
 
 /** Ids written or removed after generation `g` (distinct), or null when the log cannot tell. */
-export function changedSince(db: Db, logReady: boolean, g: number): string[] | null {
+export function changedSince(db: SqliteHandle, logReady: boolean, g: number): string[] | null {
   const current = generationOf(db);
   if (!Number.isSafeInteger(g) || g < 0 || g > current) return null;
   if (!logReady) return g === current ? [] : null;
@@ -59,12 +59,12 @@ export function changedSince(db: Db, logReady: boolean, g: number): string[] | n
 }
 
 /** Stores a cache value (replacing any); throws when the file cannot be written. */
-export function putCache(db: Db, k: string, v: Uint8Array): void {
+export function putCache(db: SqliteHandle, k: string, v: Uint8Array): void {
   db.prepare('INSERT INTO cache (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 }
 
 /** Stores a cache value current as of generation `g`, only if still current; prunes the log up to g. */
-export function putCacheAt(db: Db, k: string, v: Uint8Array, g: number): boolean {
+export function putCacheAt(db: SqliteHandle, k: string, v: Uint8Array, g: number): boolean {
   return db.transaction((): boolean => {
     if (generationOf(db) !== g) return false;
     putCache(db, k, v);

@@ -4,10 +4,8 @@
  * as `internal` with exit 1). Every statement of an open file is wrapped so that SQLite's corruption
  * codes become OfflineStoreError('corrupt'); its message names no path, key or content.
  */
-import type Database from 'better-sqlite3-multiple-ciphers';
 import { OfflineStoreError } from './errors.js';
-
-type Db = Database.Database;
+import type { SqliteHandle } from './keyed.js';
 
 /** SQLITE_CORRUPT and its extended codes, and SQLITE_NOTADB (a page that does not decrypt). */
 export function isCorruption(e: unknown): boolean {
@@ -47,6 +45,6 @@ function guard<T extends object>(target: T, inner: (v: unknown) => unknown = (v)
 }
 
 /** The connection with every statement it prepares (and its pragma and exec) guarded. */
-export function guardCorruption(db: Db): Db {
+export function guardCorruption(db: SqliteHandle): SqliteHandle {
   return guard(db, (out) => (out !== null && typeof out === 'object' && 'run' in out && 'all' in out ? guard(out) : out));
 }

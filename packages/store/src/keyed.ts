@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { OfflineStoreError } from './errors.js';
 
-export type Db = Database.Database;
+/** The better-sqlite3 connection to one SQLite file ("SqliteHandle" only ever means a Safehold database). */
+export type SqliteHandle = Database.Database;
 
 function keyPragma(fileKey: Uint8Array): string {
   if (!(fileKey instanceof Uint8Array) || fileKey.byteLength !== 32) {
@@ -17,8 +18,8 @@ function keyPragma(fileKey: Uint8Array): string {
 }
 
 /** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master. */
-export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): Db {
-  let db: Db;
+export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): SqliteHandle {
+  let db: SqliteHandle;
   try {
     db = new Database(path, { fileMustExist: mustExist });
   } catch (e) {

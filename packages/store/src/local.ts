@@ -4,9 +4,7 @@
  * copy are written in one SQLite transaction. Their `data` is opaque here (the SDK's JSON of record
  * ciphertext, wrapped keys and revision ids: no plaintext).
  */
-import type Database from 'better-sqlite3-multiple-ciphers';
-
-type Db = Database.Database;
+import type { SqliteHandle } from './keyed.js';
 
 export type OutboxKind = 'create' | 'update' | 'delete';
 export type ConflictKind = 'conflict' | 'deleted' | 'rejected';
@@ -57,7 +55,7 @@ interface ConflictRow {
   data: string;
 }
 
-export function readOutbox(db: Db): OutboxEntry[] {
+export function readOutbox(db: SqliteHandle): OutboxEntry[] {
   return (db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxRow[]).map((r) => ({
     seq: r.seq,
     opId: r.op_id,
@@ -68,11 +66,11 @@ export function readOutbox(db: Db): OutboxEntry[] {
   }));
 }
 
-export function insertOutbox(db: Db, e: Omit<OutboxEntry, 'seq'>): void {
+export function insertOutbox(db: SqliteHandle, e: Omit<OutboxEntry, 'seq'>): void {
   db.prepare('INSERT INTO outbox (op_id, record, kind, at, data) VALUES (?, ?, ?, ?, ?)').run(e.opId, e.record, e.kind, e.at, e.data);
 }
 
-export function readConflicts(db: Db): ConflictEntry[] {
+export function readConflicts(db: SqliteHandle): ConflictEntry[] {
   return (db.prepare('SELECT * FROM conflicts ORDER BY at, id').all() as ConflictRow[]).map((r) => ({
     id: r.id,
     record: r.record,
@@ -84,7 +82,7 @@ export function readConflicts(db: Db): ConflictEntry[] {
   }));
 }
 
-export function insertConflict(db: Db, c: ConflictEntry): void {
+export function insertConflict(db: SqliteHandle, c: ConflictEntry): void {
   db.prepare('INSERT OR REPLACE INTO conflicts (id, record, kind, at, fields, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     c.id,
     c.record,
@@ -97,7 +95,7 @@ export function insertConflict(db: Db, c: ConflictEntry): void {
 }
 
 /** Copies the outbox and the conflicts into another file (a rebuild that is about to replace this one). */
-export function copyLocal(from: Db, to: Db): void {
+export function copyLocal(from: SqliteHandle, to: SqliteHandle): void {
   const out = readOutbox(from);
   const conf = readConflicts(from);
   if (out.length === 0 && conf.length === 0) return;

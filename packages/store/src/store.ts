@@ -11,7 +11,7 @@ import { durableRename, fsyncDir, fsyncFile, removeIfExists } from './fsutil.js'
 import { OfflineStoreError } from './errors.js';
 import { guardCorruption } from './corruption.js';
 import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
-import { openKeyed, type Db } from './keyed.js';
+import { openKeyed, type SqliteHandle } from './keyed.js';
 import { HEADER_COLUMNS, SCHEMA, UPSERT_SQL, rowParams, rowToListed, rowToRecord, u8, type RecordRow, type StoredRecord } from './records.js';
 import { CACHE_SCHEMA, CHANGES_SCHEMA, changedSince, generationOf, hasCacheTables, noteChanges, putCache, putCacheAt } from './cachelog.js';
 
@@ -59,11 +59,11 @@ export interface PageResult {
 /** One open offline database file. */
 export class OfflineStore {
   readonly path: string;
-  private db: Db | null;
+  private db: SqliteHandle | null;
   /** Both the cache and the change-log tables exist (fixed at open: a read-only file may lack them). */
   private readonly logReady: boolean;
 
-  private constructor(path: string, db: Db) {
+  private constructor(path: string, db: SqliteHandle) {
     this.path = path;
     this.db = guardCorruption(db);
     this.logReady = hasCacheTables(db);
@@ -130,7 +130,7 @@ export class OfflineStore {
     return new OfflineStore(path, db);
   }
 
-  private get conn(): Db {
+  private get conn(): SqliteHandle {
     if (!this.db) throw new OfflineStoreError('corrupt', 'the offline database is closed');
     return this.db;
   }

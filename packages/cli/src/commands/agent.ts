@@ -14,7 +14,7 @@ export function registerAgentCommands(program: Command, cli: Cli): void {
   program
     .command('agent')
     .description('sync the offline database every interval of `offline settings` (default 30 minutes); logs each run')
-    .addHelpText('after', examples('safehold agent', 'safehold agent --once', 'safehold agent --json --max-runs 3'))
+    .addHelpText('after', () => examples('safehold agent', 'safehold agent --once', 'safehold agent --json --max-runs 3'))
     .option('--once', 'one run, then exit')
     .option('--max-runs <n>', 'stop after N runs')
     .option('--minute-ms <ms>', 'length of one interval minute in ms (for tests)')

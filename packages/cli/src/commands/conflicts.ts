@@ -8,7 +8,7 @@ export function registerConflictCommands(program: Command, cli: Cli): void {
   const conflicts = program
     .command('conflicts')
     .description('offline changes that met a conflict or were rejected at the push, kept until you settle them')
-    .addHelpText('after', examples('safehold conflicts', 'safehold conflicts --json', 'safehold conflicts resolve <ID> --keep mine'))
+    .addHelpText('after', () => examples('safehold conflicts', 'safehold conflicts --json', 'safehold conflicts resolve <ID> --keep mine'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -28,7 +28,7 @@ export function registerConflictCommands(program: Command, cli: Cli): void {
     .description('settle one conflict: keep the server version, or make the offline version current (a new revision)')
     .argument('<id>', 'a conflict id from `safehold conflicts`, or the record id')
     .requiredOption('--keep <side>', 'server or mine')
-    .addHelpText('after', examples('safehold conflicts resolve <ID> --keep server', 'safehold conflicts resolve <RECORD_ID> --keep mine'))
+    .addHelpText('after', () => examples('safehold conflicts resolve <ID> --keep server', 'safehold conflicts resolve <RECORD_ID> --keep mine'))
     .action(async (id: string, o: { keep: string }, cmd: Command) => {
       if (o.keep !== 'server' && o.keep !== 'mine') throw usage('--keep takes server or mine');
       const sdk = await import('@safehold/sdk');

@@ -43,12 +43,12 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   const offline = program
     .command('offline')
     .description('the Offline Add-on: an encrypted local copy for use without the server')
-    .addHelpText('after', examples('safehold offline sync', 'safehold offline status --json', 'safehold offline settings --interval 15 --after-save off', 'safehold --offline search router'));
+    .addHelpText('after', () => examples('safehold offline sync', 'safehold offline status --json', 'safehold offline settings --interval 15 --after-save off', 'safehold --offline search router'));
 
   offline
     .command('sync')
     .description('synchronise the offline database now; the first sync creates it')
-    .addHelpText('after', examples('safehold offline sync', 'safehold offline sync --json', 'safehold --db finance offline sync'))
+    .addHelpText('after', () => examples('safehold offline sync', 'safehold offline sync --json', 'safehold --db finance offline sync'))
     .option('--limit <n>', 'records per page asked of the server (default the largest)')
     .action(async (o: { limit?: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
@@ -73,7 +73,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   offline
     .command('status')
     .description('is offline enabled, the right, days, last sync, expiry, path, counts, settings')
-    .addHelpText('after', examples('safehold offline status', 'safehold offline status --json'))
+    .addHelpText('after', () => examples('safehold offline status', 'safehold offline status --json'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const s = await scope(cli, cmd);
@@ -95,7 +95,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   offline
     .command('settings')
     .description('triggers and location of the offline databases (shown when given no option)')
-    .addHelpText('after', examples('safehold offline settings', 'safehold offline settings --after-save off --interval 15', 'safehold offline settings --path /secure/offline'))
+    .addHelpText('after', () => examples('safehold offline settings', 'safehold offline settings --after-save off --interval 15', 'safehold offline settings --path /secure/offline'))
     .option('--after-save <on|off>', 'sync after each own add, edit, rm (default on)')
     .option('--after-login <on|off>', 'sync after the login command (default on)')
     .option('--interval <minutes>', 'sync every MINUTES with `safehold agent` (default 30)')
@@ -118,7 +118,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   offline
     .command('list')
     .description('the offline databases on this device')
-    .addHelpText('after', examples('safehold offline list', 'safehold offline list --json'))
+    .addHelpText('after', () => examples('safehold offline list', 'safehold offline list --json'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const home = await cli.home(cli.globals(cmd));
@@ -134,7 +134,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
     .command('remove')
     .description('delete the offline database of this account and database (crypto-shredding)')
     .option('--force', 'remove it even while offline changes are queued (they are lost)')
-    .addHelpText('after', examples('safehold offline remove', 'safehold --db finance offline remove', 'safehold offline remove --force'))
+    .addHelpText('after', () => examples('safehold offline remove', 'safehold --db finance offline remove', 'safehold offline remove --force'))
     .action(async (o: { force?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const s = await scope(cli, cmd);
@@ -150,7 +150,7 @@ export function registerOfflineCommands(program: Command, cli: Cli): void {
   offline
     .command('pending')
     .description('the offline changes queued for the next sync (record, kind, when; never secrets)')
-    .addHelpText('after', examples('safehold offline pending', 'safehold offline pending --json'))
+    .addHelpText('after', () => examples('safehold offline pending', 'safehold offline pending --json'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);

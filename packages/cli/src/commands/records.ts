@@ -85,8 +85,7 @@ async function secretFieldsOf(o: RecordOpts): Promise<Array<{ name: string; valu
 export function registerRecordCommands(program: Command, cli: Cli): void {
   recordOptions(program.command('add').description('add a record (then the after-save offline sync)'), true)
     .option('--masked', 'mask the secret for users without the authorize right')
-    .addHelpText(
-      'after',
+    .addHelpText('after', () =>
       examples(
         'safehold add --name "Billing portal" --username billing --generate --length 24 --url https://billing.example.com --tag finance',
         'safehold add --name "Core router" --password "…" --masked --secret-field enable=…',
@@ -113,7 +112,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
 
   recordOptions(program.command('edit').description('edit a record: a new revision (then the after-save offline sync)').argument('<id>', 'record id'), false)
     .option('--base-revision <rev>', 'refuse (exit 8) unless this is still the current revision')
-    .addHelpText('after', examples('safehold edit <ID> --password "new-secret"', 'safehold edit <ID> --tag ops --tag prod --base-revision <REV>'))
+    .addHelpText('after', () => examples('safehold edit <ID> --password "new-secret"', 'safehold edit <ID> --tag ops --tag prod --base-revision <REV>'))
     .action(async (id: string, o: RecordOpts, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const password = await passwordOf(o);
@@ -137,7 +136,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .command('rm')
     .description('delete a record (then the after-save offline sync)')
     .argument('<id>', 'record id')
-    .addHelpText('after', examples('safehold rm <ID>'))
+    .addHelpText('after', () => examples('safehold rm <ID>'))
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -149,7 +148,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .command('list')
     .description('list records (never prints a secret)')
     .option('--tag <tag>', 'only records with this tag')
-    .addHelpText('after', examples('safehold list', 'safehold list --tag finance --json'))
+    .addHelpText('after', () => examples('safehold list', 'safehold list --tag finance --json'))
     .action(async (o: { tag?: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -163,7 +162,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .command('search')
     .description('search names, user names, urls, tags and notes (case- and accent-insensitive; never secrets)')
     .argument('<query>', 'words to look for')
-    .addHelpText('after', examples('safehold search billing', 'safehold search "core router" --json'))
+    .addHelpText('after', () => examples('safehold search billing', 'safehold search "core router" --json'))
     .action(async (query: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -177,7 +176,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .description('show a record; secrets only with --reveal (refused, exit 5, when masked for you or sealed)')
     .argument('<id>', 'record id')
     .option('--reveal', 'show the password and secret fields')
-    .addHelpText('after', examples('safehold show <ID>', 'safehold show <ID> --reveal --json'))
+    .addHelpText('after', () => examples('safehold show <ID>', 'safehold show <ID> --reveal --json'))
     .action(async (id: string, o: { reveal?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -195,7 +194,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .argument('<id>', 'record id')
     .option('--field <name>', 'password (default), a secret field, username, url or a custom field', 'password')
     .addOption(new Option('--clear-after <seconds>', 'clear the clipboard after this many seconds (0 = never)').default('30'))
-    .addHelpText('after', examples('safehold copy <ID>', 'safehold copy <ID> --field enable --clear-after 10', 'SAFEHOLD_CLIPBOARD_CMD="xclip -selection primary" safehold copy <ID>'))
+    .addHelpText('after', () => examples('safehold copy <ID>', 'safehold copy <ID> --field enable --clear-after 10', 'SAFEHOLD_CLIPBOARD_CMD="xclip -selection primary" safehold copy <ID>'))
     .action(async (id: string, o: { field: string; clearAfter: string }, cmd: Command) => {
       const clearAfter = Number(o.clearAfter);
       if (!Number.isInteger(clearAfter) || clearAfter < 0) throw usage('--clear-after must be a whole number of seconds (0 = never)');
@@ -223,7 +222,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
     .description("a record's revisions; secrets only with --reveal")
     .argument('<id>', 'record id')
     .option('--reveal', 'show each revision\'s password (refused when masked for you or sealed)')
-    .addHelpText('after', examples('safehold history <ID>', 'safehold history <ID> --reveal --json'))
+    .addHelpText('after', () => examples('safehold history <ID>', 'safehold history <ID> --reveal --json'))
     .action(async (id: string, o: { reveal?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -240,7 +239,7 @@ export function registerRecordCommands(program: Command, cli: Cli): void {
       .command(name)
       .description(masked ? 'mask a record: users without authorize may copy but never display its secret' : 'lift the masking of a record')
       .argument('<id>', 'record id')
-      .addHelpText('after', examples(`safehold ${name} <ID>`))
+      .addHelpText('after', () => examples(`safehold ${name} <ID>`))
       .action(async (id: string, _o: unknown, cmd: Command) => {
         const sdk = await import('@safehold/sdk');
         const ctx = await cli.open(cmd);

@@ -12,13 +12,13 @@ export function registerRoleCommands(program: Command, cli: Cli): void {
   const role = program
     .command('role')
     .description('roles: named groups with their own key pair, managed by their creator')
-    .addHelpText('after', examples('safehold role create ops', 'safehold role add ops carol', 'safehold role list'));
+    .addHelpText('after', () => examples('safehold role create ops', 'safehold role add ops carol', 'safehold role list'));
 
   role
     .command('create')
     .description('create a role (you become its first member and manage its members)')
     .argument('<role>', 'role name')
-    .addHelpText('after', examples('safehold role create ops'))
+    .addHelpText('after', () => examples('safehold role create ops'))
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -31,7 +31,7 @@ export function registerRoleCommands(program: Command, cli: Cli): void {
     .description("add a member: wraps the role's key for the member's public key")
     .argument('<role>', 'role name')
     .argument('<user>', 'user to add')
-    .addHelpText('after', examples('safehold role add ops carol'))
+    .addHelpText('after', () => examples('safehold role add ops carol'))
     .action(async (name: string, user: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -44,7 +44,7 @@ export function registerRoleCommands(program: Command, cli: Cli): void {
     .description('remove a member from a role')
     .argument('<role>', 'role name')
     .argument('<user>', 'user to remove')
-    .addHelpText('after', examples('safehold role remove ops carol'))
+    .addHelpText('after', () => examples('safehold role remove ops carol'))
     .action(async (name: string, user: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -55,7 +55,7 @@ export function registerRoleCommands(program: Command, cli: Cli): void {
   role
     .command('list')
     .description('the roles of the database')
-    .addHelpText('after', examples('safehold role list --json'))
+    .addHelpText('after', () => examples('safehold role list --json'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);

@@ -24,7 +24,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .requiredOption('--approvers <users>', 'comma list of approvers')
     .option('--required <n>', 'approvals needed (default 1)')
     .option('--window <minutes>', 'how long an approved release lasts (default 60)')
-    .addHelpText('after', examples('safehold seal <ID> --approvers carol,dave --required 2 --window 30'))
+    .addHelpText('after', () => examples('safehold seal <ID> --approvers carol,dave --required 2 --window 30'))
     .action(async (id: string, o: { approvers: string; required?: string; window?: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const required = positiveInt(o.required, '--required');
@@ -42,7 +42,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .command('unseal')
     .description("lift a record's seal (cancels its releases); needs an approved release of kind unseal")
     .argument('<id>', 'record id')
-    .addHelpText('after', examples('safehold release request <ID> --kind unseal --reason "no longer critical"', 'safehold unseal <ID>'))
+    .addHelpText('after', () => examples('safehold release request <ID> --kind unseal --reason "no longer critical"', 'safehold unseal <ID>'))
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -53,7 +53,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
   const release = program
     .command('release')
     .description('release requests for sealed records')
-    .addHelpText('after', examples('safehold release request <ID> --reason "rotate CA"', 'safehold release approve <REQ_ID>', 'safehold release list'));
+    .addHelpText('after', () => examples('safehold release request <ID> --reason "rotate CA"', 'safehold release approve <REQ_ID>', 'safehold release list'));
 
   release
     .command('request')
@@ -61,7 +61,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .argument('<id>', 'record id')
     .option('--reason <text>', 'why you need it', '')
     .option('--kind <kind>', 'read (the secret) or unseal (lifting the seal)', 'read')
-    .addHelpText('after', examples('safehold release request <ID> --reason "rotate CA"', 'safehold release request <ID> --kind unseal'))
+    .addHelpText('after', () => examples('safehold release request <ID> --reason "rotate CA"', 'safehold release request <ID> --kind unseal'))
     .action(async (id: string, o: { reason: string; kind: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       if (o.kind !== 'read' && o.kind !== 'unseal') throw usage('--kind must be read or unseal');
@@ -74,7 +74,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
     .command('approve')
     .description('approve a release request (as one of its approvers)')
     .argument('<requestId>', 'release request id')
-    .addHelpText('after', examples('safehold release approve <REQ_ID>'))
+    .addHelpText('after', () => examples('safehold release approve <REQ_ID>'))
     .action(async (rid: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const { asReleaseId } = await import('@safehold/protocol');
@@ -87,7 +87,7 @@ export function registerSealCommands(program: Command, cli: Cli): void {
   release
     .command('list')
     .description('release requests you made or may approve')
-    .addHelpText('after', examples('safehold release list --json'))
+    .addHelpText('after', () => examples('safehold release list --json'))
     .action(async (_o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);

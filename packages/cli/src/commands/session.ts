@@ -16,7 +16,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
     .description('register with an invite: sets the master password, makes your keys, logs in')
     .requiredOption('--invite <code>', 'the one-time invite code from the admin')
     .addHelpText('after', '\nNeeds the global options --server URL and --user NAME.')
-    .addHelpText('after', examples('safehold register --server https://vault.example.com --user alice --invite 3Jk…', 'SAFEHOLD_PASSWORD=… safehold register --server http://127.0.0.1:8080 --user bob --invite …'))
+    .addHelpText('after', () => examples('safehold register --server https://vault.example.com --user alice --invite 3Jk…', 'SAFEHOLD_PASSWORD=… safehold register --server http://127.0.0.1:8080 --user bob --invite …'))
     .action(async (o: { invite: string }, cmd: Command) => {
       const g = cli.globals(cmd);
       const opts = { ...serverAndUser(g), invite: o.invite };
@@ -42,7 +42,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
     .command('login')
     .description('log in on this device (then the after-login offline sync)')
     .addHelpText('after', '\nNeeds the global options --server URL and --user NAME.')
-    .addHelpText('after', examples('safehold login --server https://vault.example.com --user alice'))
+    .addHelpText('after', () => examples('safehold login --server https://vault.example.com --user alice'))
     .action(async (_o: unknown, cmd: Command) => {
       const g = cli.globals(cmd);
       const opts = serverAndUser(g);
@@ -58,7 +58,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
     .command('unlock')
     .description('print a SAFEHOLD_SESSION key so later commands need no master password')
     .option('--raw', 'print only the key')
-    .addHelpText('after', examples('eval "$(safehold unlock)"', 'export SAFEHOLD_SESSION=$(safehold unlock --raw)'))
+    .addHelpText('after', () => examples('eval "$(safehold unlock)"', 'export SAFEHOLD_SESSION=$(safehold unlock --raw)'))
     .action(async (opts: { raw?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -70,7 +70,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
   program
     .command('lock')
     .description('forget the unlocked session: SAFEHOLD_SESSION no longer opens anything')
-    .addHelpText('after', examples('safehold lock && unset SAFEHOLD_SESSION'))
+    .addHelpText('after', () => examples('safehold lock && unset SAFEHOLD_SESSION'))
     .action(async (_opts: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const { home, account } = await cli.account(cmd);
@@ -82,7 +82,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
     .command('logout')
     .description('end the server session and forget the session token on this device')
     .option('--force', 'log out even while offline changes are queued (they stay queued until the next login and sync)')
-    .addHelpText('after', examples('safehold logout', 'safehold logout --force'))
+    .addHelpText('after', () => examples('safehold logout', 'safehold logout --force'))
     .action(async (opts: { force?: boolean }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -93,8 +93,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
   program
     .command('passwd')
     .description('change the master password (online): re-wraps your user key, nothing else changes')
-    .addHelpText(
-      'after',
+    .addHelpText('after', () =>
       examples('safehold passwd', 'SAFEHOLD_PASSWORD=old SAFEHOLD_NEW_PASSWORD=new safehold passwd', 'printf "old\\nnew\\n" | safehold passwd --password-stdin'),
     )
     .action(async (_opts: unknown, cmd: Command) => {
@@ -111,7 +110,7 @@ export function registerSessionCommands(program: Command, cli: Cli): void {
     .command('use')
     .description('pick the database later commands use')
     .argument('<db>', 'database name')
-    .addHelpText('after', examples('safehold use main'))
+    .addHelpText('after', () => examples('safehold use main'))
     .action(async (db: string, _opts: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const { home, account } = await cli.account(cmd);

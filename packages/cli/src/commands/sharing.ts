@@ -35,7 +35,7 @@ export function registerSharingCommands(program: Command, cli: Cli): void {
     .option('--role <role>', 'grantee role')
     .addHelpText('after', '\nOptions (grantee):\n  --user <user>  grantee user (after the command; --user before it picks your account)')
     .requiredOption('--rights <rights>', 'comma list of read,write,delete,authorize,export')
-    .addHelpText('after', examples('safehold share <ID> --user bob --rights read,export', 'safehold share <ID> --role ops --rights read'))
+    .addHelpText('after', () => examples('safehold share <ID> --user bob --rights read,export', 'safehold share <ID> --role ops --rights read'))
     .action(async (id: string, o: GranteeOpts & { rights: string }, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const who = grantee(o);
@@ -52,7 +52,7 @@ export function registerSharingCommands(program: Command, cli: Cli): void {
     .addOption(new Option('--grantee-user <user>', 'grantee user (written --user after the command)').hideHelp())
     .option('--role <role>', 'grantee role')
     .addHelpText('after', '\nOptions (grantee):\n  --user <user>  grantee user (after the command; --user before it picks your account)')
-    .addHelpText('after', examples('safehold unshare <ID> --user bob', 'safehold unshare <ID> --role ops'))
+    .addHelpText('after', () => examples('safehold unshare <ID> --user bob', 'safehold unshare <ID> --role ops'))
     .action(async (id: string, o: GranteeOpts, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const who = grantee(o);
@@ -65,7 +65,7 @@ export function registerSharingCommands(program: Command, cli: Cli): void {
     .command('rights')
     .description('who holds which rights on a record (with key fingerprints)')
     .argument('<id>', 'record id')
-    .addHelpText('after', examples('safehold rights <ID>', 'safehold rights <ID> --json'))
+    .addHelpText('after', () => examples('safehold rights <ID>', 'safehold rights <ID> --json'))
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const sdk = await import('@safehold/sdk');
       const ctx = await cli.open(cmd);
@@ -79,7 +79,7 @@ export function registerSharingCommands(program: Command, cli: Cli): void {
     .argument('[user]', 'user name')
     .option('--role <role>', "accept the role's current key instead (a changed or unsigned role key)")
     .option('--fingerprint <fp>', 'trust only if the key has this fingerprint (as shown by `rights` or the error); refused (exit 5) otherwise')
-    .addHelpText('after', examples('safehold trust bob', 'safehold trust bob --fingerprint 3f2a:9c01:…', 'safehold trust --role ops --fingerprint 77e0:…'))
+    .addHelpText('after', () => examples('safehold trust bob', 'safehold trust bob --fingerprint 3f2a:9c01:…', 'safehold trust --role ops --fingerprint 77e0:…'))
     .action(async (user: string | undefined, o: { role?: string; fingerprint?: string }, cmd: Command) => {
       if ((user === undefined) === (o.role === undefined)) throw usage('give either USER or --role ROLE');
       const sdk = await import('@safehold/sdk');

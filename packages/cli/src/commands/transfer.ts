@@ -102,7 +102,7 @@ export function registerTransferCommands(program: Command, cli: Cli): void {
     .option('--export-password-stdin', 'read the KDBX file password from standard input (after the master password with --password-stdin)')
     .addHelpText(
       'after',
-      `
+      () => `
 KDBX file password: a hidden prompt (asked twice), SAFEHOLD_EXPORT_PASSWORD, or --export-password-stdin.
 Records masked for you are exported without their secret values; sealed records never with theirs.
 ${examples('safehold export --format kdbx team.kdbx', 'safehold export --format csv --unencrypted --all-databases all.csv')}`,
@@ -168,7 +168,7 @@ ${examples('safehold export --format kdbx team.kdbx', 'safehold export --format 
     .option('--import-password-stdin', 'read the file password from standard input (after the master password with --password-stdin)')
     .addHelpText(
       'after',
-      `
+      () => `
 File password (KDBX, password-protected Bitwarden JSON): a hidden prompt, SAFEHOLD_IMPORT_PASSWORD, or --import-password-stdin.
 Importing the same file again adds nothing; an interrupted import completes when run again.
 ${examples('safehold import --format kdbx --dry-run old.kdbx', 'safehold import --format bitwarden-json bitwarden_export.json')}`,

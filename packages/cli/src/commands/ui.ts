@@ -36,7 +36,7 @@ export function registerUiCommands(program: Command, cli: Cli): void {
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
     .option('--no-open', 'do not open the browser')
     .option('--minute-ms <ms>', 'length of one minute of the interval and idle-lock settings in ms (for tests)')
-    .addHelpText('after', examples('safehold ui', 'safehold ui --port 8765 --no-open', 'safehold ui --json --no-open'))
+    .addHelpText('after', () => examples('safehold ui', 'safehold ui --port 8765 --no-open', 'safehold ui --json --no-open'))
     .action(async (o: UiOpts, cmd: Command) => {
       let port = 0;
       if (o.port !== undefined) {
