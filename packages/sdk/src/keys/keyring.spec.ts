@@ -61,3 +61,34 @@ test('default home follows SAFEHOLD_HOME, then the platform data dir', () => {
   assert.equal(defaultHomeDir({ XDG_DATA_HOME: '/d' }, 'linux'), '/d/safehold');
   assert.match(defaultHomeDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32'), /Safehold$/);
 });
+
+test('storedRecordKeys: own wraps kept as they came, shared ones re-wrapped under the user key, tampering refused', () => {
+  const k = keyring('alice');
+  const id = randomId();
+  const hk = randomKey();
+  const sk = randomKey();
+  const header = k.wrapForSelf(id, 'header', hk);
+  const secret = k.wrapForSelf(id, 'secret', sk);
+  const own = k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'alice' } });
+  assert.deepEqual(own.headerKey, hk);
+  assert.deepEqual(own.secretKey, sk);
+  assert.equal(own.shared, false);
+  assert.equal(toB64(own.headerWrap), header);
+  assert.equal(own.secretWrap && toB64(own.secretWrap), secret);
+  // A shared record (HPKE for alice's public key): its keys come back wrapped under her user key, which open again.
+  const shared = k.storedRecordKeys({
+    id,
+    db: 'main',
+    keys: { header: k.wrapForHolder(id, 'header', hk, { kind: 'user', user: 'alice' }, k.publicKey), secret: null },
+    keyHolder: { kind: 'user', user: 'alice' },
+  });
+  assert.equal(shared.shared, true);
+  assert.equal(shared.secretWrap, null);
+  const reopened = k.unwrapRecordKeys({ id, db: 'main', keys: { header: toB64(shared.headerWrap), secret: null }, keyHolder: { kind: 'user', user: 'alice' } });
+  assert.deepEqual(reopened.headerKey, hk);
+  assert.equal(reopened.shared, false);
+  // A swapped or undecodable wrap, or one for another holder, is the record's integrity error.
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header: secret, secret }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header, secret: 'not*b64' }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'bob' } }), integrity);
+});
