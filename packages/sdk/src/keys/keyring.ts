@@ -36,6 +36,7 @@ export interface StoredRecordKeys extends RecordKeys {
   secretWrap: Uint8Array | null;
 }
 
+
 /** The holder string bound into a key wrap's AAD: "user:alice" or "role:ops". */
 export function holderString(h: KeyHolder): string {
   return h.kind === 'user' ? `user:${h.user}` : `role:${h.role}`;
@@ -123,9 +124,18 @@ export class Keyring {
    * The record keys opened as `unwrapRecordKeys` does, and their wraps under the user key as the offline
    * file keeps them: the wraps as they came for an own record, re-wrapped under the user key for a shared
    * one (which the caller may offer for adoption). Each wrap is decoded once.
+   *
+   * `ownSecretUnopened` (the offline sync, ADR 0095): an own record's secret key wrap (AEAD under this
+   * user's key, held by this user, beside an own header key) is kept as it came, unopened: `secretKey` is
+   * then null and `secretWrap` the wrap. Its check (the AEAD tag and the record, part and holder bound into
+   * it) happens where it is opened, like the check of the secret part it unlocks.
    */
-  storedRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>): StoredRecordKeys {
+  storedRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>, opts: { ownSecretUnopened?: boolean } = {}): StoredRecordKeys {
     const wraps = this.decodeWraps(wire);
+    if (opts.ownSecretUnopened === true && wraps.secret !== null && this.isOwnWrap(wraps.holder, wraps.header) && this.isOwnWrap(wraps.holder, wraps.secret)) {
+      const headerKey = this.unwrapOne(wire.id, wire.db, 'header', wraps.holder, wraps.header);
+      return { headerKey, secretKey: null, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
+    }
     const keys = this.openWraps(wire, wraps.header, wraps.secret);
     if (!keys.shared) return { headerKey: keys.headerKey, secretKey: keys.secretKey, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
     try {
@@ -142,11 +152,16 @@ export class Keyring {
     }
   }
 
+  /** A wrap in the form of this user's own (AEAD under the user key) for a holder that is this user. */
+  private isOwnWrap(holder: KeyHolder, blob: Uint8Array): boolean {
+    return holder.kind === 'user' && holder.user === this.user && blob[0] === ENVELOPE_AEAD_V1;
+  }
+
   /** The wraps of a wire record, decoded (a malformed one is the record's integrity error). */
-  private decodeWraps(wire: Pick<RecordWire, 'id' | 'keys' | 'keyHolder'>): { header: Uint8Array; secret: Uint8Array | null } {
+  private decodeWraps(wire: Pick<RecordWire, 'id' | 'keys' | 'keyHolder'>): { holder: KeyHolder; header: Uint8Array; secret: Uint8Array | null } {
     if (!wire.keys || !wire.keyHolder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
     try {
-      return { header: fromB64(wire.keys.header), secret: wire.keys.secret === null ? null : fromB64(wire.keys.secret) };
+      return { holder: wire.keyHolder, header: fromB64(wire.keys.header), secret: wire.keys.secret === null ? null : fromB64(wire.keys.secret) };
     } catch {
       throw integrityError(wire.id);
     }

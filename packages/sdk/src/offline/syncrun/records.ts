@@ -41,7 +41,8 @@ export class RecordPreparer {
         await kr.rolePrivateKeys(this.db);
         this.rolesLoaded = true;
       }
-      const keys = kr.storedRecordKeys(w);
+      // An own secret key wrap is stored unopened: it is checked where it is opened (ADR 0095, storedkey.ts).
+      const keys = kr.storedRecordKeys(w, { ownSecretUnopened: true });
       try {
         const stored = storedOf(w, keys.headerWrap, keys.secretWrap);
         headerCache?.add(stored, keys.headerKey);
