@@ -79,9 +79,12 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
         // The memory detail (a sampler every 20 ms) is only taken when asked, on an untimed run (`detail`),
         // or where the kernel cannot give the peak (then RSS alone is sampled).
         const sampler = cmd.peak && (cmd.detail === true || !kernel) ? new MemorySampler(cmd.detail === true, kernel ? 20 : 5) : null;
+        const cpu0 = process.cpuUsage();
         const t0 = nowMs();
         const r = await o.syncOffline(ctx, { create: true });
         samples.push(nowMs() - t0);
+        // The client process's CPU time over the sync (its threads included): less moved by a busy machine than the wall time.
+        const cpu = process.cpuUsage(cpu0);
         sampler?.stop();
         if (cmd.peak) {
           const hwm = kernel ? vmHwmMb() : null;
@@ -89,7 +92,7 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
           peakMethod = hwm !== null ? 'vmhwm' : 'sampled';
         }
         if (!r) throw new Error('syncOffline returned null for a manual sync');
-        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0 };
+        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
         if (sampler && cmd.detail === true) info = { ...info, ...sampler.partsMb() };
       }
       return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
