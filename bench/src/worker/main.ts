@@ -73,43 +73,27 @@ async function handle(cmd: WorkerCmd): Promise<WorkerReply> {
       let rssBeforeMb: number | undefined;
       let info: WorkerReply['info'];
       for (let i = 0; i < cmd.reps; i++) {
-        let sampled = 0;
-        let timer: NodeJS.Timeout | null = null;
-        // Where the memory is (V8 heap, Buffers outside it), sampled beside the kernel's peak, for the detail.
-        const parts = { heapUsed: 0, heapTotal: 0, external: 0, largeObjects: 0, oldSpace: 0, rssAnon: 0, rssFile: 0 };
         const kernel = cmd.peak && resetPeak();
         if (cmd.peak) rssBeforeMb = process.memoryUsage.rss() / 1024 / 1024;
-        if (cmd.peak) {
-          timer = setInterval(() => {
-            const m = process.memoryUsage();
-            sampled = Math.max(sampled, m.rss);
-            parts.heapUsed = Math.max(parts.heapUsed, m.heapUsed);
-            parts.heapTotal = Math.max(parts.heapTotal, m.heapTotal);
-            parts.external = Math.max(parts.external, m.external);
-            const status = procStatus();
-            parts.rssAnon = Math.max(parts.rssAnon, status.RssAnon ?? 0);
-            parts.rssFile = Math.max(parts.rssFile, status.RssFile ?? 0);
-            for (const sp of v8.getHeapSpaceStatistics()) {
-              if (sp.space_name === 'large_object_space') parts.largeObjects = Math.max(parts.largeObjects, sp.space_used_size);
-              if (sp.space_name === 'old_space') parts.oldSpace = Math.max(parts.oldSpace, sp.space_used_size);
-            }
-          }, kernel ? 20 : 5);
-        }
+        // A timed run reads only the kernel's high-water mark at the end: nothing else runs beside the sync.
+        // The memory detail (a sampler every 20 ms) is only taken when asked, on an untimed run (`detail`),
+        // or where the kernel cannot give the peak (then RSS alone is sampled).
+        const sampler = cmd.peak && (cmd.detail === true || !kernel) ? new MemorySampler(cmd.detail === true, kernel ? 20 : 5) : null;
+        const cpu0 = process.cpuUsage();
         const t0 = nowMs();
         const r = await o.syncOffline(ctx, { create: true });
         samples.push(nowMs() - t0);
-        if (timer) clearInterval(timer);
+        // The client process's CPU time over the sync (its threads included): less moved by a busy machine than the wall time.
+        const cpu = process.cpuUsage(cpu0);
+        sampler?.stop();
         if (cmd.peak) {
           const hwm = kernel ? vmHwmMb() : null;
-          peakRssMb = hwm ?? Math.max(sampled, process.memoryUsage.rss()) / 1024 / 1024;
+          peakRssMb = hwm ?? Math.max(sampler?.rss ?? 0, process.memoryUsage.rss()) / 1024 / 1024;
           peakMethod = hwm !== null ? 'vmhwm' : 'sampled';
         }
         if (!r) throw new Error('syncOffline returned null for a manual sync');
-        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0 };
-        if (cmd.peak) {
-          const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
-          info = { ...info, peakHeapUsedMb: mb(parts.heapUsed), peakHeapTotalMb: mb(parts.heapTotal), peakExternalMb: mb(parts.external), peakLargeObjectsMb: mb(parts.largeObjects), peakOldSpaceMb: mb(parts.oldSpace), peakRssAnonMb: mb(parts.rssAnon), peakRssFileMb: mb(parts.rssFile) };
-        }
+        info = { added: r.added, updated: r.updated, removed: r.removed, total: r.total, pushed: r.pushed ?? 0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+        if (sampler && cmd.detail === true) info = { ...info, ...sampler.partsMb() };
       }
       return { ok: true, samples, ...(peakRssMb !== undefined ? { peakRssMb, peakMethod: peakMethod ?? '', rssBeforeMb: rssBeforeMb ?? 0 } : {}), ...(info ? { info } : {}) };
     }
@@ -237,6 +221,46 @@ rl.on('line', (line) => {
   );
 });
 rl.on('close', () => process.exit(0));
+
+/** Samples RSS (and, for the detail, where the memory is: V8's heap spaces, Buffers outside it) on a timer. */
+class MemorySampler {
+  rss = 0;
+  private readonly parts = { heapUsed: 0, heapTotal: 0, external: 0, largeObjects: 0, oldSpace: 0, rssAnon: 0, rssFile: 0 };
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(detail: boolean, everyMs: number) {
+    this.timer = setInterval(() => {
+      if (!detail) {
+        this.rss = Math.max(this.rss, process.memoryUsage.rss());
+        return;
+      }
+      const m = process.memoryUsage();
+      const p = this.parts;
+      this.rss = Math.max(this.rss, m.rss);
+      p.heapUsed = Math.max(p.heapUsed, m.heapUsed);
+      p.heapTotal = Math.max(p.heapTotal, m.heapTotal);
+      p.external = Math.max(p.external, m.external);
+      const status = procStatus();
+      p.rssAnon = Math.max(p.rssAnon, status.RssAnon ?? 0);
+      p.rssFile = Math.max(p.rssFile, status.RssFile ?? 0);
+      for (const sp of v8.getHeapSpaceStatistics()) {
+        if (sp.space_name === 'large_object_space') p.largeObjects = Math.max(p.largeObjects, sp.space_used_size);
+        if (sp.space_name === 'old_space') p.oldSpace = Math.max(p.oldSpace, sp.space_used_size);
+      }
+    }, everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The sampled peaks in MiB (one decimal). */
+  partsMb(): Record<string, number> {
+    const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
+    const p = this.parts;
+    return { peakHeapUsedMb: mb(p.heapUsed), peakHeapTotalMb: mb(p.heapTotal), peakExternalMb: mb(p.external), peakLargeObjectsMb: mb(p.largeObjects), peakOldSpaceMb: mb(p.oldSpace), peakRssAnonMb: mb(p.rssAnon), peakRssFileMb: mb(p.rssFile) };
+  }
+}
 
 /** RssAnon and RssFile of /proc/self/status in bytes (empty where there is no /proc). */
 function procStatus(): Record<string, number> {

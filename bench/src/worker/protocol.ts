@@ -10,8 +10,11 @@ export interface LoginCmd {
   home: string;
   password: string;
 }
-/** Times syncOffline (manual, may create). `peak` resets the RSS high-water mark first. */
-export interface SyncCmd { op: 'sync'; reps: number; peak: boolean }
+/**
+ * Times syncOffline (manual, may create). `peak` resets the RSS high-water mark first and reads it at the
+ * end; `detail` also samples where the memory is every 20 ms (CPU beside the sync: for an untimed run).
+ */
+export interface SyncCmd { op: 'sync'; reps: number; peak: boolean; detail?: boolean }
 /** Times a naive full re-download: every page of the changes feed from cursor 0, parsed, not applied. */
 export interface FullResyncCmd { op: 'fullResync'; reps: number; limit: number }
 /** Edits `count` records (the slice `round`) through HTTP as the editor device. */

@@ -84,30 +84,40 @@ export function rowToRecord(r: RecordRow): StoredRecord {
   return { ...rowToListed(r), secret: r.secret ? u8(r.secret) : null, secretKey: r.secret_key ? u8(r.secret_key) : null };
 }
 
-export function rowParams(r: StoredRecord): Record<string, unknown> {
-  return {
-    id: r.id,
-    db: r.db,
-    revision: r.revision,
-    creator: r.creator,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-    updated_by: r.updatedBy,
-    masked: r.masked ? 1 : 0,
-    sealed: r.sealed ? 1 : 0,
-    rights: JSON.stringify(r.rights),
-    header: Buffer.from(r.header),
-    secret: r.secret ? Buffer.from(r.secret) : null,
-    header_key: Buffer.from(r.headerKey),
-    secret_key: r.secretKey ? Buffer.from(r.secretKey) : null,
-  };
+/**
+ * A record's column values in RECORD_COLUMNS order (positional binds: no object of named parameters per
+ * row). The blobs are bound as they are: the driver takes any Uint8Array, so no Buffer copy per value.
+ */
+export function rowValues(r: StoredRecord): unknown[] {
+  return [
+    r.id,
+    r.db,
+    r.revision,
+    r.creator,
+    r.createdAt,
+    r.updatedAt,
+    r.updatedBy,
+    r.masked ? 1 : 0,
+    r.sealed ? 1 : 0,
+    JSON.stringify(r.rights),
+    r.header,
+    r.secret,
+    r.headerKey,
+    r.secretKey,
+  ];
 }
 
+const RECORD_COLUMNS = '(id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)';
+const RECORD_VALUES = 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
-/** Inserts or replaces one record (named parameters of rowParams). */
-export const UPSERT_SQL = `INSERT INTO records
-  (id, db, revision, creator, created_at, updated_at, updated_by, masked, sealed, rights, header, secret, header_key, secret_key)
-  VALUES (@id, @db, @revision, @creator, @created_at, @updated_at, @updated_by, @masked, @sealed, @rights, @header, @secret, @header_key, @secret_key)
+/**
+ * Inserts one record that is not held yet (rowValues); does nothing for an id already held (changes = 0),
+ * which the caller then upserts. The bulk of a first sync or a rebuild: every row is new there.
+ */
+export const INSERT_NEW_SQL = `INSERT INTO records ${RECORD_COLUMNS} ${RECORD_VALUES} ON CONFLICT (id) DO NOTHING`;
+
+/** Inserts or replaces one record (rowValues). */
+export const UPSERT_SQL = `INSERT INTO records ${RECORD_COLUMNS} ${RECORD_VALUES}
   ON CONFLICT (id) DO UPDATE SET db = excluded.db, revision = excluded.revision, creator = excluded.creator,
     created_at = excluded.created_at, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
     masked = excluded.masked, sealed = excluded.sealed, rights = excluded.rights, header = excluded.header,

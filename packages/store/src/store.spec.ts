@@ -76,6 +76,35 @@ describe('OfflineStore', () => {
     assert.deepEqual(s2.revisions(), new Map([['a'.padEnd(22, '0'), 'rev1'.padEnd(22, '0')]]));
   });
 
+  test('a page mixing new and held ids: new rows inserted, held ones replaced in every column, counts right', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const s = OfflineStore.create(join(dir, 'a.sqlite'), key, { now: 1000 });
+    t.after(() => s.close());
+    s.applyPage({ records: [rec('a', 'one'), rec('b', 'two')], removed: [], cursor: 'c1', lease, now: 2000 });
+    // Blobs as views into a larger buffer (as decoded wire bytes are): stored as exactly their bytes.
+    const big = enc.encode('xxHEADER-viewyy');
+    const view = big.subarray(2, big.length - 2);
+    const held = rec('a', 'one-b', { revision: 'rev2'.padEnd(22, '0'), masked: true, rights: ['read'], secret: null, secretKey: null, updatedBy: 'bob' });
+    const r = s.applyPage({ records: [held, rec('c', 'three', { header: view }), rec('c', 'three-b')], removed: [], cursor: 'c2', lease, now: 3000 });
+    // The second 'c' of the page is an update of the row its first one added.
+    assert.deepEqual(r, { added: 1, updated: 2, removed: 0 });
+    const a = s.getRecord('a'.padEnd(22, '0'));
+    assert.ok(a);
+    assert.equal(new TextDecoder().decode(a.header), 'HEADER-one-b');
+    assert.equal(a.revision, 'rev2'.padEnd(22, '0'));
+    assert.equal(a.masked, true);
+    assert.deepEqual(a.rights, ['read']);
+    assert.equal(a.secret, null);
+    assert.equal(a.secretKey, null);
+    assert.equal(a.updatedBy, 'bob');
+    assert.equal(new TextDecoder().decode(s.getRecord('c'.padEnd(22, '0'))?.header), 'HEADER-three-b');
+    assert.equal(new TextDecoder().decode(s.getRecord('b'.padEnd(22, '0'))?.header), 'HEADER-two');
+    s.applyPage({ records: [rec('d', 'four', { header: view })], removed: [], cursor: 'c3', lease, now: 4000 });
+    assert.equal(new TextDecoder().decode(s.getRecord('d'.padEnd(22, '0'))?.header), 'HEADER-view');
+    assert.equal(s.count(), 4);
+  });
+
   test('the recorded time never moves backwards', (t) => {
     const dir = tempDir(t);
     const key = randomKey();

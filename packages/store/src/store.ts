@@ -12,7 +12,7 @@ import { OfflineStoreError } from './errors.js';
 import { guardCorruption } from './corruption.js';
 import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
 import { openKeyed, type SqliteHandle } from './keyed.js';
-import { HEADER_COLUMNS, SCHEMA, UPSERT_SQL, rowParams, rowToListed, rowToRecord, u8, type RecordRow, type StoredRecord } from './records.js';
+import { HEADER_COLUMNS, INSERT_NEW_SQL, SCHEMA, UPSERT_SQL, rowValues, rowToListed, rowToRecord, u8, type RecordRow, type StoredRecord } from './records.js';
 import { CACHE_SCHEMA, CHANGES_SCHEMA, changedSince, generationOf, hasCacheTables, noteChanges, putCache, putCacheAt } from './cachelog.js';
 
 export type { StoredRecord } from './records.js';
@@ -176,7 +176,7 @@ export class OfflineStore {
    */
   applyPage(page: PageInput): PageResult {
     const db = this.conn;
-    const exists = db.prepare('SELECT 1 FROM records WHERE id = ?').pluck();
+    const insertNew = db.prepare(INSERT_NEW_SQL);
     const upsert = this.upsertStatement();
     const del = db.prepare('DELETE FROM records WHERE id = ?');
     const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -184,9 +184,15 @@ export class OfflineStore {
     return db.transaction((): PageResult => {
       const res: PageResult = { added: 0, updated: 0, removed: 0 };
       for (const r of page.records) {
-        if (exists.get(r.id)) res.updated++;
-        else res.added++;
-        upsert.run(rowParams(r));
+        // A first sync's or a rebuild's rows are all new: one insert each, with no lookup before it; an id
+        // already held (a delta's update) makes the insert do nothing, and only then is the row upserted.
+        const values = rowValues(r);
+        if (insertNew.run(...values).changes === 1) {
+          res.added++;
+        } else {
+          upsert.run(...values);
+          res.updated++;
+        }
       }
       for (const id of page.removed) res.removed += del.run(id).changes;
       if (page.records.length > 0 || page.removed.length > 0) this.noteChanges([...page.records.map((r) => r.id), ...page.removed]);
@@ -245,7 +251,7 @@ export class OfflineStore {
     const db = this.conn;
     db.transaction(() => {
       insertOutbox(db, entry);
-      if (write.upsert) this.upsertStatement().run(rowParams(write.upsert));
+      if (write.upsert) this.upsertStatement().run(...rowValues(write.upsert));
       if (write.remove) db.prepare('DELETE FROM records WHERE id = ?').run(write.remove);
       this.noteChanges([entry.record]);
     })();
@@ -272,7 +278,7 @@ export class OfflineStore {
       if (o.conflict) insertConflict(db, o.conflict);
       const touched: string[] = [];
       if (o.restore) {
-        this.upsertStatement().run(rowParams(o.restore));
+        this.upsertStatement().run(...rowValues(o.restore));
         touched.push(o.restore.id);
       }
       if (o.removeRecord) {

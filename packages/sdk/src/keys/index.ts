@@ -4,7 +4,7 @@
  * the offline file key, the header-cache seal, the local seals of the home, device and signing keys.
  */
 export { constantTimeEqual, fromB64, fromUtf8, generatePassword, randomId, toB64, utf8, zero } from './codec.js';
-export { Keyring, holderString, openOwnRecordKey, type KeyringOptions, type RecordKeys } from './keyring.js';
+export { Keyring, holderString, openOwnRecordKey, type KeyringOptions, type RecordKeys, type StoredRecordKeys } from './keyring.js';
 export { decryptHeader, decryptSecret, encryptPart, newRecordKey } from './recordcrypto.js';
 export {
   derive,

@@ -61,3 +61,65 @@ test('default home follows SAFEHOLD_HOME, then the platform data dir', () => {
   assert.equal(defaultHomeDir({ XDG_DATA_HOME: '/d' }, 'linux'), '/d/safehold');
   assert.match(defaultHomeDir({ APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, 'win32'), /Safehold$/);
 });
+
+test('storedRecordKeys: own wraps kept as they came, shared ones re-wrapped under the user key, tampering refused', () => {
+  const k = keyring('alice');
+  const id = randomId();
+  const hk = randomKey();
+  const sk = randomKey();
+  const header = k.wrapForSelf(id, 'header', hk);
+  const secret = k.wrapForSelf(id, 'secret', sk);
+  const own = k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'alice' } });
+  assert.deepEqual(own.headerKey, hk);
+  assert.deepEqual(own.secretKey, sk);
+  assert.equal(own.shared, false);
+  assert.equal(toB64(own.headerWrap), header);
+  assert.equal(own.secretWrap && toB64(own.secretWrap), secret);
+  // A shared record (HPKE for alice's public key): its keys come back wrapped under her user key, which open again.
+  const shared = k.storedRecordKeys({
+    id,
+    db: 'main',
+    keys: { header: k.wrapForHolder(id, 'header', hk, { kind: 'user', user: 'alice' }, k.publicKey), secret: null },
+    keyHolder: { kind: 'user', user: 'alice' },
+  });
+  assert.equal(shared.shared, true);
+  assert.equal(shared.secretWrap, null);
+  const reopened = k.unwrapRecordKeys({ id, db: 'main', keys: { header: toB64(shared.headerWrap), secret: null }, keyHolder: { kind: 'user', user: 'alice' } });
+  assert.deepEqual(reopened.headerKey, hk);
+  assert.equal(reopened.shared, false);
+  // A swapped or undecodable wrap, or one for another holder, is the record's integrity error.
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header: secret, secret }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header, secret: 'not*b64' }, keyHolder: { kind: 'user', user: 'alice' } }), integrity);
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'bob' } }), integrity);
+});
+
+test('storedRecordKeys with ownSecretUnopened: an own secret wrap is kept unopened, everything else is opened and checked as before', () => {
+  const k = keyring('alice');
+  const id = randomId();
+  const hk = randomKey();
+  const sk = randomKey();
+  const header = k.wrapForSelf(id, 'header', hk);
+  const secret = k.wrapForSelf(id, 'secret', sk);
+  const me = { kind: 'user', user: 'alice' } as const;
+  const own = k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: me }, { ownSecretUnopened: true });
+  assert.deepEqual(own.headerKey, hk);
+  assert.equal(own.secretKey, null, 'not opened');
+  assert.equal(own.secretWrap && toB64(own.secretWrap), secret, 'kept as it came');
+  // Kept unopened means unchecked here: a tampered own secret wrap passes, and is refused where it is opened.
+  const flipped = secret.slice(0, 30) + (secret[30] === 'A' ? 'B' : 'A') + secret.slice(31);
+  const kept = k.storedRecordKeys({ id, db: 'main', keys: { header, secret: flipped }, keyHolder: me }, { ownSecretUnopened: true });
+  assert.equal(kept.secretWrap && toB64(kept.secretWrap), flipped);
+  assert.throws(() => k.unwrapRecordKeys({ id, db: 'main', keys: { header, secret: flipped }, keyHolder: me }), integrity);
+  // The header key is still opened and checked, and the holder still has to be this user.
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header: secret, secret }, keyHolder: me }, { ownSecretUnopened: true }), integrity);
+  assert.throws(() => k.storedRecordKeys({ id, db: 'main', keys: { header, secret }, keyHolder: { kind: 'user', user: 'bob' } }, { ownSecretUnopened: true }), integrity);
+  // A shared record's keys (HPKE) are opened and re-wrapped as before.
+  const shared = k.storedRecordKeys(
+    { id, db: 'main', keys: { header: k.wrapForHolder(id, 'header', hk, me, k.publicKey), secret: k.wrapForHolder(id, 'secret', sk, me, k.publicKey) }, keyHolder: me },
+    { ownSecretUnopened: true },
+  );
+  assert.equal(shared.shared, true);
+  assert.deepEqual(shared.secretKey, sk);
+  assert.ok(shared.secretWrap);
+  assert.deepEqual(k.unwrapRecordKeys({ id, db: 'main', keys: { header: toB64(shared.headerWrap), secret: toB64(shared.secretWrap) }, keyHolder: me }).secretKey, sk);
+});

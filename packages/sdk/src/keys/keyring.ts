@@ -29,6 +29,14 @@ export interface RecordKeys {
   shared: boolean;
 }
 
+/** A record's keys as opened, with their wraps under the user key as the offline file keeps them. */
+export interface StoredRecordKeys extends RecordKeys {
+  headerWrap: Uint8Array;
+  /** Null when there is no secret key (seal, or none sent). */
+  secretWrap: Uint8Array | null;
+}
+
+
 /** The holder string bound into a key wrap's AAD: "user:alice" or "role:ops". */
 export function holderString(h: KeyHolder): string {
   return h.kind === 'user' ? `user:${h.user}` : `role:${h.role}`;
@@ -108,13 +116,65 @@ export class Keyring {
    * user's or a role's public key). For a role holder, call `rolePrivateKeys(db)` first.
    */
   unwrapRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>): RecordKeys {
+    const wraps = this.decodeWraps(wire);
+    return this.openWraps(wire, wraps.header, wraps.secret);
+  }
+
+  /**
+   * The record keys opened as `unwrapRecordKeys` does, and their wraps under the user key as the offline
+   * file keeps them: the wraps as they came for an own record, re-wrapped under the user key for a shared
+   * one (which the caller may offer for adoption). Each wrap is decoded once.
+   *
+   * `ownSecretUnopened` (the offline sync, ADR 0095): an own record's secret key wrap (AEAD under this
+   * user's key, held by this user, beside an own header key) is kept as it came, unopened: `secretKey` is
+   * then null and `secretWrap` the wrap. Its check (the AEAD tag and the record, part and holder bound into
+   * it) happens where it is opened, like the check of the secret part it unlocks.
+   */
+  storedRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>, opts: { ownSecretUnopened?: boolean } = {}): StoredRecordKeys {
+    const wraps = this.decodeWraps(wire);
+    if (opts.ownSecretUnopened === true && wraps.secret !== null && this.isOwnWrap(wraps.holder, wraps.header) && this.isOwnWrap(wraps.holder, wraps.secret)) {
+      const headerKey = this.unwrapOne(wire.id, wire.db, 'header', wraps.holder, wraps.header);
+      return { headerKey, secretKey: null, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
+    }
+    const keys = this.openWraps(wire, wraps.header, wraps.secret);
+    if (!keys.shared) return { headerKey: keys.headerKey, secretKey: keys.secretKey, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
+    try {
+      return {
+        headerKey: keys.headerKey,
+        secretKey: keys.secretKey,
+        shared: true,
+        headerWrap: this.wrapBlobForSelf(wire.id, 'header', keys.headerKey),
+        secretWrap: keys.secretKey ? this.wrapBlobForSelf(wire.id, 'secret', keys.secretKey) : null,
+      };
+    } catch (e) {
+      zero(keys.headerKey, keys.secretKey);
+      throw e;
+    }
+  }
+
+  /** A wrap in the form of this user's own (AEAD under the user key) for a holder that is this user. */
+  private isOwnWrap(holder: KeyHolder, blob: Uint8Array): boolean {
+    return holder.kind === 'user' && holder.user === this.user && blob[0] === ENVELOPE_AEAD_V1;
+  }
+
+  /** The wraps of a wire record, decoded (a malformed one is the record's integrity error). */
+  private decodeWraps(wire: Pick<RecordWire, 'id' | 'keys' | 'keyHolder'>): { holder: KeyHolder; header: Uint8Array; secret: Uint8Array | null } {
     if (!wire.keys || !wire.keyHolder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
+    try {
+      return { holder: wire.keyHolder, header: fromB64(wire.keys.header), secret: wire.keys.secret === null ? null : fromB64(wire.keys.secret) };
+    } catch {
+      throw integrityError(wire.id);
+    }
+  }
+
+  private openWraps(wire: Pick<RecordWire, 'id' | 'db' | 'keyHolder'>, header: Uint8Array, secret: Uint8Array | null): RecordKeys {
     const holder = wire.keyHolder;
-    const headerKey = this.unwrapOne(wire.id, wire.db, 'header', holder, wire.keys.header);
+    if (!holder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
+    const headerKey = this.unwrapOne(wire.id, wire.db, 'header', holder, header);
     let secretKey: Uint8Array | null = null;
-    if (wire.keys.secret !== null) {
+    if (secret !== null) {
       try {
-        secretKey = this.unwrapOne(wire.id, wire.db, 'secret', holder, wire.keys.secret);
+        secretKey = this.unwrapOne(wire.id, wire.db, 'secret', holder, secret);
       } catch (e) {
         zero(headerKey);
         throw e;
@@ -122,21 +182,14 @@ export class Keyring {
     }
     let shared = false;
     try {
-      shared = envelopeVersion(fromB64(wire.keys.header)) === ENVELOPE_HPKE_V1;
+      shared = envelopeVersion(header) === ENVELOPE_HPKE_V1;
     } catch {
       shared = false;
     }
     return { headerKey, secretKey, shared };
   }
 
-  private unwrapOne(recordId: string, db: string, part: RecordPart, holder: KeyHolder, b64: string): Uint8Array {
-    const aad = keyWrapAad(recordId, part, holderString(holder));
-    let blob: Uint8Array;
-    try {
-      blob = fromB64(b64);
-    } catch {
-      throw integrityError(recordId);
-    }
+  private unwrapOne(recordId: string, db: string, part: RecordPart, holder: KeyHolder, blob: Uint8Array): Uint8Array {
     const version = blob[0];
     try {
       if (version === ENVELOPE_AEAD_V1) {
@@ -144,6 +197,7 @@ export class Keyring {
         return openOwnRecordKey(this.userKey, this.user, recordId, part, blob);
       }
       if (version === ENVELOPE_HPKE_V1) {
+        const aad = keyWrapAad(recordId, part, holderString(holder));
         if (holder.kind === 'user') {
           if (holder.user !== this.user) throw integrityError(recordId);
           return unwrapForRecipient(this.privateKey, blob, aad);
@@ -160,9 +214,14 @@ export class Keyring {
     throw integrityError(recordId);
   }
 
+  /** A record key wrapped under this user's own user key, as bytes. */
+  private wrapBlobForSelf(recordId: string, part: RecordPart, key: Uint8Array): Uint8Array {
+    return encrypt(this.userKey, key, keyWrapAad(recordId, part, `user:${this.user}`));
+  }
+
   /** Wraps a record key under this user's own user key (creator copy, adoption). */
   wrapForSelf(recordId: string, part: RecordPart, key: Uint8Array): string {
-    return toB64(encrypt(this.userKey, key, keyWrapAad(recordId, part, `user:${this.user}`)));
+    return toB64(this.wrapBlobForSelf(recordId, part, key));
   }
 
   /** Wraps a record key for another holder's X25519 public key (sharing, sealing). */

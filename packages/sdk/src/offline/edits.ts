@@ -13,6 +13,7 @@ import { toView, type RecordView } from '../recordview.js';
 import { statusOf } from './locate.js';
 import { unlockForContext, type OfflineSession } from './unlock.js';
 import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, toB64 } from '../keys/index.js';
+import { openStoredSecretKey } from './storedkey.js';
 
 /** How an offline write came about: `--offline`, or the server unreachable (`cause`). */
 export interface OfflineWriteMode {
@@ -86,7 +87,13 @@ export function fromStoredJson(j: StoredJson): StoredRecord {
 /** Decrypts both parts of a stored record (null secret when it has none). */
 export function openStored(userKey: Uint8Array, user: string, r: StoredRecord): { header: HeaderPlain; secret: SecretPlain | null; headerKey: Uint8Array; secretKey: Uint8Array | null } {
   const headerKey = openOwnRecordKey(userKey, user, r.id, 'header', r.headerKey);
-  const secretKey = r.secretKey ? openOwnRecordKey(userKey, user, r.id, 'secret', r.secretKey) : null;
+  let secretKey: Uint8Array | null;
+  try {
+    secretKey = r.secretKey ? openStoredSecretKey(userKey, user, r.id, r.secretKey) : null;
+  } catch (e) {
+    headerKey.fill(0);
+    throw e;
+  }
   try {
     const header = decryptHeader(headerKey, r.id, r.revision, r.header);
     const secret = secretKey && r.secret ? decryptSecret(secretKey, r.id, r.revision, r.secret) : null;

@@ -11,6 +11,7 @@ import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
 import { readHeaderCache, writeHeaderCache } from './headercache.js';
 import { decryptHeader, decryptSecret, openOwnRecordKey } from '../keys/index.js';
+import { openStoredSecretKey } from './storedkey.js';
 
 function openKey(s: OfflineSession, r: Pick<StoredRecord, 'id'>, part: RecordPart, blob: Uint8Array): Uint8Array {
   return openOwnRecordKey(s.userKey, s.sidecar.user, r.id, part, blob);
@@ -120,7 +121,7 @@ export class OfflineRecordSource implements RecordSource {
     if (this.session.store.pendingIds().has(r.id)) view.pending = true;
     let secret = null;
     if (r.secret && r.secretKey) {
-      const k = openKey(this.session, r, 'secret', r.secretKey);
+      const k = openStoredSecretKey(this.session.userKey, this.session.sidecar.user, r.id, r.secretKey);
       try {
         secret = decryptSecret(k, r.id, r.revision, r.secret);
       } finally {

@@ -6,7 +6,7 @@
 import type { AdoptBatchRequest, RecordWire } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
 import type { ClientContext } from '../../context.js';
-import { fromB64, zero } from '../../keys/index.js';
+import { fromB64, toB64, zero } from '../../keys/index.js';
 import type { HeaderCacheSink } from '../headercachewriter.js';
 
 export type AdoptItem = AdoptBatchRequest['keys'][number];
@@ -41,14 +41,13 @@ export class RecordPreparer {
         await kr.rolePrivateKeys(this.db);
         this.rolesLoaded = true;
       }
-      const keys = kr.unwrapRecordKeys(w);
+      // An own secret key wrap is stored unopened: it is checked where it is opened (ADR 0095, storedkey.ts).
+      const keys = kr.storedRecordKeys(w, { ownSecretUnopened: true });
       try {
-        const header = keys.shared ? kr.wrapForSelf(w.id, 'header', keys.headerKey) : w.keys.header;
-        const secret = keys.secretKey ? (keys.shared ? kr.wrapForSelf(w.id, 'secret', keys.secretKey) : w.keys.secret) : null;
-        const stored = storedOf(w, header, secret);
+        const stored = storedOf(w, keys.headerWrap, keys.secretWrap);
         headerCache?.add(stored, keys.headerKey);
         out.records.push(stored);
-        if (keys.shared) out.adopt.push({ record: w.id, header, secret });
+        if (keys.shared) out.adopt.push({ record: w.id, header: toB64(keys.headerWrap), secret: keys.secretWrap ? toB64(keys.secretWrap) : null });
       } finally {
         zero(keys.headerKey, keys.secretKey);
       }
@@ -57,7 +56,7 @@ export class RecordPreparer {
   }
 }
 
-function storedOf(w: RecordWire, headerKey: string, secretKey: string | null): StoredRecord {
+function storedOf(w: RecordWire, headerKey: Uint8Array, secretKey: Uint8Array | null): StoredRecord {
   return {
     id: w.id,
     db: w.db,
@@ -71,7 +70,7 @@ function storedOf(w: RecordWire, headerKey: string, secretKey: string | null): S
     rights: [...w.rights],
     header: fromB64(w.header),
     secret: w.secret === null ? null : fromB64(w.secret),
-    headerKey: fromB64(headerKey),
-    secretKey: secretKey === null ? null : fromB64(secretKey),
+    headerKey,
+    secretKey,
   };
 }
