@@ -3,7 +3,7 @@
  * its offline_devices row. Queries only; the rules (reset / delta / no-change, eligibility) stay in the
  * services and the domain.
  */
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { OfflineOpsTable } from '../storage/schema.js';
 import type { Conn } from './db.js';
 import { chunks } from './chunks.js';
@@ -138,15 +138,18 @@ export async function insertDevice(trx: Conn, k: OfflineCopyKey, v: { cursor: nu
   return Number(ins.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-/** Adds sent ids to the held set. */
-export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[]): Promise<void> {
-  for (const part of chunks(ids)) {
-    await trx
-      .insertInto('offline_held')
-      .values(part.map((record_id) => ({ device_id: k.deviceId, user_id: k.userId, db_id: k.dbId, record_id })))
-      .onConflict((oc) => oc.columns(['device_id', 'user_id', 'db_id', 'record_id']).doNothing())
-      .execute();
-  }
+/**
+ * Adds sent ids to the held set: one statement per page with the ids as one JSON parameter, so the SQL text
+ * (and SQLite's prepared statement) is the same for every page and no per-id value list is built (a
+ * 2000-row VALUES list was 8000 bound parameters and Kysely nodes per page).
+ */
+export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[], dialect: 'sqlite' | 'postgres'): Promise<void> {
+  if (ids.length === 0) return;
+  const list = JSON.stringify(ids);
+  // SQLite needs the WHERE to tell an upsert's ON CONFLICT from a join constraint after INSERT ... SELECT.
+  const rows =
+    dialect === 'sqlite' ? sql`select ${k.deviceId}, ${k.userId}, ${k.dbId}, value from json_each(${list}) where true` : sql`select ${k.deviceId}, ${k.userId}, ${k.dbId}, id from json_array_elements_text(${list}::json) as id`;
+  await sql`insert into offline_held (device_id, user_id, db_id, record_id) ${rows} on conflict (device_id, user_id, db_id, record_id) do nothing`.execute(trx);
 }
 
 /** Forgets removals whose page ended at position `through` or before (they reached the device). */

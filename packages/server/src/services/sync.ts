@@ -179,7 +179,7 @@ export class SyncService {
         roles: await memberRoles(trx, caller.userId, st.id),
         dialect: deps.dialect,
       };
-      const ctx: PageContext = { trx, write: { clock: deps.clock, key: held, dbName, user: caller.user }, limit, scope };
+      const ctx: PageContext = { trx, write: { clock: deps.clock, key: held, dbName, user: caller.user, dialect: deps.dialect }, limit, scope };
       const page = kind.kind === 'reset' ? await resetPage(ctx, kind) : await deltaPage(ctx, kind, dbSeq);
       // The instance as written by this page (a first sync creates it), carried in the lease (12.5).
       const instance = await offlineInstance(trx, held);

@@ -31,6 +31,7 @@ export interface WriteContext {
   dbName: string;
   /** The user's name (the audit actor). */
   user: string;
+  dialect: 'sqlite' | 'postgres';
 }
 
 /**
@@ -44,7 +45,7 @@ export async function writePage(trx: Conn, c: WriteContext, w: PageWrite): Promi
   const set = w.appliedSeq === null ? { last_sync_at: now, last_seen_at: now } : { last_sync_at: now, last_seen_at: now, cursor: w.appliedSeq };
   const stamped = await stampSync(trx, c.key, set);
   if (!stamped) await createDevice(trx, c, w.appliedSeq ?? 0, now);
-  await addHeld(trx, c.key, w.sent);
+  await addHeld(trx, c.key, w.sent, c.dialect);
   // Removals whose page ended where this request starts, or before, reached the device: forgotten.
   if (w.positions !== null) await forgetGone(trx, c.key, w.positions.from);
   await moveToGone(trx, c.key, w.removed, w.positions?.end ?? 0);
