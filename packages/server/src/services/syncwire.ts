@@ -23,18 +23,29 @@ import { roleNames } from '../repositories/grants.js';
 interface RecordRights {
   rights: Right[];
   /** Roles through which the user holds read or export: their key rows may serve the user. */
-  keyRoles: Set<string>;
+  keyRoles: ReadonlySet<string>;
 }
 
-/** The user's effective rights on each of `recs` (the one resolver, with the roles the page already knows). */
+/** No role serves a record: shared by every record without a role grant (most of a page, often all of it). */
+const NO_ROLES: ReadonlySet<string> = new Set();
+
+/**
+ * The user's effective rights on each of `recs` (the one resolver, with the roles the page already knows).
+ * A page has a handful of distinct masks, so each mask's rights list is made once and shared by its records
+ * (the answers are serialised, never edited).
+ */
 async function rightsOf(db: Conn, s: SyncScope, recs: ReadonlyArray<{ id: string; creator_id: string }>): Promise<Map<string, RecordRights>> {
   const out = new Map<string, RecordRights>();
   const access = await accessOf(db, { userId: s.userId, dbId: s.dbId, roles: s.roles }, recs);
+  const rightsByMask = new Map<number, Right[]>();
   for (const [id, a] of access) {
-    out.set(id, {
-      rights: rightsOfMask(a.mask),
-      keyRoles: new Set([...a.viaRoles].filter(([, m]) => maskHas(m, 'read') || maskHas(m, 'export')).map(([role]) => role)),
-    });
+    let rights = rightsByMask.get(a.mask);
+    if (!rights) {
+      rights = rightsOfMask(a.mask);
+      rightsByMask.set(a.mask, rights);
+    }
+    const keyRoles = a.viaRoles.size === 0 ? NO_ROLES : new Set([...a.viaRoles].filter(([, m]) => maskHas(m, 'read') || maskHas(m, 'export')).map(([role]) => role));
+    out.set(id, { rights, keyRoles });
   }
   return out;
 }
@@ -85,7 +96,9 @@ async function buildChunk(db: Conn, s: SyncScope, rows: readonly SyncRow[]): Pro
   );
   if (eligible.length === 0) return [];
 
-  const keyRoleIds = [...new Set(eligible.flatMap((r) => [...(rights.get(r.id)?.keyRoles ?? [])]))];
+  const roleSet = new Set<string>();
+  for (const r of eligible) for (const role of rights.get(r.id)?.keyRoles ?? NO_ROLES) roleSet.add(role);
+  const keyRoleIds = [...roleSet];
   const keyRows: KeyRow[] = await keyRowsFor(
     db,
     eligible.map((r) => r.id),
@@ -96,21 +109,27 @@ async function buildChunk(db: Conn, s: SyncScope, rows: readonly SyncRow[]): Pro
   const names = await userNames(db, eligible.flatMap((r) => [r.creator_id, r.updated_by]));
   const roleNameOf = await roleNames(db, keyRoleIds);
 
-  return eligible.map((r): RecordWire => ({
-    id: r.id,
-    db: s.dbName,
-    revision: r.revision,
-    creator: names.get(r.creator_id) ?? '',
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-    updatedBy: names.get(r.updated_by) ?? '',
-    masked: r.masked === 1,
-    sealed: false,
-    seal: null,
-    header: r.header,
-    secret: r.secret,
+  return eligible.map((r): RecordWire => {
+    const createdAt = iso(r.created_at);
     // Sealed records are never eligible (R5), so nothing is withheld here.
-    ...keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNameOf, s.user, false),
-    rights: rights.get(r.id)?.rights ?? [],
-  }));
+    const { keys, keyHolder } = keyFields(own.get(r.id), viaRole.get(r.id) ?? [], roleNameOf, s.user, false);
+    return {
+      id: r.id,
+      db: s.dbName,
+      revision: r.revision,
+      creator: names.get(r.creator_id) ?? '',
+      createdAt,
+      // Most records were never edited: one date formatting for both.
+      updatedAt: Number(r.updated_at) === Number(r.created_at) ? createdAt : iso(r.updated_at),
+      updatedBy: names.get(r.updated_by) ?? '',
+      masked: r.masked === 1,
+      sealed: false,
+      seal: null,
+      header: r.header,
+      secret: r.secret,
+      keys,
+      keyHolder,
+      rights: rights.get(r.id)?.rights ?? [],
+    };
+  });
 }
