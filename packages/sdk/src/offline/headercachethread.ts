@@ -26,7 +26,7 @@ const KEY_LEN = 32;
  * The thread's heap (ADR 0095, session 6). With V8's defaults its young generation grows to 32 MiB and the
  * old space collects late: a second heap as large as the sync's own (56–60 MiB at 100k). A smaller young
  * generation (new space 8 MiB) alone only promotes each page's garbage into the old space; bounded too,
- * the old space is collected as it fills (6 MiB measured the same memory for more CPU). Its live set is
+ * the old space is collected as it fills (6 MiB measured about the same peak). Its live set is
  * the rows' names, ids and order map (about 0.3 KiB a record at 100k, the page in flight included), so the
  * bound is twice that plus a base. Reaching it ends the thread
  * with ERR_WORKER_OUT_OF_MEMORY, which, like any failure of the thread, only turns the cache off.
