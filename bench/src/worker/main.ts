@@ -222,6 +222,8 @@ rl.on('line', (line) => {
 });
 rl.on('close', () => process.exit(0));
 
+const smapsOut = process.env['SAFEHOLD_BENCH_SMAPS'];
+
 /** Samples RSS (and, for the detail, where the memory is: V8's heap spaces, Buffers outside it) on a timer. */
 class MemorySampler {
   rss = 0;
@@ -247,11 +249,20 @@ class MemorySampler {
         if (sp.space_name === 'large_object_space') p.largeObjects = Math.max(p.largeObjects, sp.space_used_size);
         if (sp.space_name === 'old_space') p.oldSpace = Math.max(p.oldSpace, sp.space_used_size);
       }
+      // Diagnosis only (SAFEHOLD_BENCH_SMAPS=file): the process's mappings at the highest RssAnon seen.
+      if (smapsOut && (status.RssAnon ?? 0) > this.snapAnon + 2 * 1024 * 1024) {
+        this.snapAnon = status.RssAnon ?? 0;
+        this.snap = fs.readFileSync('/proc/self/smaps', 'utf8');
+      }
     }, everyMs);
   }
 
+  private snapAnon = 0;
+  private snap = '';
+
   stop(): void {
     clearInterval(this.timer);
+    if (smapsOut && this.snap) fs.writeFileSync(smapsOut, this.snap);
   }
 
   /** The sampled peaks in MiB (one decimal). */

@@ -22,6 +22,19 @@ export type FromCacheThread = { type: 'part'; part: Uint8Array | null } | { type
 
 const KEY_LEN = 32;
 
+/**
+ * The thread's heap (ADR 0095, session 6). With V8's defaults its young generation grows to 32 MiB and the
+ * old space collects late: a second heap as large as the sync's own (56–60 MiB at 100k). A smaller young
+ * generation (new space 8 MiB) alone only promotes each page's garbage into the old space; bounded too,
+ * the old space is collected as it fills (6 MiB measured about the same peak). Its live set is
+ * the rows' names, ids and order map (about 0.3 KiB a record at 100k, the page in flight included), so the
+ * bound is twice that plus a base. Reaching it ends the thread
+ * with ERR_WORKER_OUT_OF_MEMORY, which, like any failure of the thread, only turns the cache off.
+ */
+export function cacheThreadLimits(total: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
+  return { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 32 + Math.ceil(total / 1600) };
+}
+
 export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
   private readonly worker: Worker;
   private records: RowMeta[] = [];
@@ -33,11 +46,13 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
   private closed = false;
   private finished: ((order: number[] | null) => void) | null = null;
 
+  /** `total`: the records the server announced for the fresh file (the thread's heap is sized from it). */
   constructor(
     private readonly userKey: Uint8Array,
     private readonly user: string,
+    total: number,
   ) {
-    this.worker = new Worker(new URL('./headercacheworker.js', import.meta.url), { workerData: { userKey, user } });
+    this.worker = new Worker(new URL('./headercacheworker.js', import.meta.url), { workerData: { userKey, user }, resourceLimits: cacheThreadLimits(total) });
     // Never the reason the process stays alive.
     this.worker.unref();
     this.worker.on('message', (m: FromCacheThread) => {

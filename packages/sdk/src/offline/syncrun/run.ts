@@ -132,7 +132,7 @@ export class SyncRun {
     const { ctx, target } = this.s;
     const threaded = total !== null && total >= (this.s.headerCacheThreadFrom ?? HEADER_CACHE_THREAD_FROM);
     this.headerCache = threaded
-      ? new ThreadedHeaderCacheWriter(ctx.keyring.userKey, target.ident.user)
+      ? new ThreadedHeaderCacheWriter(ctx.keyring.userKey, target.ident.user, total)
       : new HeaderCacheWriter(ctx.keyring.userKey, target.ident.user);
   }
 
