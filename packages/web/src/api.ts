@@ -97,7 +97,6 @@ export interface Revision {
   conflict?: boolean;
 }
 
-/** Minutes and seconds left until `iso`, from the local process's clock `now`. */
 /** The time from `now` to `end` (an ISO time or epoch milliseconds), as "m min s s". */
 export function timeLeft(end: string | number, now: number): string {
   const at = typeof end === 'number' ? end : Date.parse(end);

@@ -36,6 +36,12 @@ export interface StoredRecordKeys extends RecordKeys {
   secretWrap: Uint8Array | null;
 }
 
+/** A wire record's key holder and its key wraps, decoded from base64 (not opened). */
+interface DecodedWraps {
+  holder: KeyHolder;
+  header: Uint8Array;
+  secret: Uint8Array | null;
+}
 
 /** The holder string bound into a key wrap's AAD: "user:alice" or "role:ops". */
 export function holderString(h: KeyHolder): string {
@@ -116,8 +122,7 @@ export class Keyring {
    * user's or a role's public key). For a role holder, call `rolePrivateKeys(db)` first.
    */
   unwrapRecordKeys(wire: Pick<RecordWire, 'id' | 'db' | 'keys' | 'keyHolder'>): RecordKeys {
-    const wraps = this.decodeWraps(wire);
-    return this.openWraps(wire, wraps.header, wraps.secret);
+    return this.openWraps(wire, this.decodeWraps(wire));
   }
 
   /**
@@ -136,7 +141,7 @@ export class Keyring {
       const headerKey = this.unwrapOne(wire.id, wire.db, 'header', wraps.holder, wraps.header);
       return { headerKey, secretKey: null, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
     }
-    const keys = this.openWraps(wire, wraps.header, wraps.secret);
+    const keys = this.openWraps(wire, wraps);
     if (!keys.shared) return { headerKey: keys.headerKey, secretKey: keys.secretKey, shared: false, headerWrap: wraps.header, secretWrap: wraps.secret };
     try {
       return {
@@ -158,7 +163,7 @@ export class Keyring {
   }
 
   /** The wraps of a wire record, decoded (a malformed one is the record's integrity error). */
-  private decodeWraps(wire: Pick<RecordWire, 'id' | 'keys' | 'keyHolder'>): { holder: KeyHolder; header: Uint8Array; secret: Uint8Array | null } {
+  private decodeWraps(wire: Pick<RecordWire, 'id' | 'keys' | 'keyHolder'>): DecodedWraps {
     if (!wire.keys || !wire.keyHolder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
     try {
       return { holder: wire.keyHolder, header: fromB64(wire.keys.header), secret: wire.keys.secret === null ? null : fromB64(wire.keys.secret) };
@@ -167,9 +172,8 @@ export class Keyring {
     }
   }
 
-  private openWraps(wire: Pick<RecordWire, 'id' | 'db' | 'keyHolder'>, header: Uint8Array, secret: Uint8Array | null): RecordKeys {
-    const holder = wire.keyHolder;
-    if (!holder) throw new SafeholdError('not_found', `record ${wire.id} not found`);
+  /** Opens decoded wraps (decodeWraps) for their holder. */
+  private openWraps(wire: Pick<RecordWire, 'id' | 'db'>, { holder, header, secret }: DecodedWraps): RecordKeys {
     const headerKey = this.unwrapOne(wire.id, wire.db, 'header', holder, header);
     let secretKey: Uint8Array | null = null;
     if (secret !== null) {

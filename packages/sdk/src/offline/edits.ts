@@ -12,7 +12,7 @@ import { requireDb } from '../context.js';
 import { toView, type RecordView } from '../recordview.js';
 import { statusOf } from './locate.js';
 import { unlockForContext, type OfflineSession } from './unlock.js';
-import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, toB64 } from '../keys/index.js';
+import { decryptHeader, decryptSecret, encryptPart, fromB64, openOwnRecordKey, randomId, toB64, zero } from '../keys/index.js';
 import { openStoredSecretKey } from './storedkey.js';
 
 /** How an offline write came about: `--offline`, or the server unreachable (`cause`). */
@@ -91,7 +91,7 @@ export function openStored(userKey: Uint8Array, user: string, r: StoredRecord): 
   try {
     secretKey = r.secretKey ? openStoredSecretKey(userKey, user, r.id, r.secretKey) : null;
   } catch (e) {
-    headerKey.fill(0);
+    zero(headerKey);
     throw e;
   }
   try {
