@@ -15,7 +15,9 @@ export class Worker {
   private exited = false;
 
   constructor() {
-    this.child = spawn(process.execPath, ['--enable-source-maps', workerJs], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // SAFEHOLD_BENCH_WORKER_ARGS: extra node flags for the client worker (profiling: "--cpu-prof --cpu-prof-dir=DIR").
+    const extra = (process.env['SAFEHOLD_BENCH_WORKER_ARGS'] ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...extra, '--enable-source-maps', workerJs], { stdio: ['pipe', 'pipe', 'pipe'] });
     const rl = readline.createInterface({ input: this.child.stdout });
     rl.on('line', (line) => this.waiting.shift()?.(line));
     this.child.stderr.on('data', (b: Buffer) => {
@@ -57,6 +59,8 @@ export class Worker {
     } catch {
       /* already gone */
     }
+    // A worker asked to exit gets a moment to do so (a --cpu-prof worker writes its profile on exit).
+    if (!this.exited) await new Promise<void>((r) => { const t = setTimeout(r, 2000); this.child.once('exit', () => { clearTimeout(t); r(); }); });
     if (!this.exited) this.child.kill('SIGKILL');
   }
 }

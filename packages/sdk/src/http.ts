@@ -118,6 +118,8 @@ export class ApiClient {
   private readonly reauth: (() => Promise<string | null>) | undefined;
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly isHttps: boolean;
+  /** Requests not yet written to their socket (see whenSent). */
+  private readonly unsent = new Set<Promise<void>>();
 
   constructor(opts: ApiClientOptions) {
     const u = checkServerUrl(opts.baseUrl, opts.transport);
@@ -176,6 +178,19 @@ export class ApiClient {
       }
       throw e;
     }
+  }
+
+  /**
+   * Settles once every request started so far has been handed to the OS (or has failed): what follows
+   * then runs while the server works on them. A new connection takes a turn or two of the event loop.
+   */
+  whenSent(): Promise<void> {
+    return Promise.all(this.unsent).then(() => undefined);
+  }
+
+  /** Readies the check of an endpoint's answer (its schema compiled) ahead of the answer, while the server works. */
+  async prepareAnswer(ep: EndpointDef): Promise<void> {
+    (await wireSchemas()).schemaOf(ep.response);
   }
 
   /** Closes idle keep-alive sockets. */
@@ -264,6 +279,13 @@ export class ApiClient {
         }
         fail(new SafeholdError('unreachable', `cannot reach the server at ${where}${e.code ? ` (${e.code})` : ''}`));
       });
+      const sent: Promise<void> = new Promise<void>((done) => {
+        req.once('finish', done);
+        req.once('close', done);
+      }).then(() => {
+        this.unsent.delete(sent);
+      });
+      this.unsent.add(sent);
       if (payload) req.end(payload);
       else req.end();
     });

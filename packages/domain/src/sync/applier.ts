@@ -68,6 +68,24 @@ export class PageApplier<F, P extends PageShape> {
     return f === null ? '0' : this.files.cursorOf(f);
   }
 
+  /**
+   * Creates the rebuild ahead of the first page when there is nothing to sync into (no main file, no
+   * rebuild to resume): a first sync always builds one, so it can be made while that page is on its way.
+   * True when it made one (the caller owns undoing it if the first page never comes: discardBuild()).
+   */
+  startBuild(): boolean {
+    if (this.finished || this.main !== null || this.build !== null) return false;
+    this.build = this.files.createBuild();
+    return true;
+  }
+
+  /** Forgets the rebuild (after the caller closed and removed it); the applier is back where it started. */
+  discardBuild(): F | null {
+    const b = this.build;
+    this.build = null;
+    return b;
+  }
+
   /** Applies one page; the last page of a rebuild swaps it in. */
   apply(page: P): void {
     if (this.finished) throw new Error('page applier: the sync already ended');

@@ -154,6 +154,33 @@ describe('offline sync engine', () => {
     assert.ok(existsSync(target.paths.file));
   });
 
+  test('a first sync whose first page never comes (refused, forged lease, connection lost) leaves no file behind', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    srv.put(makeWire(u, 'main', { name: 'A' }));
+    const target = locate(ctx.home, srv.url, 'alice', 'main', ctx.device.id);
+    const dir = join(ctx.home.dir, 'offline');
+    // The rebuild and the sidecar are made while the first page is on its way (ADR 0144): a failed first page removes them.
+    const left = (): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.endsWith('.lock')) : []);
+    const failures: Array<[string, () => void, () => void, string]> = [
+      // First: killRequest counts the changes requests from the server's start.
+      ['connection lost', () => (srv.killRequest = 1), () => (srv.killRequest = null), 'unreachable'],
+      ['refused', () => (srv.refuse = { status: 403, code: 'forbidden' }), () => (srv.refuse = null), 'forbidden'],
+      ['forged lease', () => (srv.forgeLease = true), () => (srv.forgeLease = false), 'integrity'],
+    ];
+    for (const [what, fail, heal, code] of failures) {
+      fail();
+      await assert.rejects(syncOffline(ctx, { create: true }), (e: unknown) => e instanceof SafeholdError && e.code === code, what);
+      heal();
+      assert.deepEqual(left(), [], `${what}: nothing left in the offline directory`);
+      assert.equal(existsSync(target.paths.sidecar), false);
+      assert.equal(existsSync(target.paths.build), false);
+    }
+    const r = await syncOffline(ctx, { create: true });
+    assert.equal(r?.total, 1);
+    assert.ok(existsSync(target.paths.sidecar));
+    assert.equal(existsSync(target.paths.build), false);
+  });
+
   test('E3: the server gone mid-sync leaves the applied pages with their cursor; the next sync resumes', async (t) => {
     const { u, srv, ctx } = await setupOffline(t);
     srv.put(makeWire(u, 'main', { name: 'seed' }));

@@ -57,6 +57,11 @@ export class PageStream {
     this.pending = this.request(cursor);
   }
 
+  /** Readies the check of a page answer (its schema compiled) while a request is under way. */
+  prepareAnswer(): Promise<void> {
+    return this.s.ctx.api.prepareAnswer(E.syncChanges);
+  }
+
   /** The request for one page, settled either way (so that it may run ahead). */
   private request(cursor: string): Promise<PageAnswer> {
     return this.s.ctx.api

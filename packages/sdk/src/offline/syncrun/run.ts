@@ -13,7 +13,7 @@ import { pushOutbox, type PushCounts } from '../push.js';
 import { KeyAdopter } from './adopt.js';
 import { storeFiles, type StorePage } from './files.js';
 import { checkLease } from './lease.js';
-import { PageStream } from './pages.js';
+import { PageStream, type ChangesPage } from './pages.js';
 import { RecordPreparer } from './records.js';
 import type { RunState } from './state.js';
 import { afterSuccess } from './status.js';
@@ -85,16 +85,34 @@ export class SyncRun {
     const preparer = new RecordPreparer(ctx, this.s.db);
     const adopter = new KeyAdopter(ctx, this.s.db);
     let cursor = applier.cursor();
+    // A first sync (no file, no rebuild to resume) asks for its first page before it makes the new file: the
+    // server builds that page while this process writes the sidecar and creates the file (ADR 0144).
+    let early = false;
+    const hadSidecar = this.s.sidecar !== null;
+    if (!main && applier.state === 'main') {
+      stream.prefetch(cursor);
+      await ctx.api.whenSent();
+      early = applier.startBuild();
+      await stream.prepareAnswer();
+    }
     let done = 0;
     let lease: LeasePayload | null = null;
-    for (;;) {
-      const page = await stream.next(cursor);
-      // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
-      if (this.pushError !== null) throw this.pushError;
-      if (page.hasMore) stream.prefetch(page.cursor);
-      lease = await checkLease(this.s, page.lease);
+    for (let first = true; ; first = false) {
+      let page: ChangesPage;
+      try {
+        page = await stream.next(cursor);
+        // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
+        if (this.pushError !== null) throw this.pushError;
+        if (page.hasMore) stream.prefetch(page.cursor);
+        lease = await checkLease(this.s, page.lease);
+      } catch (e) {
+        // A first page that never came (refused, unreachable, not validly signed) leaves nothing behind, as before
+        // the file was made early: no empty rebuild, and no sidecar this run wrote.
+        if (first && early) this.discardEarlyBuild(applier, hadSidecar);
+        throw e;
+      }
       // A page that starts a fresh file (first sync or reset) also starts its header cache.
-      const fresh = applier.state === 'main' && (page.reset || !applier.openFiles().main);
+      const fresh = (first && early) || (applier.state === 'main' && (page.reset || !applier.openFiles().main));
       if (fresh) this.startHeaderCache(page.total);
       const headerCache = this.headerCache;
       const prepared = await preparer.prepare(page.records, page.removed, headerCache);
@@ -136,12 +154,23 @@ export class SyncRun {
       : new HeaderCacheWriter(ctx.keyring.userKey, target.ident.user);
   }
 
+  /** Closes and removes the rebuild made ahead of a first page that never came, and the sidecar if this run wrote it. */
+  private discardEarlyBuild(applier: PageApplier<OfflineStore, StorePage>, hadSidecar: boolean): void {
+    applier.discardBuild()?.close();
+    const { paths } = this.s.target;
+    for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
+    if (!hadSidecar) {
+      removeIfExists(paths.sidecar);
+      this.s.sidecar = null;
+    }
+  }
+
   /** An interrupted rebuild (or an interrupted first sync) resumes from its own cursor; one that cannot be opened is discarded. */
   private resumableBuild(): OfflineStore | null {
     const { paths } = this.s.target;
     if (!this.s.sidecar || !existsSync(paths.build)) return null;
     try {
-      return OfflineStore.open(paths.build, this.s.fileKey);
+      return OfflineStore.open(paths.build, this.s.fileKey, { build: true });
     } catch {
       for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
       return null;
