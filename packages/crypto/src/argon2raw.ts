@@ -2,7 +2,7 @@
  * Raw Argon2 for file formats that fix their own parameters (KDBX 4, Bitwarden's password-protected
  * export): the caller bounds the parameters it accepts from a file before calling.
  */
-import { hashRaw } from '@node-rs/argon2';
+import { argon2HashRaw } from './argon2lazy.js';
 import { ARGON2_V13, ARGON2ID } from './kdf.js';
 
 export interface Argon2RawParams {
@@ -18,6 +18,7 @@ export interface Argon2RawParams {
 
 /** Argon2 of `password` and `salt` with exactly these parameters. */
 export async function argon2Raw(password: Uint8Array, salt: Uint8Array, p: Argon2RawParams): Promise<Uint8Array> {
+  const hashRaw = await argon2HashRaw();
   const out = await hashRaw(Buffer.from(password.buffer, password.byteOffset, password.byteLength), {
     algorithm: p.type === 2 ? ARGON2ID : (p.type as 0 | 1),
     version: p.version === 0x13 ? ARGON2_V13 : 0,

@@ -1,4 +1,5 @@
-import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2';
+import type { Algorithm, Version } from '@node-rs/argon2';
+import { argon2HashRaw } from './argon2lazy.js';
 import { CryptoError } from './errors.js';
 import { hkdfSha256 } from './hkdf.js';
 import { randomBytes, utf8, zero } from './util.js';
@@ -72,6 +73,7 @@ export async function argon2idRaw(
   outputLen: number,
   secret?: Uint8Array,
 ): Promise<Uint8Array> {
+  const hashRaw = await argon2HashRaw();
   const out = await hashRaw(password, {
     algorithm: ARGON2ID,
     version: ARGON2_V13,

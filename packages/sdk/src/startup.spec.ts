@@ -48,3 +48,12 @@ test('importing the SDK loads no import/export module (file formats, kdbxweb); t
   const loaded = loadedBy(`const sdk = await import('@safehold/sdk'); await sdk.writeExportFile('csv', [], { allDatabases: false });`, TRANSFER);
   assert.ok(loaded.some((l) => l.includes('/sdk/dist/transfer/files.js')), loaded.join('\n'));
 });
+
+/** The Argon2 addon: about 45 ms of CPU to load, wanted only where a key is derived (ADR 0144). */
+const ARGON2 = String.raw`\/node_modules\/@node-rs\/argon2`;
+
+test("the header cache thread's modules load no Argon2 addon; the first key derivation does", () => {
+  assert.deepEqual(loadedBy(`await import('./dist/offline/headerrows.js'); await import('./dist/offline/headercachewriter.js'); await import('@safehold/sdk');`, ARGON2), []);
+  const loaded = loadedBy(`const c = await import('@safehold/crypto'); await c.argon2Raw(new Uint8Array(8), new Uint8Array(16), { type: 2, version: 0x13, memoryKiB: 64, iterations: 1, parallelism: 1, length: 32 });`, ARGON2);
+  assert.ok(loaded.some((l) => l.includes('/@node-rs/argon2/')), loaded.join('\n'));
+});
