@@ -118,6 +118,17 @@ describe('OfflineStore', () => {
     assert.equal(s.meta().latestTime, 9000);
   });
 
+  test('useMeta gives the lease and latest time that meta() gives, with no lease and with one', (t) => {
+    const dir = tempDir(t);
+    const s = OfflineStore.create(join(dir, 'a.sqlite'), randomKey(), { now: 5000 });
+    t.after(() => s.close());
+    assert.deepEqual(s.useMeta(), { lease: null, latestTime: 5000 });
+    s.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 7000 });
+    const m = s.meta();
+    assert.ok(m.lease);
+    assert.deepEqual(s.useMeta(), { lease: m.lease, latestTime: m.latestTime });
+  });
+
   test('opening with a wrong key fails with a typed error; a missing file too', (t) => {
     const dir = tempDir(t);
     const path = join(dir, 'a.sqlite');

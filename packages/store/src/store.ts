@@ -67,6 +67,12 @@ function relaxForBuild(db: SqliteHandle): void {
   db.pragma('synchronous = NORMAL');
 }
 
+/** The lease and the latest recorded clock reading of the meta rows. */
+function useMetaOf(m: Map<string, string>): Pick<StoreMeta, 'lease' | 'latestTime'> {
+  const lease = m.get('lease');
+  return { lease: lease ? (JSON.parse(lease) as SignedDoc) : null, latestTime: Number(m.get('latest_time') ?? '0') };
+}
+
 /** One open offline database file. */
 export class OfflineStore {
   readonly path: string;
@@ -171,16 +177,20 @@ export class OfflineStore {
   meta(): StoreMeta {
     const rows = this.conn.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>;
     const m = new Map(rows.map((r) => [r.key, r.value]));
-    const lease = m.get('lease');
     return {
       format: m.get('format') ?? '',
       createdAt: m.get('created_at') ?? '',
       cursor: m.get('cursor') ?? '0',
-      lease: lease ? (JSON.parse(lease) as SignedDoc) : null,
-      latestTime: Number(m.get('latest_time') ?? '0'),
+      ...useMetaOf(m),
       lastSync: m.get('last_sync') ?? null,
       records: this.count(),
     };
+  }
+
+  /** What an unlock checks: the lease and the latest recorded clock reading (meta() also counts every record). */
+  useMeta(): Pick<StoreMeta, 'lease' | 'latestTime'> {
+    const rows = this.conn.prepare(`SELECT key, value FROM meta WHERE key IN ('lease', 'latest_time')`).all() as Array<{ key: string; value: string }>;
+    return useMetaOf(new Map(rows.map((r) => [r.key, r.value])));
   }
 
   /** Number of records held. */

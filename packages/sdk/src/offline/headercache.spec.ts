@@ -6,7 +6,10 @@ import { SafeholdError } from '@safehold/protocol';
 import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
-import { headerRow, readHeaderCache, toRow } from './headercache.js';
+import { headerRow, packIndex, packRows, readHeaderCache, toRow, writeHeaderCache } from './headercache.js';
+import { sealHeaderCache } from '../keys/index.js';
+import type { OfflineSession } from './unlock.js';
+import type { RecordView } from '../recordview.js';
 import { toView } from '../recordview.js';
 import type { Right } from '@safehold/protocol/api';
 import type { OfflineRecordSource } from './source.js';
@@ -188,5 +191,106 @@ describe('header cache rewrite policy (ADR 0095)', () => {
     src.offline.store.setCache('headers', new Uint8Array(0));
     assert.deepEqual(await src.list(), first);
     assert.equal(src.lastList.decrypted, 2099);
+  });
+});
+
+/** A session over an in-memory cache table only (what readHeaderCache and writeHeaderCache touch). */
+function memorySession(): { s: OfflineSession; values: Map<string, Uint8Array> } {
+  const values = new Map<string, Uint8Array>();
+  const store = {
+    getCache: (k: string) => values.get(k) ?? null,
+    setCacheAt: (k: string, v: Uint8Array) => {
+      for (const key of [...values.keys()]) if (key.startsWith(`${k}/`)) values.delete(key);
+      values.set(k, v);
+      return true;
+    },
+  };
+  const s = { store, userKey: new Uint8Array(32).fill(7), sidecar: { user: 'alice' } } as unknown as OfflineSession;
+  return { s, values };
+}
+
+const VIEWS: RecordView[] = [
+  { id: 'id-1', name: 'Écluse 🚀 router', username: 'ü', url: '', notes: 'line one\nline two, "quoted" \u0000 nul', tags: ['infra', 'ßtraße', ''], fields: [{ name: 'pin hint', secret: false, value: '' }, { name: 'otp 🔑', secret: true }], masked: true, sealed: false, rights: ['read', 'authorize'], revision: 'rev-1', updatedAt: '2026-12-02T00:00:00.000Z' },
+  { id: 'id-2', name: '', username: '', url: 'https://x.example', notes: '', tags: [], fields: [], masked: false, sealed: false, rights: [], revision: 'r', updatedAt: 't' },
+  { id: 'id-3', name: 'x'.repeat(70_000), username: '日本語', url: 'u', notes: 'n', tags: ['a'], fields: [{ name: 'n', secret: false, value: 'v'.repeat(300) }], masked: false, sealed: false, rights: ['read', 'write', 'delete', 'authorize', 'export'], revision: 'r3', updatedAt: 't3' },
+];
+
+describe('header cache format 4 (ADR 0095, session 7)', () => {
+  test('views written and read back are equal: unicode, empty strings, a long name, tags, plain and secret fields, every rights bit', () => {
+    const { s, values } = memorySession();
+    assert.equal(writeHeaderCache(s, 5, VIEWS), true);
+    const back = readHeaderCache(s);
+    assert.equal(back?.generation, 5);
+    assert.deepEqual(back?.views, VIEWS);
+    assert.equal(values.size, 1);
+  });
+
+  test('a cache in parts (as the sync writes it) is read in the index order', () => {
+    const { s, values } = memorySession();
+    const seal = (plain: Uint8Array): Uint8Array => sealHeaderCache(s.userKey, 'alice', plain);
+    values.set('headers/1', seal(packRows(VIEWS.slice(0, 2).map(toRow))));
+    values.set('headers/2', seal(packRows(VIEWS.slice(2).map(toRow))));
+    values.set('headers', seal(packIndex(9, 'en-US', { parts: 2, order: [2, 0] })));
+    assert.deepEqual(readHeaderCache(s), { generation: 9, locale: 'en-US', views: [VIEWS[2], VIEWS[0]] });
+  });
+
+  test('a short, padded, foreign-format or inconsistent cache (validly sealed) is treated as absent, never an error', () => {
+    const { s, values } = memorySession();
+    const seal = (plain: Uint8Array): Uint8Array => sealHeaderCache(s.userKey, 'alice', plain);
+    const inline = packIndex(3, 'en-US', { rows: VIEWS.map(toRow) });
+    const cut = inline.indexOf(0);
+    const bad: Uint8Array[] = [
+      new TextEncoder().encode(JSON.stringify({ v: 3, g: 3, l: 'en-US', rows: VIEWS.map(toRow) })), // the JSON format before 4
+      inline.subarray(0, cut), // the head alone
+      inline.subarray(0, cut + 1), // the head and its 0 byte: no rows at all
+      inline.subarray(0, inline.length - 1), // one byte of text short
+      Uint8Array.from([...inline, 0x41]), // one byte of text too many
+      Uint8Array.from([...inline.subarray(0, cut + 1), 0xff, 0xff, 0xff, 0xff, 0x7f]), // a count past 2^28
+      Uint8Array.from([...inline.subarray(0, cut + 1), 5, 0]), // five rows and no numbers
+    ];
+    for (let i = 0; i < inline.length - cut - 1; i += 97) {
+      const flipped = Uint8Array.from(inline);
+      flipped[cut + 1 + i] = (flipped[cut + 1 + i] ?? 0) ^ 0x80;
+      bad.push(flipped);
+    }
+    for (const plain of bad) {
+      values.clear();
+      values.set('headers', seal(plain));
+      const read = readHeaderCache(s);
+      // A flipped bit may still spell a well-formed cache; it then never has the views' shape wrong.
+      if (read !== null) assert.equal(read.views.every((v) => typeof v.id === 'string' && Array.isArray(v.fields)), true);
+    }
+    for (const plain of bad.slice(0, 7)) {
+      values.clear();
+      values.set('headers', seal(plain));
+      assert.equal(readHeaderCache(s), null);
+    }
+    // Parts: a missing part, an order past the rows, an index twice, an order varint cut short.
+    const parts = (order: Uint8Array, count = 1): void => {
+      values.clear();
+      values.set('headers/1', seal(packRows(VIEWS.map(toRow))));
+      values.set('headers', seal(Uint8Array.from([...packIndex(3, 'en-US', { parts: count, order: [] }), ...order])));
+    };
+    for (const [order, count] of [[[0], 2], [[3], 1], [[1, 1], 1], [[0x80], 1]] as Array<[number[], number]>) {
+      parts(Uint8Array.from(order), count);
+      assert.equal(readHeaderCache(s), null, `order ${JSON.stringify(order)} of ${count} part(s)`);
+    }
+    parts(Uint8Array.from([2, 0, 1]));
+    assert.deepEqual(readHeaderCache(s)?.views, [VIEWS[2], VIEWS[0], VIEWS[1]]);
+  });
+
+  test('an unlock that finds a short new-format cache lists what a full decrypt lists and writes the cache again', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const f of FIXTURE) srv.put(makeWire(u, 'main', f));
+    await syncOffline(ctx, { create: true });
+    const src = await open(t, ctx);
+    const first = await src.list();
+    const off = src.offline;
+    const inline = packIndex(off.store.generation(), 'en-US', { rows: first.map(toRow) });
+    off.store.setCache('headers', sealHeaderCache(off.userKey, off.sidecar.user, inline.subarray(0, inline.length - 3)));
+    assert.deepEqual(await src.list(), first);
+    assert.deepEqual(src.lastList, { cached: 0, decrypted: 3, cacheWritten: true });
+    assert.deepEqual(await src.list(), first);
+    assert.deepEqual(src.lastList, { cached: 3, decrypted: 0, cacheWritten: false });
   });
 });

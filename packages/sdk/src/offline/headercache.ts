@@ -14,7 +14,7 @@ import { sortLocale } from '../search.js';
 import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
 
 export const CACHE_KEY = 'headers';
-export const FORMAT = 3;
+export const FORMAT = 4;
 
 /** A cache as stored: the store generation it is current for, and the record views, in list order. */
 export interface HeaderCache {
@@ -24,14 +24,12 @@ export interface HeaderCache {
   locale?: string;
 }
 
-const isStr = (x: unknown): x is string => typeof x === 'string';
-
 /*
- * A view is stored as a row, [id, name, username, url, notes, tags, fields, masked, rights, revision,
+ * A view is packed from a row, [id, name, username, url, notes, tags, fields, masked, rights, revision,
  * updatedAt], with fields as [name, value] (plain) or [name] (secret: never a value) and rights as a bit
- * set over RIGHTS (its order is part of FORMAT): a third less to read, decrypt and parse than keyed objects at every unlock.
+ * set over RIGHTS (its order is part of FORMAT).
  */
-type Row = [string, string, string, string, string, string[], Array<[string, string] | [string]>, boolean, number, string, string];
+export type Row = [string, string, string, string, string, string[], Array<[string, string] | [string]>, boolean, number, string, string];
 
 export function toRow(v: RecordView): Row {
   let rights = 0;
@@ -55,47 +53,189 @@ export function headerRow(r: { id: string; masked: boolean; rights: readonly str
 
 /** Each rights bit set as its list of rights (5 rights: 32 sets). */
 const RIGHT_SETS: Right[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
+/** The masked flag, stored beside the rights bits. */
+const MASKED = 1 << RIGHTS.length;
 
-/** The view of a stored row, or null when the row is not exactly of that shape. Indexed reads: this runs 100k times per unlock. */
-function fromRow(x: unknown): RecordView | null {
-  if (!Array.isArray(x) || x.length !== 11) return null;
-  const row = x as unknown[];
-  const id = row[0], name = row[1], username = row[2], url = row[3], notes = row[4], tags = row[5], rawFields = row[6];
-  const masked = row[7], bits = row[8], revision = row[9], updatedAt = row[10];
-  if (!isStr(id) || !isStr(name) || !isStr(username) || !isStr(url) || !isStr(notes) || !Array.isArray(tags) || !tags.every(isStr)) return null;
-  if (!Array.isArray(rawFields) || typeof masked !== 'boolean' || typeof bits !== 'number' || !isStr(revision) || !isStr(updatedAt)) return null;
-  const rights = RIGHT_SETS[bits];
-  if (!rights) return null;
-  const fields: RecordField[] = [];
-  for (const f of rawFields as unknown[]) {
-    if (!Array.isArray(f) || !isStr(f[0])) return null;
-    if (f.length === 1) fields.push({ name: f[0], secret: true });
-    else if (f.length === 2 && isStr(f[1])) fields.push({ name: f[0], secret: false, value: f[1] });
-    else return null;
+/*
+ * The stored values (FORMAT 4), each sealed as before (AES-256-GCM under the user key):
+ * - a part `headers/<n>` (written by the sync, headercachewriter.ts): packed rows;
+ * - the index `headers`: the UTF-8 JSON head {v, g, l, parts?}, a 0 byte (JSON text never holds one), then the
+ *   list order as varints when the rows are in parts, or else the packed rows themselves.
+ * Packed rows: the row count and the byte length of the numbers (varints), the numbers (varints), then the
+ * UTF-8 text of every string of every row, concatenated. The numbers give each string's length in UTF-16 code
+ * units, so a reader decodes the text once and slices it (instead of JSON.parse making every string and array
+ * that fromRow then walks again). Per row: the lengths of id, name, username, url, notes, revision, updatedAt;
+ * the rights bits, plus MASKED when masked; the tag count and each tag's length; the field count, then per field 0 and its
+ * name's length (a secret field: never a value) or 1 and its name's and value's lengths.
+ * The strings come from decrypted UTF-8 (no lone surrogates), so the text's code units are the strings' own.
+ */
+
+/** Unsigned varints (7 bits a byte, low first) in a growing buffer. */
+class Varints {
+  private bytes = new Uint8Array(1024);
+  private length = 0;
+
+  add(x: number): void {
+    if (this.length + 5 > this.bytes.length) {
+      const bigger = new Uint8Array(this.bytes.length * 2);
+      bigger.set(this.bytes);
+      this.bytes.fill(0);
+      this.bytes = bigger;
+    }
+    while (x > 127) {
+      this.bytes[this.length++] = (x & 127) | 128;
+      x >>>= 7;
+    }
+    this.bytes[this.length++] = x;
   }
-  return { id, name, username, url, notes, tags, fields, masked, sealed: false, rights: rights.slice(), revision, updatedAt };
+
+  get size(): number {
+    return this.length;
+  }
+
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
 }
 
-/** One sealed value of the cache, opened and parsed; throws when it does not open or parse. */
-function openDoc(s: OfflineSession, blob: Uint8Array): unknown {
-  let plain: Uint8Array | undefined;
-  try {
-    plain = openHeaderCache(s.userKey, s.sidecar.user, blob);
-    return JSON.parse(fromUtf8(plain)) as unknown;
-  } finally {
-    plain?.fill(0);
+/** `head` and a 0 byte (when there is a head), then the chunks, in one fresh buffer; every input is zeroed. */
+function joined(head: Uint8Array | null, chunks: Uint8Array[]): Uint8Array {
+  let at = head ? head.length + 1 : 0;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, at));
+  if (head) {
+    out.set(head);
+    head.fill(0);
+  }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+    c.fill(0);
+  }
+  return out;
+}
+
+/** `rows` packed (after `head` and its 0 byte, when given); the caller zeroes the result. */
+function packRowsAfter(head: Uint8Array | null, rows: readonly Row[]): Uint8Array {
+  const nums = new Varints();
+  const strs: string[] = [];
+  const str = (x: string): void => {
+    nums.add(x.length);
+    strs.push(x);
+  };
+  for (const r of rows) {
+    str(r[0]);
+    str(r[1]);
+    str(r[2]);
+    str(r[3]);
+    str(r[4]);
+    str(r[9]);
+    str(r[10]);
+    nums.add((r[7] ? MASKED : 0) | r[8]);
+    nums.add(r[5].length);
+    for (const t of r[5]) str(t);
+    nums.add(r[6].length);
+    for (const f of r[6]) {
+      nums.add(f.length === 1 ? 0 : 1);
+      str(f[0]);
+      if (f.length === 2) str(f[1]);
+    }
+  }
+  const lead = new Varints();
+  lead.add(rows.length);
+  lead.add(nums.size);
+  return joined(head, [lead.view(), nums.view(), utf8(strs.join(''))]);
+}
+
+/** The plaintext of a part: `rows` packed (the caller zeroes it). */
+export function packRows(rows: readonly Row[]): Uint8Array {
+  return packRowsAfter(null, rows);
+}
+
+/** The plaintext of an index: its head, then the list order of the parts' rows, or (without parts) the rows themselves. */
+export function packIndex(generation: number, locale: string, body: { parts: number; order: readonly number[] } | { rows: readonly Row[] }): Uint8Array {
+  if ('rows' in body) return packRowsAfter(utf8(JSON.stringify({ v: FORMAT, g: generation, l: locale })), body.rows);
+  const order = new Varints();
+  for (const i of body.order) order.add(i);
+  return joined(utf8(JSON.stringify({ v: FORMAT, g: generation, l: locale, parts: body.parts })), [order.view()]);
+}
+
+/** Reads the varints of `b` from `at` up to `end`; each below 2^28 (longer, or past the end: -1). */
+class VarintReader {
+  constructor(
+    private readonly b: Uint8Array,
+    public at: number,
+    public end: number,
+  ) {}
+
+  next(): number {
+    let x = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (this.at >= this.end) return -1;
+      const c = this.b[this.at++] as number;
+      x |= (c & 127) << shift;
+      if (c < 128) return x;
+    }
+    return -1;
   }
 }
 
-/** Appends the views of `rows` to `out`; false when any row is malformed. */
-function addRows(rows: unknown, out: RecordView[]): boolean {
-  if (!Array.isArray(rows)) return false;
-  for (const row of rows as unknown[]) {
-    const v = fromRow(row);
-    if (!v) return false;
-    out.push(v);
+/** Appends the views of the packed rows in `b` (from `at`) to `out`; false when anything is malformed. */
+function unpackRows(b: Uint8Array, at: number, out: RecordView[]): boolean {
+  const r = new VarintReader(b, at, b.length);
+  const count = r.next();
+  const numsLen = r.next();
+  if (count < 0 || numsLen < 0 || numsLen > r.end - r.at || count > numsLen) return false;
+  r.end = r.at + numsLen;
+  const text = fromUtf8(b.subarray(r.end));
+  let p = 0;
+  let bad = false;
+  const str = (): string => {
+    const len = r.next();
+    if (len < 0 || len > text.length - p) {
+      bad = true;
+      return '';
+    }
+    p += len;
+    return text.slice(p - len, p);
+  };
+  for (let i = 0; i < count; i++) {
+    const id = str(), name = str(), username = str(), url = str(), notes = str(), revision = str(), updatedAt = str();
+    const flags = r.next();
+    const tagCount = r.next();
+    if (bad || flags < 0 || flags >= 2 * MASKED || tagCount < 0 || tagCount > r.end - r.at) return false;
+    const tags = new Array<string>(tagCount);
+    for (let k = 0; k < tagCount; k++) tags[k] = str();
+    const fieldCount = r.next();
+    if (fieldCount < 0 || fieldCount > r.end - r.at) return false;
+    const fields = new Array<RecordField>(fieldCount);
+    for (let k = 0; k < fieldCount; k++) {
+      const kind = r.next();
+      if (kind === 0) fields[k] = { name: str(), secret: true };
+      else if (kind === 1) fields[k] = { name: str(), secret: false, value: str() };
+      else return false;
+    }
+    if (bad) return false;
+    const rights = RIGHT_SETS[flags & (MASKED - 1)] as Right[];
+    out.push({ id, name, username, url, notes, tags, fields, masked: flags >= MASKED, sealed: false, rights: rights.slice(), revision, updatedAt });
   }
-  return true;
+  return r.at === r.end && p === text.length;
+}
+
+/** The list order packed in `b` from `at` (varints to the end), or null when malformed. */
+function unpackOrder(b: Uint8Array, at: number): number[] | null {
+  const r = new VarintReader(b, at, b.length);
+  const order: number[] = [];
+  while (r.at < r.end) {
+    const i = r.next();
+    if (i < 0) return null;
+    order.push(i);
+  }
+  return order;
+}
+
+/** One sealed value of the cache, opened (the caller zeroes it); throws when it does not open. */
+function openValue(s: OfflineSession, blob: Uint8Array): Uint8Array {
+  return openHeaderCache(s.userKey, s.sidecar.user, blob);
 }
 
 /**
@@ -103,19 +243,25 @@ function addRows(rows: unknown, out: RecordView[]): boolean {
  * in list order by `order` (distinct indexes into them: a row a later page replaced or removed is left
  * out), or null when anything is missing or malformed.
  */
-function readParts(s: OfflineSession, parts: unknown, order: unknown): RecordView[] | null {
-  if (!Number.isSafeInteger(parts) || (parts as number) < 0 || !Array.isArray(order)) return null;
+function readParts(s: OfflineSession, parts: unknown, order: number[] | null): RecordView[] | null {
+  if (!Number.isSafeInteger(parts) || (parts as number) < 0 || !order) return null;
   const paged: RecordView[] = [];
   for (let i = 1; i <= (parts as number); i++) {
     const blob = s.store.getCache(`${CACHE_KEY}/${i}`);
-    if (!blob || !addRows(openDoc(s, blob), paged)) return null;
+    if (!blob) return null;
+    const plain = openValue(s, blob);
+    try {
+      if (!unpackRows(plain, 0, paged)) return null;
+    } finally {
+      plain.fill(0);
+    }
   }
   if (order.length > paged.length) return null;
   const seen = new Uint8Array(paged.length);
   const views: RecordView[] = new Array<RecordView>(order.length);
   for (let i = 0; i < order.length; i++) {
-    const at = order[i] as unknown;
-    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= paged.length || seen[at]) return null;
+    const at = order[i] as number;
+    if (at >= paged.length || seen[at]) return null;
     seen[at] = 1;
     views[i] = paged[at] as RecordView;
   }
@@ -126,18 +272,25 @@ function readParts(s: OfflineSession, parts: unknown, order: unknown): RecordVie
 export function readHeaderCache(s: OfflineSession): HeaderCache | null {
   const blob = s.store.getCache(CACHE_KEY);
   if (!blob) return null;
+  let plain: Uint8Array | undefined;
   try {
-    const doc = openDoc(s, blob) as { v?: unknown; g?: unknown; l?: unknown; rows?: unknown; parts?: unknown; order?: unknown } | null;
+    plain = openValue(s, blob);
+    // A cache of an earlier format (a JSON document: no 0 byte) is no cache.
+    const cut = plain.indexOf(0);
+    if (cut < 0) return null;
+    const doc = JSON.parse(fromUtf8(plain.subarray(0, cut))) as { v?: unknown; g?: unknown; l?: unknown; parts?: unknown } | null;
     if (!doc || doc.v !== FORMAT || !Number.isSafeInteger(doc.g)) return null;
     const head = { generation: doc.g as number, ...(typeof doc.l === 'string' ? { locale: doc.l } : {}) };
     if (doc.parts !== undefined) {
-      const views = readParts(s, doc.parts, doc.order);
+      const views = readParts(s, doc.parts, unpackOrder(plain, cut + 1));
       return views ? { ...head, views } : null;
     }
     const views: RecordView[] = [];
-    return addRows(doc.rows, views) ? { ...head, views } : null;
+    return unpackRows(plain, cut + 1, views) ? { ...head, views } : null;
   } catch {
     return null;
+  } finally {
+    plain?.fill(0);
   }
 }
 
@@ -148,7 +301,7 @@ export function readHeaderCache(s: OfflineSession): HeaderCache | null {
 export function writeHeaderCache(s: OfflineSession, generation: number, views: readonly RecordView[]): boolean {
   let plain: Uint8Array | undefined;
   try {
-    plain = utf8(JSON.stringify({ v: FORMAT, g: generation, l: sortLocale(), rows: views.map(toRow) }));
+    plain = packIndex(generation, sortLocale(), { rows: views.map(toRow) });
     return s.store.setCacheAt(CACHE_KEY, sealHeaderCache(s.userKey, s.sidecar.user, plain), generation);
   } catch {
     return false;

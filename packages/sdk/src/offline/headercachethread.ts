@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RowMeta } from './headerrows.js';
 import { CACHE_KEY } from './headercache.js';
-import { indexEntry, sealDoc, type Entry, type HeaderCacheSink, type PageEntries } from './headercachewriter.js';
+import { indexEntry, type Entry, type HeaderCacheSink, type PageEntries } from './headercachewriter.js';
 
 export type ToCacheThread =
   | { type: 'page'; records: RowMeta[]; keys: Uint8Array; removed: readonly string[] }
@@ -122,7 +122,7 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
     const count = this.parts;
     return (generation) => {
       const out: Entry[] = parts.map((p, i) => [`${CACHE_KEY}/${first + i}`, p] as const);
-      if (order) out.push(indexEntry((doc) => sealDoc(this.userKey, this.user, doc), generation, count, order));
+      if (order) out.push(indexEntry(this.userKey, this.user, generation, count, order));
       return out;
     };
   }

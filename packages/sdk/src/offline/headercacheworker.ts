@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HeaderRows } from './headerrows.js';
-import { sealDoc } from './headercachewriter.js';
+import { sealRows } from './headercachewriter.js';
 import type { FromCacheThread, ToCacheThread } from './headercachethread.js';
 
 const port = parentPort;
@@ -35,7 +35,7 @@ port.on('message', (m: ToCacheThread) => {
         m.keys.fill(0);
       }
       const page = rows.takePage(m.removed);
-      const part = page.length > 0 ? sealDoc(userKey, user, page) : null;
+      const part = page.length > 0 ? sealRows(userKey, user, page) : null;
       send({ type: 'part', part }, part ? [part.buffer as ArrayBuffer] : []);
     } else {
       send({ type: 'order', order: rows.order() });

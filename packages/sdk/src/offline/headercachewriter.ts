@@ -7,9 +7,9 @@
  * Any failure (a header that does not decrypt: the unlock then reports it, as without a cache) only turns
  * the writer off.
  */
-import { sealHeaderCache, utf8 } from '../keys/index.js';
+import { sealHeaderCache } from '../keys/index.js';
 import { sortLocale } from '../search.js';
-import { CACHE_KEY, FORMAT } from './headercache.js';
+import { CACHE_KEY, packIndex, packRows, type Row } from './headercache.js';
 import { HeaderRows, type RowMeta } from './headerrows.js';
 
 export type Entry = readonly [string, Uint8Array];
@@ -25,14 +25,18 @@ export interface HeaderCacheSink {
   close(): void;
 }
 
-/** The index value (generation, locale, part count, list order), sealed by `seal`. */
-export function indexEntry(seal: (doc: unknown) => Uint8Array, generation: number, parts: number, order: number[]): Entry {
-  return [CACHE_KEY, seal({ v: FORMAT, g: generation, l: sortLocale(), parts, order })];
+/** The index value (generation, locale, part count, list order), sealed under the user key. */
+export function indexEntry(userKey: Uint8Array, user: string, generation: number, parts: number, order: number[]): Entry {
+  return [CACHE_KEY, sealPlain(userKey, user, packIndex(generation, sortLocale(), { parts, order }))];
 }
 
-/** Seals one cache value under the user key (the plaintext is zeroed after). */
-export function sealDoc(userKey: Uint8Array, user: string, doc: unknown): Uint8Array {
-  const plain = utf8(JSON.stringify(doc));
+/** One part's value: the page's rows, sealed under the user key. */
+export function sealRows(userKey: Uint8Array, user: string, rows: readonly Row[]): Uint8Array {
+  return sealPlain(userKey, user, packRows(rows));
+}
+
+/** Seals one cache value's plaintext under the user key (and zeroes it). */
+function sealPlain(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
   try {
     return sealHeaderCache(userKey, user, plain);
   } finally {
@@ -73,14 +77,13 @@ export class HeaderCacheWriter implements HeaderCacheSink {
   entries(removed: readonly string[], last: boolean): PageEntries | undefined {
     if (this.off) return undefined;
     const rows = this.rows.takePage(removed);
-    const seal = (doc: unknown): Uint8Array => sealDoc(this.userKey, this.user, doc);
     return (generation) => {
       const out: Entry[] = [];
       if (rows.length > 0) {
         this.parts++;
-        out.push([`${CACHE_KEY}/${this.parts}`, seal(rows)]);
+        out.push([`${CACHE_KEY}/${this.parts}`, sealRows(this.userKey, this.user, rows)]);
       }
-      if (last) out.push(indexEntry(seal, generation, this.parts, this.rows.order()));
+      if (last) out.push(indexEntry(this.userKey, this.user, generation, this.parts, this.rows.order()));
       return out;
     };
   }

@@ -6,12 +6,12 @@
 import type { StoredRecord } from '@safehold/store';
 import { decryptHeader } from '../keys/index.js';
 import { sortByName } from '../search.js';
-import { headerRow } from './headercache.js';
+import { headerRow, type Row } from './headercache.js';
 
 export type RowMeta = Pick<StoredRecord, 'id' | 'revision' | 'masked' | 'rights' | 'updatedAt' | 'header'>;
 
 export class HeaderRows {
-  private page: unknown[] = [];
+  private page: Row[] = [];
   /** Every row so far, by its index across the parts: its name and id (for the order), and whether it is still live. */
   private readonly names: string[] = [];
   private readonly ids: string[] = [];
@@ -30,7 +30,7 @@ export class HeaderRows {
   }
 
   /** The rows of the current page (a new page starts); `removed` leave the order. */
-  takePage(removed: readonly string[]): unknown[] {
+  takePage(removed: readonly string[]): Row[] {
     for (const id of removed) this.supersede(id);
     const rows = this.page;
     this.page = [];

@@ -101,7 +101,7 @@ export async function unlockOffline(a: OfflineUnlockArgs): Promise<OfflineSessio
     zero(fileKey);
   }
   try {
-    const meta = store.meta();
+    const meta = store.useMeta();
     if (!meta.lease) throw new SafeholdError('offline_corrupt', 'the offline database holds no lease: sync it again while online');
     const lc = verifyLease(meta.lease, fromB64(sc.signingPublicKey), verifySignature, { user: a.user, device: a.device, db: a.db });
     if (!lc.ok) throw new SafeholdError('offline_corrupt', `the offline database's lease is not validly signed by the pinned server key (${lc.why}): refused`);
