@@ -96,6 +96,11 @@ class Varints {
   view(): Uint8Array {
     return this.bytes.subarray(0, this.length);
   }
+
+  /** Starts again empty (the caller zeroed the view). */
+  reset(): void {
+    this.length = 0;
+  }
 }
 
 /** `head` and a 0 byte (when there is a head), then the chunks, in one fresh buffer; every input is zeroed. */
@@ -114,36 +119,84 @@ function joined(head: Uint8Array | null, chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Packed rows made one row at a time: their numbers and their UTF-8 text grow in two buffers that are reused
+ * from one take() to the next, so the rows of a page need not all live as arrays until it is sealed (the
+ * sync's header cache thread makes 100k of them). Both buffers hold header plaintext: take() and clear() zero them.
+ */
+export class RowPacker {
+  private readonly nums = new Varints();
+  private text = new Uint8Array(64 * 1024);
+  private textLength = 0;
+  private rows = 0;
+
+  /** Rows added since the last take(). */
+  get count(): number {
+    return this.rows;
+  }
+
+  add(r: Row): void {
+    this.str(r[0]);
+    this.str(r[1]);
+    this.str(r[2]);
+    this.str(r[3]);
+    this.str(r[4]);
+    this.str(r[9]);
+    this.str(r[10]);
+    this.nums.add((r[7] ? MASKED : 0) | r[8]);
+    this.nums.add(r[5].length);
+    for (const t of r[5]) this.str(t);
+    this.nums.add(r[6].length);
+    for (const f of r[6]) {
+      this.nums.add(f.length === 1 ? 0 : 1);
+      this.str(f[0]);
+      if (f.length === 2) this.str(f[1]);
+    }
+    this.rows++;
+  }
+
+  /** The rows added so far, packed after `head` and its 0 byte (when given), in a fresh buffer the caller zeroes; the packer starts again empty. */
+  take(head: Uint8Array | null = null): Uint8Array {
+    const lead = new Varints();
+    lead.add(this.rows);
+    lead.add(this.nums.size);
+    const out = joined(head, [lead.view(), this.nums.view(), this.text.subarray(0, this.textLength)]);
+    this.nums.reset();
+    this.textLength = 0;
+    this.rows = 0;
+    return out;
+  }
+
+  /** Zeroes and drops the rows added so far (after a failure). */
+  clear(): void {
+    this.nums.view().fill(0);
+    this.nums.reset();
+    this.text.fill(0, 0, this.textLength);
+    this.textLength = 0;
+    this.rows = 0;
+  }
+
+  /** One string: its length in UTF-16 code units among the numbers, its UTF-8 bytes after the text so far. */
+  private str(x: string): void {
+    this.nums.add(x.length);
+    // At most 3 bytes of UTF-8 per UTF-16 code unit.
+    if (this.textLength + x.length * 3 > this.text.length) {
+      const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textLength + x.length * 3));
+      bigger.set(this.text.subarray(0, this.textLength));
+      this.text.fill(0);
+      this.text = bigger;
+    }
+    this.textLength += TEXT.encodeInto(x, this.text.subarray(this.textLength)).written;
+  }
+}
+
+const TEXT = new TextEncoder();
+
 /** `rows` packed (after `head` and its 0 byte, when given); the caller zeroes the result. */
 function packRowsAfter(head: Uint8Array | null, rows: readonly Row[]): Uint8Array {
-  const nums = new Varints();
-  const strs: string[] = [];
-  const str = (x: string): void => {
-    nums.add(x.length);
-    strs.push(x);
-  };
-  for (const r of rows) {
-    str(r[0]);
-    str(r[1]);
-    str(r[2]);
-    str(r[3]);
-    str(r[4]);
-    str(r[9]);
-    str(r[10]);
-    nums.add((r[7] ? MASKED : 0) | r[8]);
-    nums.add(r[5].length);
-    for (const t of r[5]) str(t);
-    nums.add(r[6].length);
-    for (const f of r[6]) {
-      nums.add(f.length === 1 ? 0 : 1);
-      str(f[0]);
-      if (f.length === 2) str(f[1]);
-    }
-  }
-  const lead = new Varints();
-  lead.add(rows.length);
-  lead.add(nums.size);
-  return joined(head, [lead.view(), nums.view(), utf8(strs.join(''))]);
+  const packer = new RowPacker();
+  for (const r of rows) packer.add(r);
+  return packer.take(head);
 }
 
 /** The plaintext of a part: `rows` packed (the caller zeroes it). */
