@@ -141,15 +141,17 @@ export async function insertDevice(trx: Conn, k: OfflineCopyKey, v: { cursor: nu
 /**
  * Adds sent ids to the held set: one statement per page with the ids as one JSON parameter, so the SQL text
  * (and SQLite's prepared statement) is the same for every page and no per-id value list is built (a
- * 2000-row VALUES list was 8000 bound parameters and Kysely nodes per page).
+ * 2000-row VALUES list was 8000 bound parameters and Kysely nodes per page). Returns how many of `ids` the
+ * held set did not hold yet (the rows inserted; the others were already there).
  */
-export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[], dialect: 'sqlite' | 'postgres'): Promise<void> {
-  if (ids.length === 0) return;
+export async function addHeld(trx: Conn, k: OfflineCopyKey, ids: readonly string[], dialect: 'sqlite' | 'postgres'): Promise<number> {
+  if (ids.length === 0) return 0;
   const list = JSON.stringify(ids);
   // SQLite needs the WHERE to tell an upsert's ON CONFLICT from a join constraint after INSERT ... SELECT.
   const rows =
     dialect === 'sqlite' ? sql`select ${k.deviceId}, ${k.userId}, ${k.dbId}, value from json_each(${list}) where true` : sql`select ${k.deviceId}, ${k.userId}, ${k.dbId}, id from json_array_elements_text(${list}::json) as id`;
-  await sql`insert into offline_held (device_id, user_id, db_id, record_id) ${rows} on conflict (device_id, user_id, db_id, record_id) do nothing`.execute(trx);
+  const ins = await sql`insert into offline_held (device_id, user_id, db_id, record_id) ${rows} on conflict (device_id, user_id, db_id, record_id) do nothing`.execute(trx);
+  return Number(ins.numAffectedRows ?? 0);
 }
 
 /** Forgets removals whose page ended at position `through` or before (they reached the device). */

@@ -21,7 +21,6 @@ import {
   leasePayload,
   parseCursor,
   planDelta,
-  planReset,
   positionOf,
   resetStep,
   walkDelta,
@@ -76,9 +75,9 @@ async function resetPage(ctx: PageContext, page: PageKind & { kind: 'reset' }): 
   const step = resetStep({ snapshotSeq: page.snapshotSeq, total }, candidates.map((r) => r.id), ctx.limit);
   const records = await wiresOf(trx, scope, candidates.slice(0, ctx.limit));
   const sent = records.map((r) => r.id);
-  const { held } = await heldAmong(trx, ctx.write.key, sent, null);
-  const plan = planReset(sent, held);
-  await writePage(trx, ctx.write, { sent, removed: [], appliedSeq: step.appliedSeq, positions: null, reset: true, added: plan.added, updated: plan.updated });
+  // Every record of a reset page is sent (domain planReset): the held set only tells new from updated for
+  // the audit, and the held-set insert counts that (writePage).
+  await writePage(trx, ctx.write, { sent, removed: [], appliedSeq: step.appliedSeq, positions: null, reset: true, counts: null });
   return { reset: true, records, removed: [], cursor: formatCursor(step.next), hasMore: step.hasMore, total };
 }
 
@@ -102,7 +101,7 @@ async function deltaPage(ctx: PageContext, page: PageKind, dbSeq: number): Promi
   const sent = records.map((r) => r.id);
   // The plan's counts, unless a record could not be built (then it is not sent, and not counted).
   const added = sent.length === plan.send.length ? plan.added : sent.filter((id) => !held.has(id)).length;
-  await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), positions: { from, end: positionOf(walk.next, 'end') }, reset: false, added, updated: sent.length - added });
+  await writePage(trx, ctx.write, { sent, removed: plan.remove, appliedSeq: appliedSeqOf(walk.next), positions: { from, end: positionOf(walk.next, 'end') }, reset: false, counts: { added, updated: sent.length - added } });
   return { reset: false, records, removed: plan.remove, cursor: formatCursor(walk.next), hasMore: walk.hasMore, total: null };
 }
 

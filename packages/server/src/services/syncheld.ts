@@ -21,8 +21,11 @@ export interface PageWrite {
   /** A delta's positions (domain positionOf): where its request started and where the page ends. */
   positions: { from: number; end: number } | null;
   reset: boolean;
-  added: number;
-  updated: number;
+  /**
+   * The audit's counts of sent records new to the device and already held; null on a reset page: counted by
+   * the held-set insert (new = the ids it inserted), so a reset page reads no held set.
+   */
+  counts: { added: number; updated: number } | null;
 }
 
 export interface WriteContext {
@@ -45,7 +48,8 @@ export async function writePage(trx: Conn, c: WriteContext, w: PageWrite): Promi
   const set = w.appliedSeq === null ? { last_sync_at: now, last_seen_at: now } : { last_sync_at: now, last_seen_at: now, cursor: w.appliedSeq };
   const stamped = await stampSync(trx, c.key, set);
   if (!stamped) await createDevice(trx, c, w.appliedSeq ?? 0, now);
-  await addHeld(trx, c.key, w.sent, c.dialect);
+  const inserted = await addHeld(trx, c.key, w.sent, c.dialect);
+  const counts = w.counts ?? { added: inserted, updated: w.sent.length - inserted };
   // Removals whose page ended where this request starts, or before, reached the device: forgotten.
   if (w.positions !== null) await forgetGone(trx, c.key, w.positions.from);
   await moveToGone(trx, c.key, w.removed, w.positions?.end ?? 0);
@@ -55,7 +59,7 @@ export async function writePage(trx: Conn, c: WriteContext, w: PageWrite): Promi
       actor: c.user,
       action: 'offline_sync',
       target: deviceId,
-      detail: { device: deviceId, added: w.added, updated: w.updated, removed: w.removed.length, reset: w.reset },
+      detail: { device: deviceId, added: counts.added, updated: counts.updated, removed: w.removed.length, reset: w.reset },
     });
   }
 }

@@ -33,6 +33,16 @@ export interface OpenStorageOptions {
 
 const INT8_OID = 20;
 
+/**
+ * Bytes of the SQLite file read through a memory map instead of read() into the page cache (ADR 0095,
+ * decision 15-srv): a first sync's two reads a page (the snapshot rows, the key rows) cost about a quarter
+ * less CPU at 100k records. Reads only (SQLite writes through write() unless built otherwise), and SQLite
+ * drops its map at the start of a read transaction when another process changed the file, so a file
+ * shrunk by another process's checkpoint is never read through a stale map. The address space is
+ * reserved, not memory: pages are resident as the OS page cache would hold them anyway.
+ */
+const MMAP_SIZE = 1024 * 1024 * 1024;
+
 /** Opens storage and applies every pending migration. */
 export async function openStorage(opts: OpenStorageOptions): Promise<Storage> {
   // Only the driver in use is loaded: every Server Manager command pays the start-up time.
@@ -62,6 +72,7 @@ async function openSqlite(dataDir: string | undefined): Promise<Storage> {
     toWal(conn);
     conn.pragma('foreign_keys = ON');
     conn.pragma('synchronous = NORMAL');
+    conn.pragma(`mmap_size = ${MMAP_SIZE}`);
     conn.prepare('select count(*) from sqlite_master').get();
     return conn;
   });

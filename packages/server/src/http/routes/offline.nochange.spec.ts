@@ -170,5 +170,7 @@ forEachBackend('offline sync: lease, audit, no-change, pruning', (backend) => {
     assert.equal(pages[0]!.reset, true);
     assert.equal(old.records.size, 3);
     assert.equal(old.cursor, current);
+    // The device already held all three: the reset's audit counts them as updated, none as added.
+    assert.deepEqual((await audit('offline_sync'))[0]!.detail, { device: gus.deviceId, added: 0, updated: 3, removed: 0, reset: true });
   });
 });
