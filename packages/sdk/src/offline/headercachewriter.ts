@@ -14,7 +14,7 @@ import { HeaderRows, type RowMeta } from './headerrows.js';
 
 export type Entry = readonly [string, Uint8Array];
 
-/** The cache values of one page, given the generation the store passes in while it applies the page. */
+/** The cache values of one page, given the generation the store passes in while it applies the page (called once, in its transaction). */
 export type PageEntries = (generation: number) => Entry[];
 
 /** What the sync feeds (the writer below on its own thread, or ThreadedHeaderCacheWriter). */
@@ -32,7 +32,11 @@ export function indexEntry(seal: (doc: unknown) => Uint8Array, generation: numbe
 
 /** Seals one cache value under the user key (the plaintext is zeroed after). */
 export function sealDoc(userKey: Uint8Array, user: string, doc: unknown): Uint8Array {
-  const plain = utf8(JSON.stringify(doc));
+  return sealText(userKey, user, utf8(JSON.stringify(doc)));
+}
+
+/** Seals one cache value given as its JSON text, and zeroes the text. */
+export function sealText(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
   try {
     return sealHeaderCache(userKey, user, plain);
   } finally {
@@ -62,6 +66,7 @@ export class HeaderCacheWriter implements HeaderCacheSink {
       this.rows.add(r, headerKey);
     } catch {
       this.off = true;
+      this.rows.clear();
     }
   }
 
@@ -72,15 +77,14 @@ export class HeaderCacheWriter implements HeaderCacheSink {
    */
   entries(removed: readonly string[], last: boolean): PageEntries | undefined {
     if (this.off) return undefined;
-    const rows = this.rows.takePage(removed);
-    const seal = (doc: unknown): Uint8Array => sealDoc(this.userKey, this.user, doc);
+    const page = this.rows.takePage(removed);
     return (generation) => {
       const out: Entry[] = [];
-      if (rows.length > 0) {
+      if (page) {
         this.parts++;
-        out.push([`${CACHE_KEY}/${this.parts}`, seal(rows)]);
+        out.push([`${CACHE_KEY}/${this.parts}`, sealText(this.userKey, this.user, page)]);
       }
-      if (last) out.push(indexEntry(seal, generation, this.parts, this.rows.order()));
+      if (last) out.push(indexEntry((doc) => sealDoc(this.userKey, this.user, doc), generation, this.parts, this.rows.order()));
       return out;
     };
   }
