@@ -6,6 +6,9 @@ import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
 import type { OfflineRecordSource } from './source.js';
 import type { RecordView } from '../recordview.js';
+import { HeaderRows } from './headerrows.js';
+import { headerRow } from './headercache.js';
+import { encryptPart, fromB64, newRecordKey } from '../keys/index.js';
 
 async function open(t: { after: (fn: () => void) => void }, ctx: TestContext): Promise<OfflineRecordSource> {
   const src = await openOfflineSource(ctx);
@@ -144,5 +147,35 @@ describe('header cache written on its own thread (ADR 0095)', () => {
     const src = await open(t, ctx);
     assert.deepEqual((await src.list()).map((v) => v.name), ['r0', 'r1', 'r2', 'r3', 'r4']);
     assert.deepEqual(src.lastList, { cached: 0, decrypted: 5, cacheWritten: true });
+  });
+});
+
+describe('header rows as the part text (ADR 0095, session 7)', () => {
+  test('a page is the bytes of JSON.stringify of its rows, page after page, past the first buffer', () => {
+    const rows = new HeaderRows();
+    const expected: unknown[][] = [[], []];
+    const pages: Array<Uint8Array | null> = [];
+    for (const [p, count] of [1500, 3].entries()) {
+      for (let i = 0; i < count; i++) {
+        const id = `rec-${p}-${i}`;
+        const revision = `rev-${i}`;
+        const meta = { id, revision, masked: i % 3 === 0, rights: i % 2 === 0 ? ['read', 'write'] : ['read'], updatedAt: '2026-12-02T00:00:00.000Z' };
+        const header = {
+          name: `échelle "${i}" \u2028 \\ ${'x'.repeat(i % 50)}`, username: `ü${i}`, url: 'https://example.org/?a=1&b=<2>', notes: i % 7 === 0 ? 'line\nbreak\ttab 🙂' : '',
+          tags: i % 2 === 0 ? ['t', 'ß'] : [], fields: [{ name: 'f', value: `v${i}` }], secretFieldNames: i % 4 === 0 ? ['pin'] : [],
+        };
+        const key = newRecordKey();
+        rows.add({ ...meta, header: fromB64(encryptPart(key, id, 'header', revision, header)) }, key);
+        expected[p]?.push(headerRow(meta, header));
+      }
+      pages.push(rows.takePage([]));
+    }
+    assert.equal(rows.takePage([]), null, 'a page without rows has no part');
+    for (const [p, page] of pages.entries()) {
+      assert.ok(page);
+      assert.equal(Buffer.from(page).toString('utf8'), JSON.stringify(expected[p]));
+      assert.deepEqual(JSON.parse(Buffer.from(page).toString('utf8')), expected[p]);
+    }
+    assert.equal(rows.order().length, 1503);
   });
 });
