@@ -7,6 +7,7 @@ import { openOfflineSource } from './index.js';
 import type { OfflineRecordSource } from './source.js';
 import type { RecordView } from '../recordview.js';
 import { HeaderRows } from './headerrows.js';
+import { sortByName } from '../search.js';
 import { headerRow } from './headercache.js';
 import { encryptPart, fromB64, newRecordKey } from '../keys/index.js';
 
@@ -177,5 +178,39 @@ describe('header rows as the part text (ADR 0095, session 7)', () => {
       assert.deepEqual(JSON.parse(Buffer.from(page).toString('utf8')), expected[p]);
     }
     assert.equal(rows.order().length, 1503);
+  });
+});
+
+describe('header rows order (ADR 0095, session 7)', () => {
+  test('replaced and removed rows leave the order as a map of ids updated at each row and removal would have it', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 5; round++) {
+      const rows = new HeaderRows();
+      // The reference: every row's name and id, and which row each id stands for now.
+      const ref: Array<{ name: string; id: string; i: number }> = [];
+      const current = new Map<string, number>();
+      let count = 0;
+      for (let page = 0; page < 6; page++) {
+        for (let k = 0; k < 1 + rnd(12); k++) {
+          const id = `id-${rnd(25)}`;
+          const name = ['b', 'a', 'B', 'é', 'e', ''][rnd(6)] as string;
+          const key = newRecordKey();
+          const header = { name, username: '', url: '', notes: '', tags: [], fields: [], secretFieldNames: [] };
+          rows.add({ id, revision: 'r', masked: false, rights: ['read'], updatedAt: 't', header: fromB64(encryptPart(key, id, 'header', 'r', header)) }, key);
+          ref.push({ name, id, i: count });
+          current.set(id, count++);
+        }
+        const removed = Array.from({ length: rnd(3) }, () => `id-${rnd(25)}`);
+        for (const id of removed) current.delete(id);
+        rows.takePage(removed);
+      }
+      const live = new Set(current.values());
+      const expected = sortByName(ref.filter((r) => live.has(r.i))).map((r) => r.i);
+      assert.deepEqual(rows.order(), expected);
+    }
   });
 });

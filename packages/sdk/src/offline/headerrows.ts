@@ -5,7 +5,7 @@
  */
 import type { StoredRecord } from '@safehold/store';
 import { decryptHeader } from '../keys/index.js';
-import { sortByName } from '../search.js';
+import { sortIndexesByName } from '../search.js';
 import { headerRow } from './headercache.js';
 
 export type RowMeta = Pick<StoredRecord, 'id' | 'revision' | 'masked' | 'rights' | 'updatedAt' | 'header'>;
@@ -60,21 +60,22 @@ class PageText {
 
 export class HeaderRows {
   private readonly page = new PageText();
-  /** Every row so far, by its index across the parts: its name and id (for the order), and whether it is still live. */
+  /**
+   * Every row so far, by its index across the parts: its name and id, for the order. Which rows a later
+   * row of the same id or a removal replaced is worked out once, by the order (session 7: no id map and
+   * no flag per row for the whole sync; a fresh file's ids are almost always distinct).
+   */
   private readonly names: string[] = [];
   private readonly ids: string[] = [];
-  private readonly live: boolean[] = [];
-  private readonly at = new Map<string, number>();
+  /** The ids a page removed, each with the row count when it did: it removes the rows before that. */
+  private readonly removed = new Map<string, number>();
 
   /** Decrypts one record's header into the current page; throws when it does not decrypt or check. */
   add(r: RowMeta, headerKey: Uint8Array): void {
     const header = decryptHeader(headerKey, r.id, r.revision, r.header);
     this.page.row(JSON.stringify(headerRow(r, header)));
-    this.supersede(r.id);
-    this.at.set(r.id, this.names.length);
     this.names.push(header.name);
     this.ids.push(r.id);
-    this.live.push(true);
   }
 
   /**
@@ -82,7 +83,7 @@ export class HeaderRows {
    * null for a page without rows; a new page starts. `removed` leave the order.
    */
   takePage(removed: readonly string[]): Uint8Array | null {
-    for (const id of removed) this.supersede(id);
+    for (const id of removed) this.removed.set(id, this.names.length);
     return this.page.take();
   }
 
@@ -91,18 +92,28 @@ export class HeaderRows {
     this.page.clear();
   }
 
-  /** The indexes of the live rows in list order (the order sortByName gives a list). */
+  /**
+   * The indexes of the live rows in list order (the order sortByName gives a list): a row is live unless a
+   * later row has its id or a later page removed it.
+   */
   order(): number[] {
-    const rows: Array<{ name: string; id: string; i: number }> = [];
-    for (let i = 0; i < this.names.length; i++) {
-      if (this.live[i]) rows.push({ name: this.names[i] as string, id: this.ids[i] as string, i });
+    const { names, ids } = this;
+    const n = names.length;
+    const dead = new Uint8Array(n);
+    // By id, then index: a row followed by one of the same id is replaced by it.
+    const byId = Array.from({ length: n }, (_x, i) => i);
+    byId.sort((a, b) => {
+      const x = ids[a] as string, y = ids[b] as string;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    for (let k = 0; k + 1 < n; k++) {
+      if (ids[byId[k] as number] === ids[byId[k + 1] as number]) dead[byId[k] as number] = 1;
     }
-    return sortByName(rows).map((x) => x.i);
-  }
-
-  private supersede(id: string): void {
-    const i = this.at.get(id);
-    if (i !== undefined) this.live[i] = false;
-    this.at.delete(id);
+    const live: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const gone = this.removed.get(ids[i] as string);
+      if (dead[i] === 0 && (gone === undefined || gone <= i)) live.push(i);
+    }
+    return sortIndexesByName(live, names, ids);
   }
 }
