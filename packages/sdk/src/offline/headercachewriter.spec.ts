@@ -188,15 +188,17 @@ describe('header rows order (ADR 0095, session 7)', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 6; round++) {
+      // The last round is large enough for the id table to grow twice, with repeated ids across the growth.
+      const [perPage, idCount] = round < 5 ? [12, 25] : [800, 2000];
       const rows = new HeaderRows();
       // The reference: every row's name and id, and which row each id stands for now.
       const ref: Array<{ name: string; id: string; i: number }> = [];
       const current = new Map<string, number>();
       let count = 0;
       for (let page = 0; page < 6; page++) {
-        for (let k = 0; k < 1 + rnd(12); k++) {
-          const id = `id-${rnd(25)}`;
+        for (let k = 0; k < 1 + rnd(perPage); k++) {
+          const id = `id-${rnd(idCount)}`;
           const name = ['b', 'a', 'B', 'é', 'e', ''][rnd(6)] as string;
           const key = newRecordKey();
           const header = { name, username: '', url: '', notes: '', tags: [], fields: [], secretFieldNames: [] };
@@ -204,7 +206,7 @@ describe('header rows order (ADR 0095, session 7)', () => {
           ref.push({ name, id, i: count });
           current.set(id, count++);
         }
-        const removed = Array.from({ length: rnd(3) }, () => `id-${rnd(25)}`);
+        const removed = Array.from({ length: rnd(3) }, () => `id-${rnd(idCount)}`);
         for (const id of removed) current.delete(id);
         rows.takePage(removed);
       }
