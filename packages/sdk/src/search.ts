@@ -160,6 +160,15 @@ export function sortByName<T extends { name: string; id: string }>(records: T[])
 }
 
 /**
+ * Sorts indexes into parallel `names` and `ids` as sortByName sorts the records they stand for (the same
+ * comparisons, and the same stable sort, so given in increasing order, ties keep it): a list order without
+ * an object per record (the sync's header cache orders 100k rows).
+ */
+export function sortIndexesByName(indexes: number[], names: readonly string[], ids: readonly string[]): number[] {
+  return indexes.sort((a, b) => collator.compare(names[a] as string, names[b] as string) || collator.compare(ids[a] as string, ids[b] as string));
+}
+
+/**
  * `sorted` (in sortByName's order) with `extra` placed where sortByName would put them: the same list as
  * sortByName([...sorted, ...extra]) (name, then id, is a total order), with k·log n comparisons for k extra
  * records instead of a whole sort — an unlock that rechecks 500 changed records of a cached 100k list.

@@ -2,43 +2,66 @@
  * The header cache writer of a large fresh sync (ADR 0095): the same cache as HeaderCacheWriter (ADR 0076),
  * with the header decrypts, rows and seals on a worker thread (headercacheworker.ts), so that a first sync
  * of 100k records uses a second core for them instead of adding them to the sync's own thread.
- * Each page's header keys are copied into one buffer handed over to the thread (and zeroed there); the
- * sync's thread zeroes its own copies as before. A part comes back while later pages are applied and is
- * stored in the next page's transaction; the last page waits for every part and the order, and stores the
- * index with them. As with the writer on the sync's thread, any failure only turns the cache off (an
- * interrupted sync leaves parts without an index, which no unlock reads).
+ * Each page goes over as a few packed buffers, transferred, not copied (session 7: not a page of
+ * structured-cloned objects each with its own ArrayBuffer): the header keys (zeroed by the thread once
+ * used; the sync's thread zeroes its own copies as before), the records' ids, revisions, update times and
+ * header ciphertexts, their ends, and their rights and mask. A part comes back while later pages are
+ * applied and is stored in the next page's transaction; the last page waits for every part and the order,
+ * and stores the index with them. As with the writer on the sync's thread, any failure only turns the cache
+ * off (an interrupted sync leaves parts without an index, which no unlock reads).
  */
 import { Worker } from 'node:worker_threads';
+import { RIGHTS } from '@safehold/protocol';
 import type { RowMeta } from './headerrows.js';
 import { CACHE_KEY } from './headercache.js';
 import { indexEntry, type Entry, type HeaderCacheSink, type PageEntries } from './headercachewriter.js';
 
-export type ToCacheThread =
-  | { type: 'page'; records: RowMeta[]; keys: Uint8Array; removed: readonly string[] }
-  | { type: 'finish' }
-  | { type: 'close' };
+/**
+ * One page, packed. Record i: its header key is `keys[32i, 32i+32)`; `data` holds its id, revision, update
+ * time (UTF-8) and header ciphertext one after the other, each ending at `ends[4i]`..`ends[4i+3]` (it starts
+ * where record i-1 ends); `flags[i]` is its rights as a bit set over RIGHTS, with bit 7 for masked.
+ */
+export interface PackedPage {
+  type: 'page';
+  count: number;
+  keys: Uint8Array;
+  data: Uint8Array;
+  ends: Uint32Array;
+  flags: Uint8Array;
+  removed: readonly string[];
+}
+
+export type ToCacheThread = PackedPage | { type: 'finish' } | { type: 'close' };
 
 export type FromCacheThread = { type: 'part'; part: Uint8Array | null } | { type: 'order'; order: number[] } | { type: 'failed' };
+
+export const MASKED_BIT = 0x80;
 
 const KEY_LEN = 32;
 
 /**
- * The thread's heap (ADR 0095, session 6). With V8's defaults its young generation grows to 32 MiB and the
- * old space collects late: a second heap as large as the sync's own (56–60 MiB at 100k). A smaller young
- * generation (new space 8 MiB) alone only promotes each page's garbage into the old space; bounded too,
- * the old space is collected as it fills (6 MiB measured about the same peak). Its live set is
- * the rows' names, ids and order map (about 0.3 KiB a record at 100k, the page in flight included), so the
- * bound is twice that plus a base. Reaching it ends the thread
- * with ERR_WORKER_OUT_OF_MEMORY, which, like any failure of the thread, only turns the cache off.
+ * The thread's heap (ADR 0095, sessions 6 and 7). With V8's defaults its young generation grows to 32 MiB and
+ * the old space collects late: a second heap as large as the sync's own (56–60 MiB at 100k). Since a page
+ * reaches the thread packed and its part is written as text row by row (session 7), a page leaves little
+ * garbage that outlives a scavenge, so a young generation of 6 MiB (new space 4) no longer promotes it into
+ * the old space (12–13 MiB at 100k with 6 MiB as with 12). The old space's live set is the rows' names and
+ * ids and the id table (about 0.1 KiB a record at 100k); the bound, twice an older, larger estimate plus a
+ * base, is kept. Reaching it ends the thread with ERR_WORKER_OUT_OF_MEMORY, which, like any failure of the
+ * thread, only turns the cache off.
  */
 export function cacheThreadLimits(total: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
-  return { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 32 + Math.ceil(total / 1600) };
+  return { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 32 + Math.ceil(total / 1600) };
 }
 
 export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
   private readonly worker: Worker;
-  private records: RowMeta[] = [];
+  private count = 0;
   private keys = new Uint8Array(KEY_LEN * 1024);
+  private data = new Uint8Array(512 * 1024);
+  private used = 0;
+  private ends = new Uint32Array(4 * 1024);
+  private flags = new Uint8Array(1024);
+  private readonly encoder = new TextEncoder();
   /** Parts come back in page order; numbered as they arrive (pages without rows get none). */
   private ready: Uint8Array[] = [];
   private parts = 0;
@@ -77,24 +100,55 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
   /** One record of the page being prepared, with its (plain) header key: copied, so the caller zeroes its own. */
   add(r: RowMeta, headerKey: Uint8Array): void {
     if (this.off) return;
-    const at = this.records.length * KEY_LEN;
-    if (at + KEY_LEN > this.keys.byteLength) {
+    let flags = r.masked ? MASKED_BIT : 0;
+    for (const x of r.rights) {
+      const bit = RIGHTS.indexOf(x as (typeof RIGHTS)[number]);
+      // Never for a checked wire record; the row could not say it, so no cache rather than a wrong one.
+      if (bit < 0) return this.fail();
+      flags |= 1 << bit;
+    }
+    const i = this.count;
+    if ((i + 1) * KEY_LEN > this.keys.byteLength) {
       const bigger = new Uint8Array(this.keys.byteLength * 2);
       bigger.set(this.keys);
       this.keys.fill(0);
       this.keys = bigger;
     }
-    this.keys.set(headerKey.subarray(0, KEY_LEN), at);
-    this.records.push({ id: r.id, revision: r.revision, masked: r.masked, rights: r.rights, updatedAt: r.updatedAt, header: r.header });
+    if (4 * i + 4 > this.ends.length) {
+      const ends = new Uint32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+      const f = new Uint8Array(this.flags.length * 2);
+      f.set(this.flags);
+      this.flags = f;
+    }
+    this.keys.set(headerKey.subarray(0, KEY_LEN), i * KEY_LEN);
+    this.flags[i] = flags;
+    this.ends[4 * i] = this.put(r.id);
+    this.ends[4 * i + 1] = this.put(r.revision);
+    this.ends[4 * i + 2] = this.put(r.updatedAt);
+    this.room(r.header.byteLength);
+    this.data.set(r.header, this.used);
+    this.used += r.header.byteLength;
+    this.ends[4 * i + 3] = this.used;
+    this.count++;
   }
 
   /** This page's cache values: the parts that came back so far and, on the last page, every part left and the index. */
   async entries(removed: readonly string[], last: boolean): Promise<PageEntries | undefined> {
     if (this.off) return undefined;
-    const keys = this.keys.slice(0, this.records.length * KEY_LEN);
-    this.keys.fill(0);
-    this.post({ type: 'page', records: this.records, keys, removed }, [keys.buffer]);
-    this.records = [];
+    const page: PackedPage = { type: 'page', count: this.count, keys: this.keys, data: this.data, ends: this.ends, flags: this.flags, removed };
+    const sizes = [this.keys.byteLength, this.data.byteLength, this.ends.length, this.flags.length] as const;
+    // The buffers go to the thread as they are (transferred: nothing of them stays here); the next page gets new ones.
+    this.post(page, [this.keys.buffer, this.data.buffer, this.ends.buffer, this.flags.buffer]);
+    // Not handed over (the post failed): the keys are zeroed here.
+    if (page.keys.byteLength > 0) page.keys.fill(0);
+    this.keys = new Uint8Array(sizes[0]);
+    this.data = new Uint8Array(sizes[1]);
+    this.ends = new Uint32Array(sizes[2]);
+    this.flags = new Uint8Array(sizes[3]);
+    this.count = 0;
+    this.used = 0;
     if (!last) return this.stored(null);
     const order = await new Promise<number[] | null>((resolve) => {
       this.finished = resolve;
@@ -127,6 +181,20 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
     };
   }
 
+  /** Writes `s` (UTF-8) at the end of the page's data; returns where it ends. */
+  private put(s: string): number {
+    this.room(s.length * 3);
+    this.used += this.encoder.encodeInto(s, this.data.subarray(this.used)).written;
+    return this.used;
+  }
+
+  private room(n: number): void {
+    if (this.used + n <= this.data.byteLength) return;
+    const bigger = new Uint8Array(Math.max(this.used + n, this.data.byteLength * 2));
+    bigger.set(this.data.subarray(0, this.used));
+    this.data = bigger;
+  }
+
   private post(m: ToCacheThread, transfer: ArrayBuffer[] = []): void {
     try {
       this.worker.postMessage(m, transfer);
@@ -137,6 +205,7 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
 
   private fail(): void {
     this.off = true;
+    this.keys.fill(0);
     this.finished?.(null);
   }
 }

@@ -1,23 +1,49 @@
 /**
  * The header cache thread (ADR 0095): decrypts the headers of a fresh offline file's pages and seals each
  * page's rows as one part, beside the sync's own thread, which unwraps keys and writes the file meanwhile.
- * It is sent, per page, the records' metadata and header ciphertexts and their header keys packed in one
- * buffer (zeroed here once used); it answers each page with its sealed part (or null for a page without
- * rows) and, when asked to finish, the list order. Any failure answers `failed` and ends the thread's work.
+ * It is sent each page packed (headercachethread.ts: the header keys, zeroed here once used, and the
+ * records' metadata and header ciphertexts); it answers each page with its sealed part (or null for a page
+ * without rows) and, when asked to finish, the list order. Any failure answers `failed` and ends the thread's work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { RIGHTS } from '@safehold/protocol';
 import { HeaderRows } from './headerrows.js';
-import { sealRows } from './headercachewriter.js';
-import type { FromCacheThread, ToCacheThread } from './headercachethread.js';
+import { sealPlain } from './headercachewriter.js';
+import { MASKED_BIT, type FromCacheThread, type PackedPage, type ToCacheThread } from './headercachethread.js';
 
 const port = parentPort;
 if (!port) throw new Error('the header cache thread runs only as a worker thread');
 const { userKey, user } = workerData as { userKey: Uint8Array; user: string };
 const rows = new HeaderRows();
+const decoder = new TextDecoder();
+/** Each rights bit set as its list of rights (shared: a row only reads them). */
+const RIGHT_SETS: string[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
 let failed = false;
 
 function send(m: FromCacheThread, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(m, transfer);
+}
+
+/** Decrypts a packed page's headers into the current page of rows. */
+function addPage(m: PackedPage): void {
+  const { data, ends, flags } = m;
+  let from = 0;
+  for (let i = 0; i < m.count; i++) {
+    const idEnd = ends[4 * i] as number, revEnd = ends[4 * i + 1] as number, updEnd = ends[4 * i + 2] as number, end = ends[4 * i + 3] as number;
+    const f = flags[i] as number;
+    rows.add(
+      {
+        id: decoder.decode(data.subarray(from, idEnd)),
+        revision: decoder.decode(data.subarray(idEnd, revEnd)),
+        updatedAt: decoder.decode(data.subarray(revEnd, updEnd)),
+        header: data.subarray(updEnd, end),
+        masked: (f & MASKED_BIT) !== 0,
+        rights: RIGHT_SETS[f & (MASKED_BIT - 1)] as string[],
+      },
+      m.keys.subarray(i * 32, i * 32 + 32),
+    );
+    from = end;
+  }
 }
 
 port.on('message', (m: ToCacheThread) => {
@@ -26,22 +52,26 @@ port.on('message', (m: ToCacheThread) => {
     port.close();
     return;
   }
-  if (failed) return;
+  if (failed) {
+    if (m.type === 'page') m.keys.fill(0);
+    return;
+  }
   try {
     if (m.type === 'page') {
       try {
-        for (let i = 0; i < m.records.length; i++) rows.add(m.records[i] as (typeof m.records)[number], m.keys.subarray(i * 32, i * 32 + 32));
+        addPage(m);
       } finally {
         m.keys.fill(0);
       }
       const page = rows.takePage(m.removed);
-      const part = page.length > 0 ? sealRows(userKey, user, page) : null;
+      const part = page ? sealPlain(userKey, user, page) : null;
       send({ type: 'part', part }, part ? [part.buffer as ArrayBuffer] : []);
     } else {
       send({ type: 'order', order: rows.order() });
     }
   } catch {
     failed = true;
+    rows.clear();
     send({ type: 'failed' });
   }
 });

@@ -6,6 +6,10 @@ import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
 import type { OfflineRecordSource } from './source.js';
 import type { RecordView } from '../recordview.js';
+import { HeaderRows } from './headerrows.js';
+import { sortByName } from '../search.js';
+import { headerRow, packRows, type Row } from './headercache.js';
+import { encryptPart, fromB64, newRecordKey } from '../keys/index.js';
 
 async function open(t: { after: (fn: () => void) => void }, ctx: TestContext): Promise<OfflineRecordSource> {
   const src = await openOfflineSource(ctx);
@@ -144,5 +148,70 @@ describe('header cache written on its own thread (ADR 0095)', () => {
     const src = await open(t, ctx);
     assert.deepEqual((await src.list()).map((v) => v.name), ['r0', 'r1', 'r2', 'r3', 'r4']);
     assert.deepEqual(src.lastList, { cached: 0, decrypted: 5, cacheWritten: true });
+  });
+});
+
+describe('header rows as the part (ADR 0095, session 7)', () => {
+  test('a page is the bytes packRows gives its rows, page after page, past the first buffer (the packer reused)', () => {
+    const rows = new HeaderRows();
+    const expected: Row[][] = [[], []];
+    const pages: Array<Uint8Array | null> = [];
+    for (const [p, count] of [1500, 3].entries()) {
+      for (let i = 0; i < count; i++) {
+        const id = `rec-${p}-${i}`;
+        const revision = `rev-${i}`;
+        const meta = { id, revision, masked: i % 3 === 0, rights: i % 2 === 0 ? ['read', 'write'] : ['read'], updatedAt: '2026-12-02T00:00:00.000Z' };
+        const header = {
+          name: `échelle "${i}" \u2028 \\ ${'x'.repeat(i % 50)}`, username: `ü${i}`, url: 'https://example.org/?a=1&b=<2>', notes: i % 7 === 0 ? 'line\nbreak\ttab 🙂' : '',
+          tags: i % 2 === 0 ? ['t', 'ß'] : [], fields: [{ name: 'f', value: `v${i}` }], secretFieldNames: i % 4 === 0 ? ['pin'] : [],
+        };
+        const key = newRecordKey();
+        rows.add({ ...meta, header: fromB64(encryptPart(key, id, 'header', revision, header)) }, key);
+        expected[p]?.push(headerRow(meta, header));
+      }
+      pages.push(rows.takePage([]));
+    }
+    assert.equal(rows.takePage([]), null, 'a page without rows has no part');
+    for (const [p, page] of pages.entries()) {
+      assert.ok(page);
+      assert.deepEqual(page, packRows(expected[p] as Row[]));
+    }
+    assert.equal(rows.order().length, 1503);
+  });
+});
+
+describe('header rows order (ADR 0095, session 7)', () => {
+  test('replaced and removed rows leave the order as a map of ids updated at each row and removal would have it', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 6; round++) {
+      // The last round is large enough for the id table to grow twice, with repeated ids across the growth.
+      const [perPage, idCount] = round < 5 ? [12, 25] : [800, 2000];
+      const rows = new HeaderRows();
+      // The reference: every row's name and id, and which row each id stands for now.
+      const ref: Array<{ name: string; id: string; i: number }> = [];
+      const current = new Map<string, number>();
+      let count = 0;
+      for (let page = 0; page < 6; page++) {
+        for (let k = 0; k < 1 + rnd(perPage); k++) {
+          const id = `id-${rnd(idCount)}`;
+          const name = ['b', 'a', 'B', 'é', 'e', ''][rnd(6)] as string;
+          const key = newRecordKey();
+          const header = { name, username: '', url: '', notes: '', tags: [], fields: [], secretFieldNames: [] };
+          rows.add({ id, revision: 'r', masked: false, rights: ['read'], updatedAt: 't', header: fromB64(encryptPart(key, id, 'header', 'r', header)) }, key);
+          ref.push({ name, id, i: count });
+          current.set(id, count++);
+        }
+        const removed = Array.from({ length: rnd(3) }, () => `id-${rnd(idCount)}`);
+        for (const id of removed) current.delete(id);
+        rows.takePage(removed);
+      }
+      const live = new Set(current.values());
+      const expected = sortByName(ref.filter((r) => live.has(r.i))).map((r) => r.i);
+      assert.deepEqual(rows.order(), expected);
+    }
   });
 });

@@ -9,12 +9,12 @@
  */
 import { sealHeaderCache } from '../keys/index.js';
 import { sortLocale } from '../search.js';
-import { CACHE_KEY, packIndex, packRows, type Row } from './headercache.js';
+import { CACHE_KEY, packIndex } from './headercache.js';
 import { HeaderRows, type RowMeta } from './headerrows.js';
 
 export type Entry = readonly [string, Uint8Array];
 
-/** The cache values of one page, given the generation the store passes in while it applies the page. */
+/** The cache values of one page, given the generation the store passes in while it applies the page (called once, in its transaction). */
 export type PageEntries = (generation: number) => Entry[];
 
 /** What the sync feeds (the writer below on its own thread, or ThreadedHeaderCacheWriter). */
@@ -30,13 +30,8 @@ export function indexEntry(userKey: Uint8Array, user: string, generation: number
   return [CACHE_KEY, sealPlain(userKey, user, packIndex(generation, sortLocale(), { parts, order }))];
 }
 
-/** One part's value: the page's rows, sealed under the user key. */
-export function sealRows(userKey: Uint8Array, user: string, rows: readonly Row[]): Uint8Array {
-  return sealPlain(userKey, user, packRows(rows));
-}
-
-/** Seals one cache value's plaintext under the user key (and zeroes it). */
-function sealPlain(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
+/** Seals one cache value's plaintext (a part's packed rows, an index) under the user key, and zeroes the plaintext. */
+export function sealPlain(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
   try {
     return sealHeaderCache(userKey, user, plain);
   } finally {
@@ -66,6 +61,7 @@ export class HeaderCacheWriter implements HeaderCacheSink {
       this.rows.add(r, headerKey);
     } catch {
       this.off = true;
+      this.rows.clear();
     }
   }
 
@@ -76,12 +72,12 @@ export class HeaderCacheWriter implements HeaderCacheSink {
    */
   entries(removed: readonly string[], last: boolean): PageEntries | undefined {
     if (this.off) return undefined;
-    const rows = this.rows.takePage(removed);
+    const page = this.rows.takePage(removed);
     return (generation) => {
       const out: Entry[] = [];
-      if (rows.length > 0) {
+      if (page) {
         this.parts++;
-        out.push([`${CACHE_KEY}/${this.parts}`, sealRows(this.userKey, this.user, rows)]);
+        out.push([`${CACHE_KEY}/${this.parts}`, sealPlain(this.userKey, this.user, page)]);
       }
       if (last) out.push(indexEntry(this.userKey, this.user, generation, this.parts, this.rows.order()));
       return out;
