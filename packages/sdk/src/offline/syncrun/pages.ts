@@ -24,17 +24,8 @@ export interface WipeHooks {
   afterWipe(): void;
 }
 
-/**
- * The first page of a run asks for this many records, and each later one for twice the one before, up to
- * the run's limit: the server answers a small first page sooner, and builds each next, larger one while this
- * process works on the one before (it spends about half as long per record as the client does). ADR 0144.
- */
-const FIRST_PAGE = 250;
-
 export class PageStream {
   private pending: Promise<PageAnswer> | null = null;
-  /** Requests made so far (the ramp of page sizes). */
-  private requests = 0;
 
   constructor(
     private readonly s: RunState,
@@ -71,15 +62,10 @@ export class PageStream {
     return this.s.ctx.api.prepareAnswer(E.syncChanges);
   }
 
-  /** The page size of the n-th request (0-based): FIRST_PAGE, doubled each time, never above the run's limit. */
-  private limitOf(n: number): number {
-    return Math.min(this.s.limit, FIRST_PAGE * 2 ** Math.min(n, 16));
-  }
-
   /** The request for one page, settled either way (so that it may run ahead). */
   private request(cursor: string): Promise<PageAnswer> {
     return this.s.ctx.api
-      .call(E.syncChanges, { db: asDatabaseId(this.s.db) }, { cursor, limit: this.limitOf(this.requests++) })
+      .call(E.syncChanges, { db: asDatabaseId(this.s.db) }, { cursor, limit: this.s.limit })
       .then(
         (res): PageAnswer => ({ ok: true, res }),
         (error: unknown): PageAnswer => ({ ok: false, error }),
