@@ -52,9 +52,15 @@ export class PageStream {
     return res;
   }
 
-  /** Asks for the page after this one now, to be collected by the next call of `next`. */
-  prefetch(cursor: string): void {
+  /**
+   * Asks for the page after this one now, to be collected by the next call of `next`; settles once the request
+   * is on the wire. Awaiting that matters: node writes a request to its keep-alive socket on a later tick, and
+   * a page's work that follows runs in one chain of already-settled awaits, which no tick interrupts, so the
+   * request would otherwise leave only after the page's work, and the server would build nothing meanwhile.
+   */
+  async prefetch(cursor: string): Promise<void> {
     this.pending = this.request(cursor);
+    await this.s.ctx.api.whenSent();
   }
 
   /** Readies the check of a page answer (its schema compiled) while a request is under way. */

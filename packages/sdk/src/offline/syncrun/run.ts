@@ -90,8 +90,7 @@ export class SyncRun {
     let early = false;
     const hadSidecar = this.s.sidecar !== null;
     if (!main && applier.state === 'main') {
-      stream.prefetch(cursor);
-      await ctx.api.whenSent();
+      await stream.prefetch(cursor);
       early = applier.startBuild();
       await stream.prepareAnswer();
     }
@@ -103,7 +102,7 @@ export class SyncRun {
         page = await stream.next(cursor);
         // The push was refused and no wipe order came: the queued changes stay, and nothing is pulled over them.
         if (this.pushError !== null) throw this.pushError;
-        if (page.hasMore) stream.prefetch(page.cursor);
+        if (page.hasMore) await stream.prefetch(page.cursor);
         lease = await checkLease(this.s, page.lease);
       } catch (e) {
         // A first page that never came (refused, unreachable, not validly signed) leaves nothing behind, as before
