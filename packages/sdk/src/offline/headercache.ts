@@ -51,8 +51,8 @@ export function headerRow(r: { id: string; masked: boolean; rights: readonly str
   return [r.id, h.name, h.username, h.url, h.notes, h.tags, fields, r.masked, rights, r.revision, r.updatedAt];
 }
 
-/** Each rights bit set as its list of rights (5 rights: 32 sets). */
-const RIGHT_SETS: Right[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
+/** Each rights bit set as its list of rights (5 rights: 32 sets); shared, so only ever read (a view gets a copy). */
+export const RIGHT_SETS: Right[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
 /** The masked flag, stored beside the rights bits. */
 const MASKED = 1 << RIGHTS.length;
 

@@ -6,7 +6,7 @@
  * without rows) and, when asked to finish, the list order. Any failure answers `failed` and ends the thread's work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { RIGHTS } from '@safehold/protocol';
+import { RIGHT_SETS } from './headercache.js';
 import { HeaderRows } from './headerrows.js';
 import { sealPlain } from './headercachewriter.js';
 import { MASKED_BIT, type FromCacheThread, type PackedPage, type ToCacheThread } from './headercachethread.js';
@@ -16,8 +16,6 @@ if (!port) throw new Error('the header cache thread runs only as a worker thread
 const { userKey, user } = workerData as { userKey: Uint8Array; user: string };
 const rows = new HeaderRows();
 const decoder = new TextDecoder();
-/** Each rights bit set as its list of rights (shared: a row only reads them). */
-const RIGHT_SETS: string[][] = Array.from({ length: 1 << RIGHTS.length }, (_, bits) => RIGHTS.filter((_r, i) => (bits & (1 << i)) !== 0));
 let failed = false;
 
 function send(m: FromCacheThread, transfer: ArrayBuffer[] = []): void {
@@ -38,6 +36,7 @@ function addPage(m: PackedPage): void {
         updatedAt: decoder.decode(data.subarray(revEnd, updEnd)),
         header: data.subarray(updEnd, end),
         masked: (f & MASKED_BIT) !== 0,
+        // The shared set: a row only reads it.
         rights: RIGHT_SETS[f & (MASKED_BIT - 1)] as string[],
       },
       m.keys.subarray(i * 32, i * 32 + 32),
