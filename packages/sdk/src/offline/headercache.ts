@@ -12,6 +12,7 @@ import type { RecordField, RecordView } from '../recordview.js';
 import type { OfflineSession } from './unlock.js';
 import { sortLocale } from '../search.js';
 import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
+import { withRoom } from './grow.js';
 
 export const CACHE_KEY = 'headers';
 export const FORMAT = 4;
@@ -76,12 +77,7 @@ class Varints {
   private length = 0;
 
   add(x: number): void {
-    if (this.length + 5 > this.bytes.length) {
-      const bigger = new Uint8Array(this.bytes.length * 2);
-      bigger.set(this.bytes);
-      this.bytes.fill(0);
-      this.bytes = bigger;
-    }
+    this.bytes = withRoom(this.bytes, this.length + 5, this.length, true);
     while (x > 127) {
       this.bytes[this.length++] = (x & 127) | 128;
       x >>>= 7;
@@ -180,12 +176,7 @@ export class RowPacker {
   private str(x: string): void {
     this.nums.add(x.length);
     // At most 3 bytes of UTF-8 per UTF-16 code unit.
-    if (this.textLength + x.length * 3 > this.text.length) {
-      const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textLength + x.length * 3));
-      bigger.set(this.text.subarray(0, this.textLength));
-      this.text.fill(0);
-      this.text = bigger;
-    }
+    this.text = withRoom(this.text, this.textLength + x.length * 3, this.textLength, true);
     this.textLength += TEXT.encodeInto(x, this.text.subarray(this.textLength)).written;
   }
 }

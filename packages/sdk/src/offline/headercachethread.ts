@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { RIGHTS } from '@safehold/protocol';
 import type { RowMeta } from './headerrows.js';
 import { CACHE_KEY } from './headercache.js';
+import { withRoom } from './grow.js';
 import { indexEntry, type Entry, type HeaderCacheSink, type PageEntries } from './headercachewriter.js';
 
 /**
@@ -107,20 +108,9 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
       flags |= 1 << bit;
     }
     const i = this.count;
-    if ((i + 1) * KEY_LEN > this.keys.byteLength) {
-      const bigger = new Uint8Array(this.keys.byteLength * 2);
-      bigger.set(this.keys);
-      this.keys.fill(0);
-      this.keys = bigger;
-    }
-    if (4 * i + 4 > this.ends.length) {
-      const ends = new Uint32Array(this.ends.length * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-      const f = new Uint8Array(this.flags.length * 2);
-      f.set(this.flags);
-      this.flags = f;
-    }
+    this.keys = withRoom(this.keys, (i + 1) * KEY_LEN, i * KEY_LEN, true);
+    this.ends = withRoom(this.ends, 4 * i + 4, 4 * i);
+    this.flags = withRoom(this.flags, i + 1, i);
     this.keys.set(headerKey.subarray(0, KEY_LEN), i * KEY_LEN);
     this.flags[i] = flags;
     this.ends[4 * i] = this.put(r.id);
@@ -188,10 +178,7 @@ export class ThreadedHeaderCacheWriter implements HeaderCacheSink {
   }
 
   private room(n: number): void {
-    if (this.used + n <= this.data.byteLength) return;
-    const bigger = new Uint8Array(Math.max(this.used + n, this.data.byteLength * 2));
-    bigger.set(this.data.subarray(0, this.used));
-    this.data = bigger;
+    this.data = withRoom(this.data, this.used + n, this.used);
   }
 
   private post(m: ToCacheThread, transfer: ArrayBuffer[] = []): void {

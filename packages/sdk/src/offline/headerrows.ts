@@ -7,6 +7,7 @@ import type { StoredRecord } from '@safehold/store';
 import { decryptHeader } from '../keys/index.js';
 import { sortIndexesByName } from '../search.js';
 import { RowPacker, headerRow } from './headercache.js';
+import { withRoom } from './grow.js';
 
 export type RowMeta = Pick<StoredRecord, 'id' | 'revision' | 'masked' | 'rights' | 'updatedAt' | 'header'>;
 
@@ -33,11 +34,7 @@ class LatestRow {
 
   /** Row `row` (whose id is `ids[row]`) is now the latest of its id. */
   set(row: number): void {
-    if (row >= this.hashes.length) {
-      const h = new Int32Array(this.hashes.length * 2);
-      h.set(this.hashes);
-      this.hashes = h;
-    }
+    this.hashes = withRoom(this.hashes, row + 1);
     const hash = hashOf(this.ids[row] as string);
     this.hashes[row] = hash;
     if (this.place(row, hash)) this.count++;
@@ -87,11 +84,7 @@ export class HeaderRows {
     const row = this.names.length;
     this.names.push(header.name);
     this.ids.push(r.id);
-    if (row >= this.dead.length) {
-      const d = new Uint8Array(this.dead.length * 2);
-      d.set(this.dead);
-      this.dead = d;
-    }
+    this.dead = withRoom(this.dead, row + 1);
     this.latest.set(row);
   }
 
