@@ -65,7 +65,14 @@ export interface PageResult {
  */
 function relaxForBuild(db: SqliteHandle): void {
   db.pragma('synchronous = NORMAL');
+  // The driver's default page cache is 16 MiB (better-sqlite3 builds SQLite with SQLITE_DEFAULT_CACHE_SIZE=-16000);
+  // a rebuild writes each page once and commits it, so a 2 MiB cache is enough and 14 MiB less of the client's
+  // peak memory (ADR 0144, session 9). The finished file is opened again with the default for reading.
+  db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
 }
+
+/** The rebuild connection's page cache, KiB (SQLite's own default; the driver's is 16,000). */
+const BUILD_CACHE_KIB = 2000;
 
 /** The lease and the latest recorded clock reading of the meta rows. */
 function useMetaOf(m: Map<string, string>): Pick<StoreMeta, 'lease' | 'latestTime'> {
