@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { constantTimeEqual, fromB64, fromUtf8, randomBytes, randomId, randomKey, sha256, toB64, utf8, zero } from './util.js';
 import { CryptoError } from './errors.js';
 
@@ -45,7 +46,9 @@ describe('util', () => {
   });
 
   test('fromB64 rejects invalid characters, padding, impossible lengths, non-canonical forms', () => {
-    for (const s of ['ab+c', 'ab/c', 'abc=', 'ab c', 'a', 'abcde', 'é', 'AB', 'AAB']) {
+    const bad = ['ab+c', 'ab/c', 'abc=', 'ab c', 'a', 'abcde', 'é', 'AB', 'AAB', 'AA==', 'AAA=', '=AAA', 'QUJD=QUJD', 'QU\nJD',
+      'QUJD\n', ' QUJD', 'QUJD\u0000', 'QUJ\u00c4', 'QUJ\ud83d', '\u00e9\u00e9\u00e9\u00e9', 'QUJD.', 'QU JD', '====', 'Q', 'QUJDQ'];
+    for (const s of bad) {
       assert.throws(() => fromB64(s), isBad, s);
     }
     assert.deepEqual(fromB64('AA'), Uint8Array.of(0));
@@ -73,6 +76,33 @@ describe('util', () => {
     }
     // Both outcomes occur: 1/16 of the 2-character tails and 1/4 of the 3-character ones are canonical.
     assert.ok(accepted > 0 && accepted < 2 * 64 * 64 * 5);
+  });
+
+  test('fromB64 agrees with the rule spelled out (alphabet, length, zero unused bits) on random strings', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The rule as the previous implementation wrote it: only alphabet characters, never one character over a
+    // multiple of four, and the last character's unused low bits (4 after two characters, 2 after three) zero.
+    const rule = (s: string): boolean => {
+      if (![...s].every((c) => alphabet.includes(c)) || s.length % 4 === 1) return false;
+      const rest = s.length % 4;
+      if (rest === 0) return true;
+      const last = alphabet.indexOf(s[s.length - 1]!);
+      return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+    };
+    const char = fc.oneof(
+      { weight: 20, arbitrary: fc.constantFrom(...alphabet) },
+      { weight: 1, arbitrary: fc.constantFrom('+', '/', '=', ' ', '\n', '\t', '.', '\u0000', '\u00e9', '\ud83d', '\ude00', '\u2028') },
+    );
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 40 }).map((cs) => cs.join('')), (s) => {
+        if (rule(s)) {
+          assert.equal(toB64(fromB64(s)), s);
+        } else {
+          assert.throws(() => fromB64(s), isBad, JSON.stringify(s));
+        }
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   test('sha256 FIPS 180-2 "abc"', () => {
