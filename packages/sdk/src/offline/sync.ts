@@ -74,8 +74,7 @@ async function syncLocked(ctx: ClientContext, opts: OfflineSyncOptions, db: stri
 
 /**
  * Records per page the client asks for. With the next page requested while one is applied, two pages
- * are in memory at once: 2000 peaked at ~210 MiB at 100k, 1000 at 169-174 MiB, 500 at 163-165 MiB, with no
- * cost in speed at 1k, 10k or 100k (the server's per-request overhead is small next to 500 records; 250
- * made a 100k first sync's server share about 25% larger). ADR 0144, session 9.
+ * are in memory at once; 1000 keeps a 100k first sync under spec §5's 200 MB RSS (2000 peaked at
+ * ~210 MiB) at no cost in speed (the server's per-request overhead is small next to 1000 records).
  */
-const SYNC_PAGE = Math.min(500, MAX_SYNC_LIMIT);
+const SYNC_PAGE = Math.min(1000, MAX_SYNC_LIMIT);
