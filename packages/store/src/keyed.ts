@@ -17,6 +17,14 @@ function keyPragma(fileKey: Uint8Array): string {
   return `key = "x'${Buffer.from(fileKey).toString('hex')}'"`;
 }
 
+/**
+ * The page size of a new offline file, bytes (SQLite's default is 4,096). Fewer, larger pages: a header cache
+ * part or a record spans fewer pages, each decrypted and checked on its own. ADR 0144 (session 9), four
+ * alternating rounds: the first unlock after a 100k first sync 303-455 against 358-484 ms, the first sync 0-9%
+ * faster at 10k and 100k, no figure worse. A file made before keeps its own size (SQLite reads it from the file).
+ */
+export const NEW_FILE_PAGE_SIZE = 16_384;
+
 /** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master. */
 export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): SqliteHandle {
   let db: SqliteHandle;
@@ -35,6 +43,8 @@ export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean)
     if (code === 'SQLITE_NOTADB') throw new OfflineStoreError('wrong_key', 'the offline database cannot be opened with this key', { cause: e });
     throw new OfflineStoreError('corrupt', 'the offline database is damaged', { cause: e });
   }
+  // Only an empty file takes a page size, and only before WAL mode is set: an existing file keeps its own.
+  if (!mustExist) db.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');

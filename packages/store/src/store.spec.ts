@@ -8,6 +8,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
 import { CRASH_CHILD, testSidecar } from '@safehold/testkit/store';
 import { OfflineStore, type StoredRecord } from './store.js';
+import { NEW_FILE_PAGE_SIZE } from './keyed.js';
 import { OfflineStoreError } from './errors.js';
 import { offlinePaths } from './layout.js';
 import { writeSidecar, type Sidecar } from './sidecar.js';
@@ -218,6 +219,71 @@ describe('OfflineStore', () => {
     assert.equal(s2.getCache('headers'), null);
     s2.setCache('headers', enc.encode('v'));
     assert.deepEqual(s2.getCache('headers'), enc.encode('v'));
+  });
+
+  test('a new file has 16 KiB pages; a file made with 4 KiB pages keeps them, opens and takes pages', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const pageSize = (path: string): number => {
+      const raw = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        raw.pragma(`cipher = 'chacha20'`);
+        raw.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+        return Number(raw.pragma('page_size', { simple: true }));
+      } finally {
+        raw.close();
+      }
+    };
+    const fresh = join(dir, 'new.sqlite');
+    const s = OfflineStore.create(fresh, key, { now: 1 });
+    // Rows larger than one 4 KiB page, as a header cache part is.
+    const big = rec('big', 'x'.repeat(20_000));
+    s.applyPage({ records: [big], removed: [], cursor: 'c1', lease, now: 2 });
+    s.setCache('headers/1', new Uint8Array(50_000).fill(7));
+    s.close();
+    assert.equal(pageSize(fresh), NEW_FILE_PAGE_SIZE);
+    assert.equal(NEW_FILE_PAGE_SIZE, 16_384);
+    const again = OfflineStore.open(fresh, key);
+    assert.deepEqual(again.getRecord(big.id)?.header, big.header);
+    assert.deepEqual(again.getCache('headers/1'), new Uint8Array(50_000).fill(7));
+    again.close();
+
+    // A file of an earlier build, with SQLite's default 4 KiB pages: a new file's schema and rows copied into one.
+    const old = join(dir, 'old.sqlite');
+    const src = join(dir, 'src.sqlite');
+    const s0 = OfflineStore.create(src, key, { now: 1 });
+    s0.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2 });
+    s0.close();
+    const keyed = (path: string, opts?: Database.Options): Database.Database => {
+      const d = new Database(path, opts);
+      d.pragma(`cipher = 'chacha20'`);
+      d.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+      return d;
+    };
+    const from = keyed(src, { readonly: true });
+    const to = keyed(old);
+    to.pragma('page_size = 4096');
+    to.pragma('journal_mode = WAL');
+    const objects = from.prepare(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC`).all() as Array<{ type: string; name: string; sql: string }>;
+    to.transaction(() => {
+      for (const o of objects) to.exec(o.sql);
+      for (const o of objects.filter((x) => x.type === 'table')) {
+        for (const row of from.prepare(`SELECT * FROM "${o.name}"`).raw().all() as unknown[][]) {
+          to.prepare(`INSERT INTO "${o.name}" VALUES (${row.map(() => '?').join(', ')})`).run(...row);
+        }
+      }
+    })();
+    from.close();
+    to.close();
+    assert.equal(pageSize(old), 4096);
+    const s1 = OfflineStore.open(old, key);
+    s1.applyPage({ records: [big], removed: [], cursor: 'c2', lease, now: 3 });
+    s1.close();
+    const s2 = OfflineStore.open(old, key);
+    t.after(() => s2.close());
+    assert.equal(s2.count(), 2);
+    assert.deepEqual(s2.getRecord(big.id)?.header, big.header);
+    assert.equal(pageSize(old), 4096, 'an existing file keeps its page size');
   });
 
   test('R12 (file layer): the raw file and its WAL contain none of the stored bytes in clear', (t) => {
