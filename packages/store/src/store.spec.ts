@@ -23,6 +23,14 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return d;
 }
 
+/** A raw better-sqlite3 connection to an offline file, keyed as the store keys it (for inspecting or rewriting it). */
+function rawKeyed(path: string, key: Uint8Array, opts?: Database.Options): Database.Database {
+  const d = new Database(path, opts);
+  d.pragma(`cipher = 'chacha20'`);
+  d.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+  return d;
+}
+
 const enc = new TextEncoder();
 function rec(id: string, marker: string, extra: Partial<StoredRecord> = {}): StoredRecord {
   return {
@@ -208,9 +216,7 @@ describe('OfflineStore', () => {
     const s = OfflineStore.create(path, key, { now: 1000 });
     s.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2000 });
     s.close();
-    const raw = new Database(path);
-    raw.pragma(`cipher = 'chacha20'`);
-    raw.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
+    const raw = rawKeyed(path, key);
     raw.exec('DROP TABLE cache');
     raw.close();
     const s2 = OfflineStore.open(path, key);
@@ -225,10 +231,8 @@ describe('OfflineStore', () => {
     const dir = tempDir(t);
     const key = randomKey();
     const pageSize = (path: string): number => {
-      const raw = new Database(path, { readonly: true, fileMustExist: true });
+      const raw = rawKeyed(path, key, { readonly: true, fileMustExist: true });
       try {
-        raw.pragma(`cipher = 'chacha20'`);
-        raw.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
         return Number(raw.pragma('page_size', { simple: true }));
       } finally {
         raw.close();
@@ -254,14 +258,8 @@ describe('OfflineStore', () => {
     const s0 = OfflineStore.create(src, key, { now: 1 });
     s0.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2 });
     s0.close();
-    const keyed = (path: string, opts?: Database.Options): Database.Database => {
-      const d = new Database(path, opts);
-      d.pragma(`cipher = 'chacha20'`);
-      d.pragma(`key = "x'${Buffer.from(key).toString('hex')}'"`);
-      return d;
-    };
-    const from = keyed(src, { readonly: true });
-    const to = keyed(old);
+    const from = rawKeyed(src, key, { readonly: true });
+    const to = rawKeyed(old, key);
     to.pragma('page_size = 4096');
     to.pragma('journal_mode = WAL');
     const objects = from.prepare(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table' DESC`).all() as Array<{ type: string; name: string; sql: string }>;
