@@ -79,6 +79,11 @@ export function durableRename(from: string, to: string): void {
   fsyncDir(dirname(to));
 }
 
+/** A SQLite file and the files SQLite keeps beside it (WAL, its index, a rollback journal). */
+export function sqliteFiles(path: string): [string, string, string, string] {
+  return [path, `${path}-wal`, `${path}-shm`, `${path}-journal`];
+}
+
 /** Deletes a file if it exists. Returns true when something was deleted. */
 export function removeIfExists(path: string): boolean {
   try {

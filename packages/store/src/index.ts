@@ -13,4 +13,4 @@ export {
   writeJson,
 } from './sidecar.js';
 export { wipeOffline, type Tombstone } from './wipe.js';
-export { atomicWriteFile, durableRename, fsyncDir, readJsonIfExists, removeIfExists, overwriteAndDelete } from './fsutil.js';
+export { atomicWriteFile, durableRename, fsyncDir, readJsonIfExists, removeIfExists, overwriteAndDelete, sqliteFiles } from './fsutil.js';

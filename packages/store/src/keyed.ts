@@ -25,8 +25,14 @@ function keyPragma(fileKey: Uint8Array): string {
  */
 export const NEW_FILE_PAGE_SIZE = 16_384;
 
-/** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master. */
-export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean): SqliteHandle {
+/**
+ * How a file keeps its transactions: `wal` for the user's offline copy (readers never wait on a sync's write);
+ * `rollback` for a rebuild, written by one connection and read by none until it is swapped in (store.ts).
+ */
+export type JournalKind = 'wal' | 'rollback';
+
+/** Opens (or creates) a SQLite file and keys it. Verifies the key by reading sqlite_master (which also rolls a hot journal back). */
+export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean, journal: JournalKind = 'wal'): SqliteHandle {
   let db: SqliteHandle;
   try {
     db = new Database(path, { fileMustExist: mustExist });
@@ -45,7 +51,9 @@ export function openKeyed(path: string, fileKey: Uint8Array, mustExist: boolean)
   }
   // Only an empty file takes a page size, and only before WAL mode is set: an existing file keeps its own.
   if (!mustExist) db.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`);
-  db.pragma('journal_mode = WAL');
+  // TRUNCATE: the rollback journal is emptied at each commit, not created and deleted (a resumed rebuild made
+  // in WAL mode by an earlier version is checkpointed into its file by the switch).
+  db.pragma(journal === 'wal' ? 'journal_mode = WAL' : 'journal_mode = TRUNCATE');
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');
   return db;

@@ -329,15 +329,11 @@ describe('OfflineStore', () => {
     assert.equal(after.integrityCheck(), 'ok');
   });
 
-  test('crash consistency: kill -9 mid-apply, reopen: a whole number of pages, cursor matching; resume', async (t) => {
-    const dir = tempDir(t);
-    const key = randomKey();
-    const path = join(dir, 'a.sqlite');
-    OfflineStore.create(path, key, { now: 1 }).close();
-    const perPage = 300;
-    const child = CRASH_CHILD;
-    const killedAt = await new Promise<number>((resolve, reject) => {
-      const p = spawn(process.execPath, [child, path, Buffer.from(key).toString('hex'), String(perPage)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  /** Runs the crash child on `path` and kills it -9 once it has committed at least 5 pages; returns the pages it printed. */
+  function killMidApply(path: string, key: Uint8Array, perPage: number, build: boolean): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const args = [CRASH_CHILD, path, Buffer.from(key).toString('hex'), String(perPage), ...(build ? ['build'] : [])];
+      const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       let seen = 0;
       let buf = '';
       p.stdout.on('data', (d: Buffer) => {
@@ -351,18 +347,98 @@ describe('OfflineStore', () => {
       p.on('error', reject);
       p.on('exit', () => resolve(seen));
     });
-    assert.ok(killedAt >= 5);
-    const s = OfflineStore.open(path, key);
-    t.after(() => s.close());
+  }
+
+  /** What survives a kill: a whole number of pages, with the cursor and lease of the last one. Returns the pages. */
+  function assertWholePages(s: OfflineStore, perPage: number): number {
     assert.equal(s.integrityCheck(), 'ok');
     const m = s.meta();
     const pages = Number(m.cursor);
     assert.ok(pages >= 5, `at least the acknowledged pages survive (cursor ${m.cursor})`);
     assert.equal(m.records, pages * perPage, 'records and cursor were committed together');
     assert.equal(m.lease?.payload, `lease-${pages}`);
+    return pages;
+  }
+
+  test('crash consistency: kill -9 mid-apply, reopen: a whole number of pages, cursor matching; resume', async (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const path = join(dir, 'a.sqlite');
+    OfflineStore.create(path, key, { now: 1 }).close();
+    const perPage = 300;
+    assert.ok((await killMidApply(path, key, perPage, false)) >= 5);
+    const s = OfflineStore.open(path, key);
+    t.after(() => s.close());
+    const pages = assertWholePages(s, perPage);
     // Resume: the next page continues from the stored cursor.
     const next = pages + 1;
     s.applyPage({ records: [rec(`resume${next}`, 'x')], removed: [], cursor: String(next), lease, now: 10 });
+    assert.equal(s.meta().records, pages * perPage + 1);
+  });
+
+  test('a rebuild has a rollback journal, not a WAL; once swapped in, the file is in WAL mode and nothing is left beside either', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const buildPath = join(dir, 'a.rebuild.sqlite');
+    const path = join(dir, 'a.sqlite');
+    const b = OfflineStore.build(buildPath, key, { now: 1 });
+    b.applyPage({ records: [rec('a', 'one'), rec('b', 'two')], removed: [], cursor: 'c1', lease, now: 2 });
+    assert.equal(existsSync(`${buildPath}-wal`), false, 'no WAL beside a rebuild');
+    b.commitTo(path);
+    assert.deepEqual(readdirSync(dir), ['a.sqlite'], 'no -journal of the rebuild, no -wal or -shm of the target');
+    const s = OfflineStore.open(path, key);
+    s.applyPage({ records: [rec('c', 'three')], removed: [], cursor: 'c2', lease, now: 3 });
+    assert.equal(existsSync(`${path}-wal`), true, 'the swapped-in file writes through its WAL');
+    s.close();
+    const raw = rawKeyed(path, key, { readonly: true });
+    t.after(() => raw.close());
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  });
+
+  test('R12 (file layer): a rebuild\'s rollback journal holds none of the stored bytes in clear', (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const buildPath = join(dir, 'a.rebuild.sqlite');
+    const markers = ['kitchen-router-admin', 'bob@example.org', 'https://intranet.example', 'Tr0ub4dor&3'];
+    const b = OfflineStore.build(buildPath, key, { now: 1 });
+    t.after(() => b.close());
+    b.applyPage({ records: markers.map((m, i) => rec(`id${i}`, m)), removed: [], cursor: 'c1', lease, now: 2 });
+    // A second page replaces those rows: the journal keeps the first page's images of them while its transaction is open.
+    let journal: Buffer | null = null;
+    b.applyPage({
+      records: markers.map((m, i) => rec(`id${i}`, `${m}-2`)),
+      removed: [],
+      cursor: 'c2',
+      lease,
+      now: 3,
+      cache: () => {
+        journal = readFileSync(`${buildPath}-journal`);
+        return [];
+      },
+    });
+    const held = journal as Buffer | null;
+    assert.ok(held !== null && held.length > 0, 'the journal was read inside the transaction');
+    for (const f of [held, readFileSync(buildPath)]) {
+      for (const m of [...markers, 'HEADER-', 'SECRET-', 'CREATE TABLE', 'alice']) assert.equal(f.includes(m), false, `${m} found`);
+    }
+  });
+
+  test('crash consistency of a rebuild: kill -9 mid-apply, reopen as a rebuild: whole pages (the hot journal rolled back); resume and swap in', async (t) => {
+    const dir = tempDir(t);
+    const key = randomKey();
+    const buildPath = join(dir, 'a.rebuild.sqlite');
+    const path = join(dir, 'a.sqlite');
+    OfflineStore.build(buildPath, key, { now: 1 }).close();
+    const perPage = 300;
+    assert.ok((await killMidApply(buildPath, key, perPage, true)) >= 5);
+    const b = OfflineStore.open(buildPath, key, { build: true });
+    const pages = assertWholePages(b, perPage);
+    b.applyPage({ records: [rec('resumed', 'x')], removed: [], cursor: String(pages + 1), lease, now: 10 });
+    b.commitTo(path);
+    assert.deepEqual(readdirSync(dir), ['a.sqlite']);
+    const s = OfflineStore.open(path, key);
+    t.after(() => s.close());
+    assert.equal(s.integrityCheck(), 'ok');
     assert.equal(s.meta().records, pages * perPage + 1);
   });
 });

@@ -4,7 +4,7 @@
  * the disk can be decrypted, even with the master password; then the files are deleted and a small
  * tombstone (no secrets) is left for `offline status`.
  */
-import { overwriteAndDelete, removeIfExists } from './fsutil.js';
+import { overwriteAndDelete, removeIfExists, sqliteFiles } from './fsutil.js';
 import type { OfflinePaths } from './layout.js';
 import { writeJson } from './sidecar.js';
 
@@ -23,7 +23,7 @@ export interface Tombstone {
 export function wipeOffline(paths: OfflinePaths, tombstone: Tombstone | null): void {
   overwriteAndDelete(paths.sidecar);
   for (const f of [paths.file, paths.build]) {
-    for (const p of [f, `${f}-wal`, `${f}-shm`, `${f}-journal`]) removeIfExists(p);
+    for (const p of sqliteFiles(f)) removeIfExists(p);
   }
   removeIfExists(paths.status);
   removeIfExists(paths.throttle);

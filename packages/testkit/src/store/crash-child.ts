@@ -1,14 +1,14 @@
 /**
  * Test helper (not product code): applies sync pages to an offline file forever, printing the number
  * of each committed page, so that a test can kill -9 it mid-apply and check what survives.
- * argv: <path> <hexFileKey> <recordsPerPage>
+ * argv: <path> <hexFileKey> <recordsPerPage> [build] (`build`: the file is an unfinished rebuild, opened as one)
  */
 import { OfflineStore, type StoredRecord } from '@safehold/store';
 
-const [path, hexKey, perPageArg] = process.argv.slice(2);
+const [path, hexKey, perPageArg, kind] = process.argv.slice(2);
 if (!path || !hexKey || !perPageArg) throw new Error('usage: crash-child <path> <hexKey> <perPage>');
 const perPage = Number(perPageArg);
-const store = OfflineStore.open(path, new Uint8Array(Buffer.from(hexKey, 'hex')));
+const store = OfflineStore.open(path, new Uint8Array(Buffer.from(hexKey, 'hex')), { build: kind === 'build' });
 let page = Number(store.meta().cursor);
 const blob = new Uint8Array(2048).fill(7);
 for (;;) {
