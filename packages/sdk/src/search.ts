@@ -147,16 +147,25 @@ export function indexForSearch(records: readonly object[]): void {
   if (prepared.has(records) && !indexes.has(records)) indexes.set(records, buildIndex(records as readonly Searchable[]));
 }
 
-const collator = new Intl.Collator();
+/**
+ * One shared collator, made at the first comparison: making one costs about 10 ms (ICU), which a process or
+ * thread that loads this module and never sorts (most CLI commands, the header cache thread until it orders) need not pay.
+ */
+let shared: Intl.Collator | null = null;
+function collator(): Intl.Collator {
+  shared ??= new Intl.Collator();
+  return shared;
+}
 
 /** The locale sortByName sorts in (a list stored in that order is still sorted only for the same locale). */
 export function sortLocale(): string {
-  return collator.resolvedOptions().locale;
+  return collator().resolvedOptions().locale;
 }
 
 /** Sorts views by name, then id, in the user's locale (one shared collator: localeCompare builds one per call). */
 export function sortByName<T extends { name: string; id: string }>(records: T[]): T[] {
-  return records.sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.id, b.id));
+  const c = collator();
+  return records.sort((a, b) => c.compare(a.name, b.name) || c.compare(a.id, b.id));
 }
 
 /**
@@ -165,7 +174,8 @@ export function sortByName<T extends { name: string; id: string }>(records: T[])
  * an object per record (the sync's header cache orders 100k rows).
  */
 export function sortIndexesByName(indexes: number[], names: readonly string[], ids: readonly string[]): number[] {
-  return indexes.sort((a, b) => collator.compare(names[a] as string, names[b] as string) || collator.compare(ids[a] as string, ids[b] as string));
+  const c = collator();
+  return indexes.sort((a, b) => c.compare(names[a] as string, names[b] as string) || c.compare(ids[a] as string, ids[b] as string));
 }
 
 /**
@@ -175,7 +185,8 @@ export function sortIndexesByName(indexes: number[], names: readonly string[], i
  */
 export function mergeByName<T extends { name: string; id: string }>(sorted: readonly T[], extra: T[]): T[] {
   if (extra.length === 0) return sorted.slice();
-  const cmp = (a: T, b: T): number => collator.compare(a.name, b.name) || collator.compare(a.id, b.id);
+  const c = collator();
+  const cmp = (a: T, b: T): number => c.compare(a.name, b.name) || c.compare(a.id, b.id);
   extra.sort(cmp);
   const out: T[] = new Array<T>(sorted.length + extra.length);
   let from = 0;

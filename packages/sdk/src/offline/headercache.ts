@@ -11,7 +11,8 @@ import type { Right } from '@safehold/protocol/api';
 import type { RecordField, RecordView } from '../recordview.js';
 import type { OfflineSession } from './unlock.js';
 import { sortLocale } from '../search.js';
-import { fromUtf8, openHeaderCache, sealHeaderCache, utf8 } from '../keys/index.js';
+import { fromUtf8, utf8 } from '../keys/codec.js';
+import { openHeaderCache, sealHeaderCache } from '../keys/headerseal.js';
 import { withRoom } from './grow.js';
 
 export const CACHE_KEY = 'headers';

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { SafeholdError } from '@safehold/protocol';
+import { OfflineStore } from '@safehold/store';
 import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
@@ -148,6 +149,33 @@ describe('header cache written on its own thread (ADR 0095)', () => {
     const src = await open(t, ctx);
     assert.deepEqual((await src.list()).map((v) => v.name), ['r0', 'r1', 'r2', 'r3', 'r4']);
     assert.deepEqual(src.lastList, { cached: 0, decrypted: 5, cacheWritten: true });
+  });
+  test('records of the last page committed, the index not yet (a fault injected there): resumed, the file holds every record and the first unlock decrypts every header', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    for (const [i, name] of names.entries()) srv.put(makeWire(u, 'main', { name, username: `u${i}` }));
+    // The fault: the empty page that ends a threaded rebuild with its index fails, once.
+    const apply = OfflineStore.prototype.applyPage;
+    let failed = 0;
+    t.after(() => {
+      OfflineStore.prototype.applyPage = apply;
+    });
+    OfflineStore.prototype.applyPage = function (this: OfflineStore, page) {
+      if (failed === 0 && page.records.length === 0 && page.cache) {
+        failed++;
+        throw new Error('injected: the finishing page fails');
+      }
+      return apply.call(this, page);
+    };
+    await assert.rejects(syncOffline(ctx, { create: true, limit: 3, ...threaded }), /injected/);
+    assert.equal(failed, 1, 'the last page ended in a page of its own');
+    const resumed = await syncOffline(ctx, { create: true, limit: 3, ...threaded });
+    assert.equal(resumed?.total, names.length);
+    const src = await open(t, ctx);
+    assert.equal(src.offline.store.getCache('headers'), null, 'no index: the rebuild was resumed, not rewritten');
+    const listed = await src.list();
+    assert.deepEqual(src.lastList, { cached: 0, decrypted: names.length, cacheWritten: true });
+    assert.deepEqual(listed.map((v) => v.name).sort(), [...names].sort());
+    assert.deepEqual(listed, await coldList(src));
   });
 });
 

@@ -7,7 +7,7 @@
  * Any failure (a header that does not decrypt: the unlock then reports it, as without a cache) only turns
  * the writer off.
  */
-import { sealHeaderCache } from '../keys/index.js';
+import { sealHeaderCache } from '../keys/headerseal.js';
 import { sortLocale } from '../search.js';
 import { CACHE_KEY, packIndex } from './headercache.js';
 import { HeaderRows, type RowMeta } from './headerrows.js';

@@ -4,7 +4,7 @@
  * of every row for the list order. Used by the writer on the sync's thread and by the header cache thread alike.
  */
 import type { StoredRecord } from '@safehold/store';
-import { decryptHeader } from '../keys/index.js';
+import { decryptHeader } from '../keys/recordcrypto.js';
 import { sortIndexesByName } from '../search.js';
 import { RowPacker, headerRow } from './headercache.js';
 import { withRoom } from './grow.js';

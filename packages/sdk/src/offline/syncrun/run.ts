@@ -5,7 +5,7 @@
  */
 import { PageApplier } from '@safehold/domain';
 import type { LeasePayload } from '@safehold/protocol/api';
-import { OfflineStore, removeIfExists, writeJson } from '@safehold/store';
+import { OfflineStore, removeIfExists, sqliteFiles, writeJson } from '@safehold/store';
 import { existsSync } from 'node:fs';
 import { statusOf } from '../locate.js';
 import { isRefusal } from '../wipe.js';
@@ -116,17 +116,20 @@ export class SyncRun {
       const headerCache = this.headerCache;
       const prepared = await preparer.prepare(page.records, page.removed, headerCache);
       const intoBuild = fresh || applier.state === 'rebuild';
-      const cache = intoBuild ? await headerCache?.entries(prepared.removed, !page.hasMore) : undefined;
-      applier.apply({
-        reset: page.reset,
-        hasMore: page.hasMore,
-        cursor: page.cursor,
-        records: prepared.records,
-        removed: prepared.removed,
-        lease: page.lease,
-        now: ctx.clock(),
-        ...(cache ? { cache } : {}),
-      });
+      const entries = intoBuild ? headerCache?.entries(prepared.removed, !page.hasMore) : undefined;
+      const base = { reset: page.reset, cursor: page.cursor, lease: page.lease };
+      if (entries instanceof Promise && !page.hasMore) {
+        // The last page of a cache written on its own thread: its records go into the rebuild while the thread
+        // decrypts their headers and orders the list; the index follows in an empty page that ends the rebuild
+        // (and swaps it in). Interrupted between the two, the rebuild resumes from this page's cursor and is
+        // swapped in without an index: the first unlock then decrypts every header (ADR 0144, session 10).
+        applier.apply({ ...base, hasMore: true, records: prepared.records, removed: prepared.removed, now: ctx.clock() });
+        const cache = await entries;
+        applier.apply({ ...base, reset: false, hasMore: false, records: [], removed: [], now: ctx.clock(), ...(cache ? { cache } : {}) });
+      } else {
+        const cache = await entries;
+        applier.apply({ ...base, hasMore: page.hasMore, records: prepared.records, removed: prepared.removed, now: ctx.clock(), ...(cache ? { cache } : {}) });
+      }
       await adopter.adopt(prepared.adopt);
       done += page.records.length;
       ctx.events.progress(SYNC_TASK, done, page.total ?? null);
@@ -157,7 +160,7 @@ export class SyncRun {
   private discardEarlyBuild(applier: PageApplier<OfflineStore, StorePage>, hadSidecar: boolean): void {
     applier.discardBuild()?.close();
     const { paths } = this.s.target;
-    for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
+    for (const p of sqliteFiles(paths.build)) removeIfExists(p);
     if (!hadSidecar) {
       removeIfExists(paths.sidecar);
       this.s.sidecar = null;
@@ -171,7 +174,7 @@ export class SyncRun {
     try {
       return OfflineStore.open(paths.build, this.s.fileKey, { build: true });
     } catch {
-      for (const p of [paths.build, `${paths.build}-wal`, `${paths.build}-shm`]) removeIfExists(p);
+      for (const p of sqliteFiles(paths.build)) removeIfExists(p);
       return null;
     }
   }
