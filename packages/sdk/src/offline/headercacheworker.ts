@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RIGHT_SETS } from './headercache.js';
 import { HeaderRows } from './headerrows.js';
+import { sortLocale } from '../search.js';
 import { sealPlain } from './headercachewriter.js';
 import { MASKED_BIT, type FromCacheThread, type PackedPage, type ToCacheThread } from './headercachethread.js';
 
@@ -15,6 +16,8 @@ const port = parentPort;
 if (!port) throw new Error('the header cache thread runs only as a worker thread');
 const { userKey, user } = workerData as { userKey: Uint8Array; user: string };
 const rows = new HeaderRows();
+// The collator of the list order is made while the thread waits for its first page, not when the sync waits for the order.
+sortLocale();
 const decoder = new TextDecoder();
 let failed = false;
 

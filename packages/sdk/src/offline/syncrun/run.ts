@@ -19,6 +19,7 @@ import type { RunState } from './state.js';
 import { afterSuccess } from './status.js';
 import { HeaderCacheWriter, type HeaderCacheSink } from '../headercachewriter.js';
 import { ThreadedHeaderCacheWriter } from '../headercachethread.js';
+import { sortLocale } from '../../search.js';
 
 /** Records from which a fresh file's header cache is written on its own thread (ADR 0095). */
 const HEADER_CACHE_THREAD_FROM = 5000;
@@ -92,6 +93,8 @@ export class SyncRun {
     if (!main && applier.state === 'main') {
       await stream.prefetch(cursor);
       early = applier.startBuild();
+      // The collator the header cache's list order needs at the end is made now, while the page is on its way.
+      sortLocale();
       await stream.prepareAnswer();
     }
     let done = 0;
