@@ -36,6 +36,20 @@ const BULK_CHANGES = 64;
 const REWRITE_MIN_RECORDS = 2000;
 const REWRITE_SHARE = 20;
 
+/**
+ * Membership in a few ids, for a pass over every cached view (a later unlock after a delta sync): a set lookup
+ * hashes each of 100k strings fresh from the cache, so the ids' first three characters are looked up in a table
+ * first and only the few that match there are hashed (up to the 5,000 changed ids of REWRITE_SHARE, about 2% of
+ * the table is set). The pass over 100k views with 500 changed ids, timed inside list(): 62–89 ms with the set
+ * alone, 30–71 ms with the table (ADR 0144, session 10). Exactly `ids.has(id)`.
+ */
+export function idMatcher(ids: ReadonlySet<string>): (id: string) => boolean {
+  const prefixes = new Uint8Array(1 << 18);
+  const prefix = (id: string): number => ((id.charCodeAt(0) & 63) << 12) | ((id.charCodeAt(1) & 63) << 6) | (id.charCodeAt(2) & 63);
+  for (const id of ids) prefixes[prefix(id)] = 1;
+  return (id) => prefixes[prefix(id)] === 1 && ids.has(id);
+}
+
 /** A RecordSource over an opened offline session. */
 export class OfflineRecordSource implements RecordSource {
   readonly kind = 'offline' as const;
@@ -78,9 +92,10 @@ export class OfflineRecordSource implements RecordSource {
       cached = out.length;
     } else {
       const dirty = new Set(changed);
+      const isDirty = idMatcher(dirty);
       // The cache is in list order, so the sort below finds the cached part already sorted.
       for (const v of cache.views) {
-        if (dirty.has(v.id)) continue;
+        if (isDirty(v.id)) continue;
         out.push(v);
         cached++;
       }
