@@ -65,12 +65,18 @@ export interface PageResult {
  * a power loss leaves the rebuild at a page boundary (a hot journal is rolled back when it is opened again),
  * and the resumed rebuild asks again from its last committed cursor. The file opened after the swap is in WAL mode.
  */
-function relaxForBuild(db: SqliteHandle): void {
-  db.pragma('synchronous = FULL');
-  // The driver's default page cache is 16 MiB (better-sqlite3 builds SQLite with SQLITE_DEFAULT_CACHE_SIZE=-16000);
-  // a rebuild writes each page once and commits it, so a 2 MiB cache is enough and 14 MiB less of the client's
-  // peak memory (ADR 0144, session 9). The finished file is opened again with the default for reading.
-  db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
+function openRebuild(path: string, fileKey: Uint8Array, mustExist: boolean): SqliteHandle {
+  const db = openKeyed(path, fileKey, mustExist, 'rollback');
+  try {
+    // The driver's default page cache is 16 MiB (better-sqlite3 builds SQLite with SQLITE_DEFAULT_CACHE_SIZE=-16000);
+    // a rebuild writes each page once and commits it, so a 2 MiB cache is enough and 14 MiB less of the client's
+    // peak memory (ADR 0144, session 9). The finished file is opened again with the default for reading.
+    db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
 }
 
 /** The rebuild connection's page cache, KiB (SQLite's own default; the driver's is 16,000). */
@@ -111,9 +117,8 @@ export class OfflineStore {
   static build(buildPath: string, fileKey: Uint8Array, opts: { now: number; cursor?: string }): OfflineStore {
     mkdirSync(dirname(buildPath), { recursive: true, mode: 0o700 });
     for (const p of sqliteFiles(buildPath)) removeIfExists(p);
-    const db = openKeyed(buildPath, fileKey, false, 'rollback');
+    const db = openRebuild(buildPath, fileKey, false);
     try {
-      relaxForBuild(db);
       // Owner only, like the rest of the home (SQLite gives its -wal/-shm the same mode).
       chmodSync(buildPath, 0o600);
       // Schema and first meta rows in one transaction: one commit, not five.
@@ -137,12 +142,11 @@ export class OfflineStore {
 
   /**
    * Opens an existing file; a wrong key or a damaged file throws OfflineStoreError. `build`: the file is an
-   * unfinished rebuild being resumed, written with the rebuild's durability (see relaxForBuild).
+   * unfinished rebuild being resumed, written as a rebuild is (see openRebuild).
    */
   static open(path: string, fileKey: Uint8Array, opts: { build?: boolean } = {}): OfflineStore {
     if (!existsSync(path)) throw new OfflineStoreError('missing', 'no offline database file');
-    const db = openKeyed(path, fileKey, true, opts.build === true ? 'rollback' : 'wal');
-    if (opts.build === true) relaxForBuild(db);
+    const db = opts.build === true ? openRebuild(path, fileKey, true) : openKeyed(path, fileKey, true);
     try {
       const fmt = db.prepare(`SELECT value FROM meta WHERE key = 'format'`).pluck().get();
       if (fmt !== STORE_FORMAT) throw new OfflineStoreError('corrupt', 'not a Safehold offline database');
@@ -172,8 +176,8 @@ export class OfflineStore {
    */
   commitTo(target: string): void {
     const from = this.path;
-    // Under full durability whatever the build used: a file in WAL mode is checkpointed into itself at close.
-    this.conn.pragma('synchronous = FULL');
+    // Every commit was already synced (every connection is `synchronous = FULL`, openKeyed); a file in WAL mode
+    // is checkpointed into itself at close.
     this.close();
     // A rollback journal is empty after a clean close (TRUNCATE): nothing of the build is left beside it.
     removeIfExists(`${from}-journal`);

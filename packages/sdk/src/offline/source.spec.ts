@@ -10,7 +10,7 @@ describe('idMatcher: the dirty-id test of a later unlock', () => {
       fc.constantFrom(...Array.from({ length: 8 }, () => randomId())),
       fc.string({ maxLength: 3 }),
       fc.string({ unit: 'binary', maxLength: 24 }),
-      // Ids that share their first two characters with others (the prefix table's collisions).
+      // Ids that share their first characters with others (the prefix table's collisions).
       fc.tuple(fc.constantFrom('Ab', 'Abc', 'A!', '__', '-9x'), fc.string({ maxLength: 20 })).map(([p, rest]) => p + rest),
     );
     fc.assert(
