@@ -184,27 +184,42 @@ export function sortIndexesByName(indexes: number[], names: readonly string[], i
  * records instead of a whole sort — an unlock that rechecks 500 changed records of a cached 100k list.
  */
 export function mergeByName<T extends { name: string; id: string }>(sorted: readonly T[], extra: T[]): T[] {
-  if (extra.length === 0) return sorted.slice();
+  return mergeByNameFrom(sorted, extra).out;
+}
+
+/**
+ * mergeByName, and where each element of the merged list comes from: from[i] is k for sorted[k], or -1 - j for
+ * extra[j] once extra is sorted (in place, as mergeByName sorts it): what an unlock needs to extend a stored list order.
+ */
+export function mergeByNameFrom<T extends { name: string; id: string }>(sorted: readonly T[], extra: T[]): { out: T[]; from: Int32Array } {
+  const out: T[] = new Array<T>(sorted.length + extra.length);
+  const from = new Int32Array(out.length);
   const c = collator();
   const cmp = (a: T, b: T): number => c.compare(a.name, b.name) || c.compare(a.id, b.id);
   extra.sort(cmp);
-  const out: T[] = new Array<T>(sorted.length + extra.length);
-  let from = 0;
+  let next = 0;
   let at = 0;
-  for (const x of extra) {
-    // The first position in sorted[from..] whose element sorts after x.
-    let lo = from;
+  for (const [j, x] of extra.entries()) {
+    // The first position in sorted[next..] whose element sorts after x.
+    let lo = next;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cmp(sorted[mid] as T, x) <= 0) lo = mid + 1;
       else hi = mid;
     }
-    while (from < lo) out[at++] = sorted[from++] as T;
+    while (next < lo) {
+      from[at] = next;
+      out[at++] = sorted[next++] as T;
+    }
+    from[at] = -1 - j;
     out[at++] = x;
   }
-  while (from < sorted.length) out[at++] = sorted[from++] as T;
-  return out;
+  while (next < sorted.length) {
+    from[at] = next;
+    out[at++] = sorted[next++] as T;
+  }
+  return { out, from };
 }
 
 /** True when the record carries the tag (case- and accent-insensitive). */

@@ -8,7 +8,7 @@ import type { SqliteHandle } from './keyed.js';
  * A small key/value table for client-side caches (e.g. the sdk's encrypted header cache). Created on
  * open too, so files written before it existed keep working. A key `k/…` is a part of the cache `k`:
  * it does not count as a cache held (no change is logged for it alone), and storing `k` again with
- * putCacheAt drops its parts.
+ * putCacheAt drops its parts, unless it is told to keep them (a cache extended by a part).
  */
 export const CACHE_SCHEMA = 'CREATE TABLE IF NOT EXISTS cache (k TEXT PRIMARY KEY, v BLOB NOT NULL) STRICT';
 
@@ -63,12 +63,23 @@ export function putCache(db: SqliteHandle, k: string, v: Uint8Array): void {
   db.prepare('INSERT INTO cache (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 }
 
-/** Stores a cache value current as of generation `g`, only if still current; prunes the log up to g. */
-export function putCacheAt(db: SqliteHandle, k: string, v: Uint8Array, g: number): boolean {
+/** What putCacheAt does with the parts `k/…` of the cache `k` it stores: keep the stored ones or drop them, and add these. */
+export interface CacheParts {
+  keep: boolean;
+  add: ReadonlyArray<readonly [string, Uint8Array]>;
+}
+
+/**
+ * Stores a cache value current as of generation `g`, only if still current, with its parts as `parts` says
+ * (by default: the stored ones dropped, none added); prunes the log up to g. All in one transaction.
+ */
+export function putCacheAt(db: SqliteHandle, k: string, v: Uint8Array, g: number, parts: CacheParts = { keep: false, add: [] }): boolean {
+  for (const [pk] of parts.add) if (!pk.startsWith(`${k}/`)) throw new TypeError(`cache part ${pk} is not a part of ${k}`);
   return db.transaction((): boolean => {
     if (generationOf(db) !== g) return false;
+    if (!parts.keep) db.prepare('DELETE FROM cache WHERE substr(k, 1, ?) = ?').run(k.length + 1, `${k}/`);
+    for (const [pk, pv] of parts.add) putCache(db, pk, pv);
     putCache(db, k, v);
-    db.prepare('DELETE FROM cache WHERE substr(k, 1, ?) = ?').run(k.length + 1, `${k}/`);
     db.prepare('DELETE FROM changes WHERE gen <= ?').run(g);
     return true;
   }).immediate();

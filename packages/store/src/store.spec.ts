@@ -209,6 +209,31 @@ describe('OfflineStore', () => {
     assert.equal(s.generation(), 5);
   });
 
+  test('a cache stored with its parts: dropped by default, kept and added to when told, all or nothing', (t) => {
+    const dir = tempDir(t);
+    const s = OfflineStore.create(join(dir, 'p.sqlite'), randomKey(), { now: 1000 });
+    t.after(() => s.close());
+    s.applyPage({ records: [rec('a', 'one')], removed: [], cursor: 'c1', lease, now: 2000 });
+    const keys = (): string[] => (s['conn'].prepare('SELECT k FROM cache ORDER BY k').pluck().all() as string[]);
+    assert.equal(s.setCacheAt('headers', enc.encode('i1'), 1, { keep: false, add: [['headers/1', enc.encode('p1')]] }), true);
+    assert.deepEqual(keys(), ['headers', 'headers/1']);
+    // Extended: the stored part stays as it is, one is added, the index replaced.
+    assert.equal(s.setCacheAt('headers', enc.encode('i2'), 1, { keep: true, add: [['headers/2', enc.encode('p2')]] }), true);
+    assert.deepEqual(keys(), ['headers', 'headers/1', 'headers/2']);
+    assert.deepEqual([s.getCache('headers'), s.getCache('headers/1'), s.getCache('headers/2')], [enc.encode('i2'), enc.encode('p1'), enc.encode('p2')]);
+    // A page landed since: nothing of it is stored, neither the index nor the part.
+    s.applyPage({ records: [rec('b', 'two')], removed: [], cursor: 'c2', lease, now: 3000 });
+    assert.equal(s.setCacheAt('headers', enc.encode('i3'), 1, { keep: true, add: [['headers/3', enc.encode('p3')]] }), false);
+    assert.deepEqual(keys(), ['headers', 'headers/1', 'headers/2']);
+    assert.deepEqual(s.getCache('headers'), enc.encode('i2'));
+    // A part of another cache is a programming error, refused before anything is written.
+    assert.throws(() => s.setCacheAt('headers', enc.encode('i4'), 2, { keep: true, add: [['other/1', enc.encode('x')]] }), /not a part of headers/);
+    assert.deepEqual(s.getCache('headers'), enc.encode('i2'));
+    // Stored again without parts: the parts go.
+    assert.equal(s.setCacheAt('headers', enc.encode('i5'), 2), true);
+    assert.deepEqual(keys(), ['headers']);
+  });
+
   test('a file written before the cache table existed opens, gains the table and keeps its records', (t) => {
     const dir = tempDir(t);
     const key = randomKey();

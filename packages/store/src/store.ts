@@ -13,7 +13,7 @@ import { guardCorruption } from './corruption.js';
 import { LOCAL_SCHEMA, copyLocal, insertConflict, insertOutbox, readConflicts, readOutbox, type ConflictEntry, type OutboxEntry } from './local.js';
 import { openKeyed, type SqliteHandle } from './keyed.js';
 import { HEADER_COLUMNS, INSERT_NEW_SQL, SCHEMA, UPSERT_SQL, rowValues, rowToListed, rowToRecord, u8, type RecordRow, type StoredRecord } from './records.js';
-import { CACHE_SCHEMA, CHANGES_SCHEMA, changedSince, generationOf, hasCacheTables, noteChanges, putCache, putCacheAt } from './cachelog.js';
+import { CACHE_SCHEMA, CHANGES_SCHEMA, changedSince, generationOf, hasCacheTables, noteChanges, putCache, putCacheAt, type CacheParts } from './cachelog.js';
 
 export type { StoredRecord } from './records.js';
 
@@ -273,14 +273,16 @@ export class OfflineStore {
   /**
    * Stores a cache value that is current as of generation `g`, only if no page was applied since
    * (checked in the same transaction), and prunes the change log up to g. False when the records moved
-   * on meanwhile or the file cannot be written: the caller's cache is then simply not kept.
+   * on meanwhile or the file cannot be written: the caller's cache is then simply not kept. Its parts `k/…`
+   * are dropped, or with `parts` kept and/or added to, in the same transaction.
    */
-  setCacheAt(k: string, v: Uint8Array, g: number): boolean {
+  setCacheAt(k: string, v: Uint8Array, g: number, parts?: CacheParts): boolean {
     const db = this.conn;
     try {
-      return putCacheAt(db, k, v, g);
+      return putCacheAt(db, k, v, g, parts);
     } catch (e) {
-      if (e instanceof OfflineStoreError) throw e;
+      // Damage is reported; so is a caller's mistake (a TypeError: a part of another cache, a value of the wrong type).
+      if (e instanceof OfflineStoreError || e instanceof TypeError) throw e;
       return false;
     }
   }

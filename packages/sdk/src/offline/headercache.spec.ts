@@ -6,7 +6,9 @@ import { SafeholdError } from '@safehold/protocol';
 import { setupOffline, makeWire, type TestContext } from '@safehold/testkit/sdk-offline';
 import { syncOffline } from './sync.js';
 import { openOfflineSource } from './index.js';
-import { headerRow, packIndex, packRows, readHeaderCache, toRow, writeHeaderCache } from './headercache.js';
+import { headerRow, packIndex, packRows, readHeaderCache, toRow, writeHeaderCache, type CacheLayout } from './headercache.js';
+import { sortByName } from '../search.js';
+import fc from 'fast-check';
 import { sealHeaderCache } from '../keys/index.js';
 import type { OfflineSession } from './unlock.js';
 import type { RecordView } from '../recordview.js';
@@ -169,28 +171,139 @@ describe('header cache rows', () => {
   });
 });
 
-describe('header cache rewrite policy (ADR 0095)', () => {
-  test('a large cache with a few changed records is not rewritten: the list is the one a full decrypt gives, every time', async (t) => {
+/** The stored cache's parts, each as its sealed bytes, and its layout. */
+function storedParts(src: OfflineRecordSource): { layout: CacheLayout | undefined; parts: Uint8Array[] } {
+  const layout = readHeaderCache(src.offline)?.layout;
+  const parts = Array.from({ length: layout?.parts ?? 0 }, (_, i) => src.offline.store.getCache(`headers/${i + 1}`) ?? new Uint8Array(0));
+  return { layout, parts };
+}
+
+/** The list a full decrypt gives (the cache dropped first; the list then writes it whole again). */
+async function fullDecrypt(src: OfflineRecordSource): Promise<readonly RecordView[]> {
+  src.offline.store.setCache('headers', new Uint8Array(0));
+  const list = await src.list();
+  assert.equal(src.lastList.cached, 0);
+  return list;
+}
+
+describe('header cache extension (ADR 0095; ADR 0144, session 11)', () => {
+  test('a large cache with a few changed records is extended by them, not rewritten; the next unlock reads it as current', async (t) => {
     const { u, srv, ctx } = await setupOffline(t);
     const wires = Array.from({ length: 2100 }, (_, i) => makeWire(u, 'main', { name: `rec ${(i * 7919) % 2100}` }));
     for (const w of wires) srv.put(w);
     await syncOffline(ctx, { create: true });
+    const src0 = await open(t, ctx);
+    await src0.list();
+    const before = storedParts(src0);
+    src0.close();
+    assert.ok(before.layout && before.layout.parts >= 1);
     // A delta sync changes 3 records (renamed to sort elsewhere) and removes one.
     for (const [i, w] of wires.slice(0, 3).entries()) srv.put(makeWire(u, 'main', { name: `aaa moved ${i}`, id: w.id }));
     srv.remove((wires[10] as { id: string }).id);
     await syncOffline(ctx, { create: false });
-    const src = await openOfflineSource(ctx);
-    assert.ok(src);
-    t.after(() => src.close());
+    const src = await open(t, ctx);
     const first = await src.list();
-    assert.deepEqual(src.lastList, { cached: 2096, decrypted: 3, cacheWritten: false });
+    assert.deepEqual(src.lastList, { cached: 2096, decrypted: 3, cacheWritten: true });
     assert.deepEqual(first.slice(0, 3).map((v) => v.name), ['aaa moved 0', 'aaa moved 1', 'aaa moved 2']);
-    assert.deepEqual(await src.list(), first, 'the same list again, from the same cache and log');
-    assert.deepEqual(src.lastList, { cached: 2096, decrypted: 3, cacheWritten: false });
-    // What a full decrypt lists (the cache dropped first).
-    src.offline.store.setCache('headers', new Uint8Array(0));
-    assert.deepEqual(await src.list(), first);
-    assert.equal(src.lastList.decrypted, 2099);
+    const after = storedParts(src);
+    // One part more, with the 3 rechecked rows; the stored parts are the very same bytes (not written again).
+    assert.deepEqual(after.layout && { parts: after.layout.parts, rows: after.layout.rows, listed: after.layout.order.length }, { parts: before.layout.parts + 1, rows: 2103, listed: 2099 });
+    assert.deepEqual(after.parts.slice(0, before.parts.length), before.parts);
+    src.close();
+    const next = await open(t, ctx);
+    assert.deepEqual(await next.list(), first, 'the same list from the extended cache');
+    assert.deepEqual(next.lastList, { cached: 2099, decrypted: 0, cacheWritten: false });
+    assert.deepEqual(await fullDecrypt(next), first);
+  });
+
+  test('rows no longer listed reach 1/20 of the listed ones: the cache is written whole again (one part, none stale)', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    const wires = Array.from({ length: 2100 }, (_, i) => makeWire(u, 'main', { name: `rec ${i}`, username: 'old' }));
+    for (const w of wires) srv.put(w);
+    await syncOffline(ctx, { create: true });
+    const shapes: Array<{ parts: number; rows: number; listed: number } | undefined> = [];
+    let parts0 = 0;
+    for (let round = 0; round < 3; round++) {
+      // 40 records edited a round: 40, 80 stale rows stay under 2100 / 20 = 105; 120 do not.
+      for (const w of wires.slice(round * 40, round * 40 + 40)) srv.put(makeWire(u, 'main', { name: w.id === wires[0]?.id ? 'a first' : `rec edited ${round}`, username: `new ${round}`, id: w.id }));
+      await syncOffline(ctx, { create: false });
+      const src = await open(t, ctx);
+      if (round === 0) parts0 = (readHeaderCache(src.offline)?.layout?.parts ?? 0);
+      const list = await src.list();
+      assert.equal(src.lastList.cacheWritten, true);
+      assert.equal(list.length, 2100);
+      assert.equal(list.filter((v) => v.username === `new ${round}`).length, 40);
+      const { layout } = storedParts(src);
+      shapes.push(layout && { parts: layout.parts, rows: layout.rows, listed: layout.order.length });
+      if (round === 2) {
+        assert.deepEqual(layout?.order, Array.from({ length: 2100 }, (_, i) => i), 'written whole: the rows in list order');
+        assert.deepEqual(await fullDecrypt(src), list);
+      }
+      src.close();
+    }
+    assert.deepEqual(shapes, [
+      { parts: parts0 + 1, rows: 2140, listed: 2100 },
+      { parts: parts0 + 2, rows: 2180, listed: 2100 },
+      { parts: 1, rows: 2100, listed: 2100 },
+    ]);
+  });
+
+  test('any sequence of adds, edits, removals, syncs and unlocks lists exactly the server\'s records, in order (property)', async (t) => {
+    const { u, srv, ctx } = await setupOffline(t);
+    // Enough records that a few changed ones extend the cache (under 1/20 stale), few enough to sync quickly.
+    const model = new Map<string, { name: string; username: string }>();
+    const put = (spec: { id?: string; name: string; username: string }): void => {
+      const w = makeWire(u, 'main', spec);
+      srv.put(w);
+      model.set(w.id, { name: spec.name, username: spec.username });
+    };
+    for (let i = 0; i < 300; i++) put({ name: `seed ${i % 50}`, username: `u${i}` });
+    await syncOffline(ctx, { create: true });
+    const name = fc.constantFrom('alpha', 'Alpha', 'beta', 'Émile', 'zulu', 'seed 7', '');
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), name, n: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant('edit' as const), name, n: fc.integer({ min: 1, max: 6 }), at: fc.nat() }),
+      fc.record({ kind: fc.constant('remove' as const), n: fc.integer({ min: 1, max: 3 }), at: fc.nat() }),
+    );
+    let extended = 0;
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }), async (deltas) => {
+        for (const delta of deltas) {
+          for (const o of delta) {
+            const ids = [...model.keys()];
+            for (let k = 0; k < o.n; k++) {
+              round++;
+              if (o.kind === 'add') put({ name: o.name, username: `added ${round}` });
+              else if (ids.length > 0) {
+                const id = ids[(o.at + k * 37) % ids.length] as string;
+                if (o.kind === 'edit') put({ id, name: o.name, username: `edited ${round}` });
+                else if (model.delete(id)) srv.remove(id);
+              }
+            }
+          }
+          await syncOffline(ctx, { create: false });
+          const src = await openOfflineSource(ctx);
+          assert.ok(src);
+          try {
+            const partsBefore = readHeaderCache(src.offline)?.layout?.parts ?? 0;
+            const list = await src.list();
+            const partsAfter = readHeaderCache(src.offline)?.layout?.parts ?? 0;
+            if (partsAfter > partsBefore) extended++;
+            const expected = sortByName([...model].map(([id, m]) => ({ id, ...m })));
+            assert.deepEqual(list.map((v) => [v.id, v.name, v.username]), expected.map((m) => [m.id, m.name, m.username]));
+            const again = await src.list();
+            assert.deepEqual(src.lastList.decrypted, 0, 'the second list reads the cache as current');
+            assert.deepEqual(again, list);
+          } finally {
+            src.close();
+          }
+        }
+      }),
+      { numRuns: 12 },
+    );
+    // The property ran over both paths: caches extended, and (stale rows past 1/20, removals) written whole.
+    assert.ok(extended > 0, 'some unlock extended the cache');
   });
 });
 
@@ -199,8 +312,9 @@ function memorySession(): { s: OfflineSession; values: Map<string, Uint8Array> }
   const values = new Map<string, Uint8Array>();
   const store = {
     getCache: (k: string) => values.get(k) ?? null,
-    setCacheAt: (k: string, v: Uint8Array) => {
-      for (const key of [...values.keys()]) if (key.startsWith(`${k}/`)) values.delete(key);
+    setCacheAt: (k: string, v: Uint8Array, _g: number, parts?: { keep: boolean; add: ReadonlyArray<readonly [string, Uint8Array]> }) => {
+      if (!parts?.keep) for (const key of [...values.keys()]) if (key.startsWith(`${k}/`)) values.delete(key);
+      for (const [pk, pv] of parts?.add ?? []) values.set(pk, pv);
       values.set(k, v);
       return true;
     },
@@ -222,7 +336,9 @@ describe('header cache format 4 (ADR 0095, session 7)', () => {
     const back = readHeaderCache(s);
     assert.equal(back?.generation, 5);
     assert.deepEqual(back?.views, VIEWS);
-    assert.equal(values.size, 1);
+    // Written whole: one part with every row in list order, and the index.
+    assert.deepEqual([...values.keys()].sort(), ['headers', 'headers/1']);
+    assert.deepEqual(back?.layout, { parts: 1, rows: 3, order: [0, 1, 2] });
   });
 
   test('a cache in parts (as the sync writes it) is read in the index order', () => {
@@ -231,7 +347,7 @@ describe('header cache format 4 (ADR 0095, session 7)', () => {
     values.set('headers/1', seal(packRows(VIEWS.slice(0, 2).map(toRow))));
     values.set('headers/2', seal(packRows(VIEWS.slice(2).map(toRow))));
     values.set('headers', seal(packIndex(9, 'en-US', { parts: 2, order: [2, 0] })));
-    assert.deepEqual(readHeaderCache(s), { generation: 9, locale: 'en-US', views: [VIEWS[2], VIEWS[0]] });
+    assert.deepEqual(readHeaderCache(s), { generation: 9, locale: 'en-US', views: [VIEWS[2], VIEWS[0]], layout: { parts: 2, rows: 3, order: [2, 0] } });
   });
 
   test('a short, padded, foreign-format or inconsistent cache (validly sealed) is treated as absent, never an error', () => {

@@ -6,10 +6,10 @@ import { SafeholdError, isRandomId, type HeaderPlain, type RecordPart } from '@s
 import type { Right } from '@safehold/protocol/api';
 import type { StoredRecord } from '@safehold/store';
 import { toView, type RecordView } from '../recordview.js';
-import { mergeByName, prepareSearch, sortByName, sortLocale } from '../search.js';
+import { mergeByNameFrom, prepareSearch, sortByName, sortLocale } from '../search.js';
 import type { RecordSource, SourceRecord } from '../source.js';
 import type { OfflineSession } from './unlock.js';
-import { readHeaderCache, writeHeaderCache } from './headercache.js';
+import { MAX_PARTS, extendHeaderCache, readHeaderCache, writeHeaderCache } from './headercache.js';
 import { decryptHeader, decryptSecret, openOwnRecordKey } from '../keys/index.js';
 import { openStoredSecretKey } from './storedkey.js';
 
@@ -32,8 +32,10 @@ function headerOf(s: OfflineSession, r: Pick<StoredRecord, 'id' | 'revision' | '
 
 /** Above this many changed records, list() reads all headers in one scan rather than one by one. */
 const BULK_CHANGES = 64;
-/** A cache of at least this many records is not rewritten for fewer than 1/REWRITE_SHARE of them changed. */
-const REWRITE_MIN_RECORDS = 2000;
+/**
+ * A cache is extended (the rechecked views as one more part) while its parts hold fewer than 1/REWRITE_SHARE
+ * rows that are no longer listed (replaced or removed) beside the listed ones; then it is written whole again.
+ */
 const REWRITE_SHARE = 20;
 
 /**
@@ -73,9 +75,12 @@ export class OfflineRecordSource implements RecordSource {
     const generation = s.store.generation();
     const cache = readHeaderCache(s);
     const changed = cache ? s.store.changedSince(cache.generation) : null;
+    const layout = cache?.layout;
     let out: RecordView[] = [];
     /** The rechecked records, placed into the cached (sorted) part afterwards. */
     const fresh: RecordView[] = [];
+    /** With a cache in parts: the stored row of each view in `out` that came from it. */
+    let rows: number[] | null = null;
     let cached = 0;
     let decrypted = 0;
     const add = (r: Omit<StoredRecord, 'secret' | 'secretKey'>): void => {
@@ -89,14 +94,18 @@ export class OfflineRecordSource implements RecordSource {
     } else if (changed.length === 0) {
       // The usual later unlock: the cache as read (looking 100k ids up in an empty set cost about 50 ms).
       out = cache.views;
+      rows = layout?.order ?? null;
       cached = out.length;
     } else {
       const dirty = new Set(changed);
       const isDirty = idMatcher(dirty);
+      rows = layout ? [] : null;
       // The cache is in list order, so the sort below finds the cached part already sorted.
-      for (const v of cache.views) {
+      for (let i = 0; i < cache.views.length; i++) {
+        const v = cache.views[i] as RecordView;
         if (isDirty(v.id)) continue;
         out.push(v);
+        rows?.push(layout?.order[i] as number);
         cached++;
       }
       // Many changes (a big sync): one sequential scan beats a lookup per record. "Many" is relative: a scan
@@ -114,17 +123,30 @@ export class OfflineRecordSource implements RecordSource {
     // records are placed into it (mergeByName: the order a whole sort gives, without sorting 100k names again).
     const sortedCache = cache !== null && cache.locale === sortLocale();
     if (sortedCache && changed) {
-      if (fresh.length > 0) out = mergeByName(out, fresh);
+      if (fresh.length > 0) {
+        const merged = mergeByNameFrom(out, fresh);
+        out = merged.out;
+        // fresh is now sorted: fresh[j] becomes the stored row layout.rows + j.
+        if (rows && layout) rows = Array.from(merged.from, (k) => (k >= 0 ? (rows as number[])[k] as number : layout.rows - 1 - k));
+      }
     } else {
       out.push(...fresh);
       sortByName(out);
+      rows = null;
     }
-    // Written back when there is no usable cache, or when what changed is worth a rewrite: a large cache with a
-    // few changed records stays as it is (the next unlock rechecks the same few again, cheaply, instead of
-    // rewriting 20 MB at 100k on every unlock that follows a delta sync); the change log is bounded (store).
-    const fewChanges = changed !== null && cache !== null && cache.views.length >= REWRITE_MIN_RECORDS && changed.length * REWRITE_SHARE < cache.views.length;
-    const changedAnything = !cache || !changed || !sortedCache || (!fewChanges && (changed.length > 0 || cache.generation !== generation));
-    const cacheWritten = changedAnything ? writeHeaderCache(s, generation, out) : false;
+    // Written back when there is no usable cache or anything changed since it was written: a cache in parts is
+    // extended by the rechecked views (at 100k with 500 changed: 500 rows and the order, instead of 20 MB), so
+    // the next unlock reads it as current; it is written whole when it has no parts, is in another order, or
+    // would hold too many rows no longer listed.
+    const current = sortedCache && changed !== null && changed.length === 0 && cache.generation === generation;
+    let cacheWritten = false;
+    if (!current) {
+      const stale = layout ? layout.rows + fresh.length - out.length : 0;
+      cacheWritten =
+        rows && layout && stale * REWRITE_SHARE < out.length && layout.parts < MAX_PARTS
+          ? extendHeaderCache(s, generation, layout, fresh, rows)
+          : writeHeaderCache(s, generation, out);
+    }
     this.lastList = { cached, decrypted, cacheWritten };
     // E5: records with a queued offline change are marked (after the cache is written: it never holds the mark).
     const pending = s.store.pendingIds();
