@@ -15,7 +15,7 @@ export interface HistoryItem {
   username: string;
   url: string;
   notes: string;
-  tags: string[];
+  tags: RecordView['tags'];
   fields: RecordView['fields'];
   /** Only with `reveal`; absent when this revision's secret cannot be opened (an older key rotated by a seal). */
   password?: string;

@@ -20,11 +20,11 @@ export interface RecordView {
   username: string;
   url: string;
   notes: string;
-  tags: string[];
-  fields: RecordField[];
+  tags: readonly string[];
+  fields: readonly RecordField[];
   masked: boolean;
   sealed: boolean;
-  rights: Right[];
+  rights: readonly Right[];
   revision: string;
   updatedAt: string;
   /** E5: true on a record with an offline change not yet pushed (absent otherwise). */

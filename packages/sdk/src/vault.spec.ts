@@ -38,7 +38,7 @@ describe('vault', () => {
     });
     assert.match(v.id, /^[A-Za-z0-9_-]{22}$/);
     assert.deepEqual(v.tags, ['finance']);
-    assert.deepEqual(v.rights.sort(), ['authorize', 'delete', 'export', 'read', 'write']);
+    assert.deepEqual([...v.rights].sort(), ['authorize', 'delete', 'export', 'read', 'write']);
     assert.deepEqual(Object.keys(v).sort(), ['fields', 'id', 'masked', 'name', 'notes', 'revision', 'rights', 'sealed', 'tags', 'updatedAt', 'url', 'username']);
     // the server holds ciphertext only
     const rows = await server.storage.db.selectFrom('records').selectAll().where('id', '=', v.id).execute();

@@ -339,6 +339,13 @@ describe('header cache format 4 (ADR 0095, session 7)', () => {
     // Written whole: one part with every row in list order, and the index.
     assert.deepEqual([...values.keys()].sort(), ['headers', 'headers/1']);
     assert.deepEqual(back?.layout, { parts: 1, rows: 3, order: [0, 1, 2] });
+    // The views share frozen rights sets and empty lists: changing one is an error, never a change to other views.
+    const [, bare, full] = back?.views ?? [];
+    assert.ok(bare && full);
+    assert.equal(Object.isFrozen(bare.rights) && Object.isFrozen(bare.tags) && Object.isFrozen(bare.fields) && Object.isFrozen(full.rights), true);
+    assert.throws(() => (full.rights as string[]).push('read'), TypeError);
+    assert.throws(() => (bare.tags as string[]).push('x'), TypeError);
+    assert.deepEqual(readHeaderCache(s)?.views, VIEWS, 'read again: the same views');
   });
 
   test('a cache in parts (as the sync writes it) is read in the index order', () => {
