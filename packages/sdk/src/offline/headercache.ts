@@ -378,19 +378,26 @@ export function extendHeaderCache(s: OfflineSession, generation: number, layout:
   return putIndexed(s, generation, { keep: true, parts: layout.parts }, fresh, order);
 }
 
+/** Seals one cache value's plaintext (a part's packed rows, an index) under the user key, and zeroes the plaintext. */
+export function sealPlain(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
+  try {
+    return sealHeaderCache(userKey, user, plain);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/** The sealed index of a cache in parts: the generation, the locale, the part count and the list order over the parts' rows. */
+export function sealIndex(userKey: Uint8Array, user: string, generation: number, parts: number, order: readonly number[]): Uint8Array {
+  return sealPlain(userKey, user, packIndex(generation, sortLocale(), { parts, order }));
+}
+
 function putIndexed(s: OfflineSession, generation: number, stored: { keep: boolean; parts: number }, rows: readonly RecordView[], order: readonly number[]): boolean {
-  const seal = (plain: Uint8Array): Uint8Array => {
-    try {
-      return sealHeaderCache(s.userKey, s.sidecar.user, plain);
-    } finally {
-      plain.fill(0);
-    }
-  };
+  const { userKey, sidecar: { user } } = s;
   try {
     const parts = stored.parts + (rows.length > 0 ? 1 : 0);
-    const add: Array<readonly [string, Uint8Array]> = rows.length > 0 ? [[`${CACHE_KEY}/${parts}`, seal(packRows(rows.map(toRow)))]] : [];
-    const index = seal(packIndex(generation, sortLocale(), { parts, order }));
-    return s.store.setCacheAt(CACHE_KEY, index, generation, { keep: stored.keep, add });
+    const add: Array<readonly [string, Uint8Array]> = rows.length > 0 ? [[`${CACHE_KEY}/${parts}`, sealPlain(userKey, user, packRows(rows.map(toRow)))]] : [];
+    return s.store.setCacheAt(CACHE_KEY, sealIndex(userKey, user, generation, parts, order), generation, { keep: stored.keep, add });
   } catch {
     return false;
   }

@@ -6,10 +6,9 @@
  * without rows) and, when asked to finish, the list order. Any failure answers `failed` and ends the thread's work.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { RIGHT_SETS } from './headercache.js';
+import { RIGHT_SETS, sealPlain } from './headercache.js';
 import { HeaderRows } from './headerrows.js';
 import { sortLocale } from '../search.js';
-import { sealPlain } from './headercachewriter.js';
 import { MASKED_BIT, type FromCacheThread, type PackedPage, type ToCacheThread } from './headercachethread.js';
 
 const port = parentPort;

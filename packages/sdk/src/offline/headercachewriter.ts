@@ -7,9 +7,7 @@
  * Any failure (a header that does not decrypt: the unlock then reports it, as without a cache) only turns
  * the writer off.
  */
-import { sealHeaderCache } from '../keys/headerseal.js';
-import { sortLocale } from '../search.js';
-import { CACHE_KEY, packIndex } from './headercache.js';
+import { CACHE_KEY, sealIndex, sealPlain } from './headercache.js';
 import { HeaderRows, type RowMeta } from './headerrows.js';
 
 export type Entry = readonly [string, Uint8Array];
@@ -27,16 +25,7 @@ export interface HeaderCacheSink {
 
 /** The index value (generation, locale, part count, list order), sealed under the user key. */
 export function indexEntry(userKey: Uint8Array, user: string, generation: number, parts: number, order: number[]): Entry {
-  return [CACHE_KEY, sealPlain(userKey, user, packIndex(generation, sortLocale(), { parts, order }))];
-}
-
-/** Seals one cache value's plaintext (a part's packed rows, an index) under the user key, and zeroes the plaintext. */
-export function sealPlain(userKey: Uint8Array, user: string, plain: Uint8Array): Uint8Array {
-  try {
-    return sealHeaderCache(userKey, user, plain);
-  } finally {
-    plain.fill(0);
-  }
+  return [CACHE_KEY, sealIndex(userKey, user, generation, parts, order)];
 }
 
 export class HeaderCacheWriter implements HeaderCacheSink {
